@@ -1,0 +1,5 @@
+# Load the Celery app whenever Django starts so that @shared_task binds to it
+# (cookiecutter-django's config/__init__.py does the same).
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

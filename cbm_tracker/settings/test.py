@@ -1,0 +1,11 @@
+"""Test settings: the same engine DATABASE_URL names (SQLite by default)."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = "test-only-not-secret"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CBM_DEMO_USERS = True
+CBM_PUBLIC_READ = env.bool("CBM_PUBLIC_READ", default=False)

@@ -1,0 +1,21 @@
+from .audit import ChangeRecord, RevisionCounter
+from .catalogue import CarriedMeasure, Measure, Source
+from .cells import Assessment, Status
+from .evidence import Evidence
+from .indicators import Indicator, Observation
+from .markings import Marking, UserProfile
+
+__all__ = [
+    "Assessment",
+    "CarriedMeasure",
+    "ChangeRecord",
+    "Evidence",
+    "Indicator",
+    "Marking",
+    "Measure",
+    "Observation",
+    "RevisionCounter",
+    "Source",
+    "Status",
+    "UserProfile",
+]

@@ -1,0 +1,68 @@
+"""Revisions and the audit trail: one mechanism for history, change feed and ETags."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ..choices import Action
+from ..visibility import OptionallyMarkedQuerySet
+
+
+class RevisionCounter(models.Model):
+    """The single row every write increments, inside its transaction.
+
+    The increment is an UPDATE, so on PostgreSQL the row stays locked until
+    the writer commits and the next writer waits: revision order is commit
+    order, and a rolled-back write gives its number back (no gaps). SQLite's
+    BEGIN IMMEDIATE serialises writers the same way.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="revisioncounter_single_row")]
+
+    def __str__(self):
+        return f"revision {self.value}"
+
+
+class ChangeRecord(models.Model):
+    """One changed row under one revision (NetBox's ObjectChange, append-only)."""
+
+    revision = models.PositiveBigIntegerField(db_index=True)
+    time = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor_username = models.CharField(max_length=150)
+    request_id = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    # Who may read this record: the marking of the row it describes (the
+    # higher one, when a re-marking moved it), empty for unmarked reference data.
+    marking = models.ForeignKey(
+        "measures.Marking", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    message = models.TextField(blank=True)
+
+    objects = OptionallyMarkedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["revision", "id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="changerecord_object_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=Action.values), name="changerecord_action_valid"
+            )
+        ]
+
+    def __str__(self):
+        return f"r{self.revision} {self.action} {self.object_repr}"

@@ -1,0 +1,122 @@
+"""One write = one transaction = one revision + one audit record per changed row.
+
+Services open a ``Change`` and report every row they touch to it; the first
+report takes the next number from the revision counter, the last step writes
+the buffered audit records in one INSERT. Bulk paths (seed, synth) use the
+same object, so nothing reaches an audited table without its record.
+"""
+
+import contextvars
+from contextlib import contextmanager
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, ManyToManyField
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import ChangeRecord, Marking, RevisionCounter
+
+# Set per request by the request-id middleware; tasks and commands leave it empty.
+request_id_var = contextvars.ContextVar("cbm_request_id", default="")
+
+
+class StaleVersion(Exception):
+    """The row changed since the writer read it (optimistic concurrency)."""
+
+    def __init__(self, obj, expected, current):
+        self.obj, self.expected, self.current = obj, expected, current
+        super().__init__(
+            f"{obj._meta.verbose_name} {obj.pk} is at version {current}, not {expected}: "
+            "reload and try again."
+        )
+
+
+def latest_revision():
+    return RevisionCounter.objects.values_list("value", flat=True).get(pk=1)
+
+
+def snapshot(obj):
+    """A JSON-able picture of a row: concrete fields by attname, markings by
+    key, many-to-many links as sorted primary keys."""
+    data = {}
+    for field in obj._meta.concrete_fields:
+        value = getattr(obj, field.attname)
+        if field.is_relation and field.related_model is Marking:
+            data[field.name] = getattr(obj, field.name).key if value is not None else None
+            continue
+        if isinstance(value, Decimal):
+            value = str(value)
+        data[field.attname] = value
+    if obj.pk is not None:
+        for field in obj._meta.many_to_many:
+            if isinstance(field, ManyToManyField) and field.remote_field.through._meta.auto_created:
+                data[field.name] = sorted(getattr(obj, field.name).values_list("pk", flat=True))
+    return data
+
+
+class Change:
+    def __init__(self, actor, message="", request_id=None):
+        self.actor = actor
+        self.message = message
+        self.request_id = request_id if request_id is not None else request_id_var.get()
+        self.time = timezone.now()
+        self.revision = None
+        self._records = []
+        self._content_types = {}
+
+    def take_revision(self):
+        if self.revision is None:
+            RevisionCounter.objects.filter(pk=1).update(value=F("value") + 1)
+            self.revision = latest_revision()
+        return self.revision
+
+    def record(self, obj, action, before=None, after=None, marking=None, message=None):
+        model = type(obj)
+        if model not in self._content_types:
+            self._content_types[model] = ContentType.objects.get_for_model(model)
+        self._records.append(
+            ChangeRecord(
+                revision=self.take_revision(),
+                time=self.time,
+                actor=self.actor,
+                actor_username=self.actor.get_username(),
+                request_id=self.request_id,
+                action=action,
+                content_type=self._content_types[model],
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:200],
+                marking=marking,
+                before=before,
+                after=after,
+                message=message if message is not None else self.message,
+            )
+        )
+
+    def flush(self):
+        ChangeRecord.objects.bulk_create(self._records, batch_size=1000)
+        self._records = []
+
+
+@contextmanager
+def change(actor, message="", request_id=None):
+    with transaction.atomic():
+        current = Change(actor, message, request_id)
+        yield current
+        current.flush()
+
+
+def bump_version(obj, expected_version):
+    """Compare-and-swap on ``version``: a conditional UPDATE, safe on SQLite too."""
+    model = type(obj)
+    if expected_version is None:
+        raise ValidationError({"expected_version": _("The version you read is required.")})
+    updated = model._base_manager.filter(pk=obj.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not updated:
+        current = model._base_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
+        raise StaleVersion(obj, expected_version, current)
+    obj.version = expected_version + 1

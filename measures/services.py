@@ -1,0 +1,575 @@
+"""Every write to the tracker, and the rules it obeys.
+
+Each function validates, checks the actor's scope and clearance against the
+rows as they are *inside* the transaction, bumps versions with a
+compare-and-swap, and writes the rows, the revision and the audit records in
+one transaction (measures/revisions.py). Views, serializers, admin, commands
+and tasks call these and hold no business rules of their own.
+
+Errors: ``ValidationError`` (bad input, with field messages),
+``PermissionDenied`` (outside scope or clearance), ``NotVisible`` (the actor
+may not see the object: callers answer 404), ``StaleVersion`` (someone wrote
+first). On any of them nothing is written.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from countries.models import Country, CountryPair, Initiative
+
+from .choices import Action, MarkingLevel, Role
+from .models import Assessment, Evidence, Marking, Source, Status, UserProfile
+from .revisions import bump_version, change, snapshot
+from .visibility import viewer_for
+
+SYSTEM_USERNAME = "system"
+
+
+class NotVisible(ObjectDoesNotExist):
+    """The object does not exist *for this actor*."""
+
+
+def system_actor():
+    """The account commands, seeds and Celery tasks write as (never logs in)."""
+    user, created = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+# --- checks shared by the writes -------------------------------------------
+
+
+def _check_may_edit(actor, status):
+    viewer = viewer_for(actor)
+    if not viewer.may_edit_cell(status):
+        raise PermissionDenied(
+            _("You may not record for %(cell)s: it is outside your country scope.")
+            % {"cell": status.cell_label}
+        )
+
+
+def _check_marking_within_clearance(actor, marking):
+    if not viewer_for(actor).may_see_marking(marking):
+        raise PermissionDenied(
+            _(
+                "You may not mark a record %(marking)s: it is above your clearance or not "
+                "releasable to you."
+            )
+            % {"marking": marking}
+        )
+
+
+def _check_visible(actor, obj):
+    if not type(obj).objects.visible_to(actor).filter(pk=obj.pk).exists():
+        raise NotVisible(_("No such %(model)s.") % {"model": obj._meta.verbose_name})
+
+
+def _least_marking_covering(markings):
+    """The lowest marking that covers every one given (public if none)."""
+    markings = list(markings)
+    for candidate in sorted(markings, key=lambda m: m.rank):
+        if all(candidate.covers(m) for m in markings):
+            return candidate
+    if not markings:
+        return Marking.objects.public()
+    raise ValidationError(
+        {
+            "marking": _(
+                "The evidence carries markings that no single marking covers; "
+                "give the marking explicitly."
+            )
+        }
+    )
+
+
+def _check_covers(marking, others, what):
+    for other in others:
+        if not marking.covers(other):
+            raise ValidationError(
+                {
+                    "marking": _(
+                        "A record must be marked at least as high as the %(what)s it "
+                        "rests on (%(other)s)."
+                    )
+                    % {"what": what, "other": other}
+                }
+            )
+
+
+def _locked(model, pk):
+    """Re-read a row inside the transaction (row-locked on PostgreSQL)."""
+    return model._base_manager.select_for_update().get(pk=pk)
+
+
+# --- cells -----------------------------------------------------------------
+
+
+def ensure_cell(actor, measure, country, partner=None, *, current=None):
+    """The cell for a measure and a country (or pair), created on first use."""
+    partner_id = getattr(partner, "pk", partner)
+    country_id = getattr(country, "pk", country)
+    if partner_id is not None:
+        country_id, partner_id = CountryPair.canonical(country_id, partner_id)
+    lookup = {"measure": measure, "country_id": country_id, "partner_id": partner_id}
+    existing = Status.objects.filter(**lookup).first()
+    if existing is not None:
+        return existing
+    cell = Status(measure=measure, country_id=country_id, partner_id=partner_id)
+    cell.full_clean()  # scope copied from the measure, pair checked against the neighbours
+    _check_may_edit(actor, cell)
+
+    def create(change_):
+        cell.save()
+        change_.record(cell, Action.CREATE, after=snapshot(cell))
+        return cell
+
+    if current is not None:
+        return create(current)
+    with change(actor, _("New cell")) as current_:
+        return create(current_)
+
+
+def record_assessment(
+    actor,
+    status,
+    *,
+    level,
+    effective_on,
+    expected_version,
+    effective_precision="day",
+    rationale_en="",
+    rationale_fr="",
+    evidence=(),
+    marking=None,
+    message="",
+):
+    """Record a new dated status for a cell (a reconfirmation repeats the level)."""
+    with change(actor, message or _("Assessment recorded")) as current:
+        return _record(
+            current,
+            actor,
+            status,
+            level=level,
+            effective_on=effective_on,
+            expected_version=expected_version,
+            effective_precision=effective_precision,
+            rationale_en=rationale_en,
+            rationale_fr=rationale_fr,
+            evidence=list(evidence),
+            marking=marking,
+        )
+
+
+def _record(
+    current,
+    actor,
+    status,
+    *,
+    level,
+    effective_on,
+    expected_version,
+    effective_precision,
+    rationale_en,
+    rationale_fr,
+    evidence,
+    marking,
+):
+    status = _locked(Status, status.pk)
+    _check_may_edit(actor, status)
+    visible_evidence = set(
+        Evidence.objects.visible_to(actor)
+        .filter(pk__in=[e.pk for e in evidence], retracted=False)
+        .values_list("pk", flat=True)
+    )
+    missing = [e.pk for e in evidence if e.pk not in visible_evidence]
+    if missing:
+        raise ValidationError(
+            {
+                "evidence": _("Unknown or retracted evidence: %(ids)s.")
+                % {"ids": ", ".join(map(str, missing))}
+            }
+        )
+    evidence_markings = [e.marking for e in evidence]
+    if marking is None:
+        marking = _least_marking_covering(evidence_markings)
+    _check_marking_within_clearance(actor, marking)
+    _check_covers(marking, evidence_markings, _("evidence"))
+    assessment = Assessment(
+        status=status,
+        level=level,
+        effective_on=effective_on,
+        effective_precision=effective_precision,
+        rationale_en=rationale_en,
+        rationale_fr=rationale_fr,
+        marking=marking,
+        recorded_by=actor,
+        revision=0,
+    )
+    if not (rationale_en.strip() or rationale_fr.strip()):
+        raise ValidationError({"rationale_en": _("Say why: a rationale is required.")})
+    assessment.full_clean(exclude=["revision"])
+    cell_before = snapshot(status)
+    bump_version(status, expected_version)
+    assessment.revision = current.take_revision()
+    assessment.save()
+    for item in evidence:
+        if not item.cells.filter(pk=status.pk).exists():
+            before = snapshot(item)
+            item.cells.add(status)
+            current.record(
+                item,
+                Action.UPDATE,
+                before,
+                snapshot(item),
+                marking=item.marking,
+                message=_("Linked to %(cell)s") % {"cell": status},
+            )
+    if evidence:
+        assessment.evidence.set(evidence)
+    current.record(assessment, Action.CREATE, after=snapshot(assessment), marking=marking)
+    # The cell's new version is a change too; it is marked like the assessment
+    # so that the change feed does not reveal that a hidden assessment exists.
+    current.record(status, Action.UPDATE, cell_before, snapshot(status), marking=marking)
+    return assessment
+
+
+def record_assessments(
+    actor,
+    versions,
+    *,
+    level,
+    effective_on,
+    rationale_en="",
+    rationale_fr="",
+    effective_precision="day",
+    marking=None,
+):
+    """Record the same assessment for many cells at once, all or nothing.
+
+    ``versions`` maps each cell to the version the actor read; one stale cell
+    refuses the whole batch. Everything lands under one revision.
+    """
+    with change(actor, _("Assessment recorded for %(n)s cells") % {"n": len(versions)}) as current:
+        return [
+            _record(
+                current,
+                actor,
+                status,
+                level=level,
+                effective_on=effective_on,
+                expected_version=version,
+                effective_precision=effective_precision,
+                rationale_en=rationale_en,
+                rationale_fr=rationale_fr,
+                evidence=[],
+                marking=marking,
+            )
+            for status, version in versions.items()
+        ]
+
+
+def retract_assessment(actor, assessment, *, reason, expected_version):
+    """Withdraw a wrong assessment: it leaves every level computation, stays in history."""
+    with change(actor, _("Assessment retracted")) as current:
+        _check_visible(actor, assessment)
+        assessment = _locked(Assessment, assessment.pk)
+        status = assessment.status
+        _check_may_edit(actor, status)
+        if assessment.retracted:
+            raise ValidationError({"retracted": _("This assessment is already retracted.")})
+        if not reason.strip():
+            raise ValidationError({"reason": _("Say why it is retracted.")})
+        cell_before = snapshot(status)
+        bump_version(status, expected_version)
+        before = snapshot(assessment)
+        assessment.retracted = True
+        assessment.retracted_reason = reason
+        assessment.retracted_by = actor
+        assessment.retracted_at = timezone.now()
+        assessment.save(update_fields=sorted(Assessment.RETRACTION_FIELDS))
+        current.record(
+            assessment, Action.RETRACT, before, snapshot(assessment), marking=assessment.marking
+        )
+        current.record(
+            status, Action.UPDATE, cell_before, snapshot(status), marking=assessment.marking
+        )
+        return assessment
+
+
+# --- evidence --------------------------------------------------------------
+
+
+def _check_cells_in_scope(actor, cells):
+    for cell in cells:
+        _check_may_edit(actor, cell)
+
+
+def create_evidence(
+    actor,
+    *,
+    source,
+    occurred_on,
+    locator,
+    direction,
+    source_reliability,
+    information_credibility,
+    occurred_precision="day",
+    summary_en="",
+    summary_fr="",
+    quote="",
+    cells=(),
+    initiatives=(),
+    marking=None,
+):
+    """File a sourced, graded, marked fact against cells and/or initiatives."""
+    cells, initiatives = list(cells), list(initiatives)
+    with change(actor, _("Evidence added")) as current:
+        _check_visible(actor, source)
+        if marking is None:
+            marking = source.marking
+        _check_marking_within_clearance(actor, marking)
+        _check_covers(marking, [source.marking], _("source"))
+        _check_cells_in_scope(actor, cells)
+        if not cells and not viewer_for(actor).is_editor:
+            raise PermissionDenied(_("Only editors may add evidence."))
+        item = Evidence(
+            source=source,
+            occurred_on=occurred_on,
+            occurred_precision=occurred_precision,
+            summary_en=summary_en,
+            summary_fr=summary_fr,
+            quote=quote,
+            locator=locator,
+            direction=direction,
+            source_reliability=source_reliability,
+            information_credibility=information_credibility,
+            marking=marking,
+            created_by=actor,
+        )
+        if not (summary_en.strip() or summary_fr.strip()):
+            raise ValidationError({"summary_en": _("A summary is required.")})
+        item.full_clean()
+        item.save()
+        item.cells.set(cells)
+        item.initiatives.set(initiatives)
+        current.record(item, Action.CREATE, after=snapshot(item), marking=marking)
+        return item
+
+
+def attach_evidence(actor, evidence, *, expected_version, cells=(), initiatives=()):
+    """Link existing evidence to more cells and/or initiatives."""
+    cells, initiatives = list(cells), list(initiatives)
+    with change(actor, _("Evidence linked")) as current:
+        _check_visible(actor, evidence)
+        evidence = _locked(Evidence, evidence.pk)
+        _check_cells_in_scope(actor, cells)
+        if evidence.retracted:
+            raise ValidationError({"evidence": _("Retracted evidence cannot be linked.")})
+        bump_version(evidence, expected_version)
+        before = snapshot(evidence)
+        evidence.cells.add(*cells)
+        evidence.initiatives.add(*initiatives)
+        current.record(
+            evidence, Action.UPDATE, before, snapshot(evidence), marking=evidence.marking
+        )
+        return evidence
+
+
+def remark_evidence(actor, evidence, marking, *, expected_version, reason=""):
+    """Give evidence another handling marking, keeping every marking rule."""
+    with change(actor, reason or _("Evidence re-marked")) as current:
+        _check_visible(actor, evidence)
+        evidence = _locked(Evidence, evidence.pk)
+        if not viewer_for(actor).is_editor:
+            raise PermissionDenied(_("Only editors may re-mark evidence."))
+        _check_cells_in_scope(actor, evidence.cells.all())
+        _check_marking_within_clearance(actor, marking)
+        _check_covers(marking, [evidence.source.marking], _("source"))
+        resting = [
+            a
+            for a in evidence.assessments.select_related("marking")
+            if not a.marking.covers(marking)
+        ]
+        if resting:
+            raise ValidationError(
+                {
+                    "marking": _(
+                        "Assessments %(ids)s rest on this evidence with a lower marking; "
+                        "retract them first."
+                    )
+                    % {"ids": ", ".join(str(a.pk) for a in resting)}
+                }
+            )
+        old = evidence.marking
+        bump_version(evidence, expected_version)
+        before = snapshot(evidence)
+        evidence.marking = marking
+        evidence.save(update_fields=["marking"])
+        # The record shows the old content too, so it is readable only by
+        # those who could read both markings. Incomparable markings (releasable
+        # to different parties) have no such reader; keep no "before" then.
+        if marking.covers(old):
+            record_marking = marking
+        elif old.covers(marking):
+            record_marking = old
+        else:
+            record_marking, before = marking, None
+        current.record(evidence, Action.REMARK, before, snapshot(evidence), marking=record_marking)
+        return evidence
+
+
+def retract_evidence(actor, evidence, *, reason, expected_version):
+    with change(actor, _("Evidence retracted")) as current:
+        _check_visible(actor, evidence)
+        evidence = _locked(Evidence, evidence.pk)
+        if not viewer_for(actor).is_editor:
+            raise PermissionDenied(_("Only editors may retract evidence."))
+        _check_cells_in_scope(actor, evidence.cells.all())
+        if evidence.retracted:
+            raise ValidationError({"retracted": _("This evidence is already retracted.")})
+        if not reason.strip():
+            raise ValidationError({"reason": _("Say why it is retracted.")})
+        bump_version(evidence, expected_version)
+        before = snapshot(evidence)
+        evidence.retracted = True
+        evidence.retracted_reason = reason
+        evidence.retracted_by = actor
+        evidence.retracted_at = timezone.now()
+        evidence.save(update_fields=sorted(Evidence.RETRACTION_FIELDS))
+        current.record(
+            evidence, Action.RETRACT, before, snapshot(evidence), marking=evidence.marking
+        )
+        return evidence
+
+
+# --- sources and reference data --------------------------------------------
+
+
+def save_source(actor, source, *, expected_version=None):
+    """Create or update a source; editors may add sources up to their clearance."""
+    viewer = viewer_for(actor)
+    if not viewer.is_editor:
+        raise PermissionDenied(_("Only editors may add or change sources."))
+    with change(actor, _("Source saved")) as current:
+        _check_marking_within_clearance(actor, source.marking)
+        source.full_clean()
+        if source.pk is None:
+            source.save()
+            current.record(source, Action.CREATE, after=snapshot(source), marking=source.marking)
+            return source
+        old = _locked(Source, source.pk)
+        if not viewer.may_see_marking(old.marking):
+            raise NotVisible(_("No such source."))
+        blocked = [
+            e
+            for e in old.evidence.select_related("marking")
+            if not e.marking.covers(source.marking)
+        ]
+        if blocked:
+            raise ValidationError(
+                {
+                    "marking": _(
+                        "Evidence %(ids)s from this source has a lower marking; re-mark it first."
+                    )
+                    % {"ids": ", ".join(str(e.pk) for e in blocked)}
+                }
+            )
+        before = snapshot(old)
+        bump_version(source, expected_version)
+        source.save()
+        record_marking = source.marking if source.marking.covers(old.marking) else old.marking
+        current.record(source, Action.UPDATE, before, snapshot(source), marking=record_marking)
+        return source
+
+
+def save_reference(actor, obj, *, expected_version=None, message=""):
+    """Create or update unmarked reference data (countries, initiatives,
+    memberships, pairs, measures, indicators); admins only."""
+    if not viewer_for(actor).is_admin:
+        raise PermissionDenied(_("Only administrators may change reference data."))
+    with change(
+        actor, message or _("%(model)s saved") % {"model": obj._meta.verbose_name}
+    ) as current:
+        obj.full_clean()
+        adding = obj._state.adding
+        if adding:
+            obj.save()
+            current.record(obj, Action.CREATE, after=snapshot(obj))
+            return obj
+        before = snapshot(type(obj)._base_manager.get(pk=obj.pk))
+        bump_version(obj, expected_version)
+        obj.save()
+        current.record(obj, Action.UPDATE, before, snapshot(obj))
+        return obj
+
+
+def delete_reference(actor, obj, *, expected_version):
+    if not viewer_for(actor).is_admin:
+        raise PermissionDenied(_("Only administrators may change reference data."))
+    with change(actor, _("%(model)s deleted") % {"model": obj._meta.verbose_name}) as current:
+        before = snapshot(obj)
+        bump_version(obj, expected_version)
+        current.record(obj, Action.DELETE, before, None)
+        obj.delete()
+
+
+# --- users -----------------------------------------------------------------
+
+
+def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
+    """Give a user a role, a clearance, a country scope and affiliations."""
+    errors = {}
+    if role not in Role.values:
+        errors["role"] = _("Unknown role %(v)r; choose from %(c)s.") % {
+            "v": role,
+            "c": ", ".join(Role.values),
+        }
+    if clearance not in MarkingLevel.values:
+        errors["clearance"] = _("Unknown clearance %(v)r; choose from %(c)s.") % {
+            "v": clearance,
+            "c": ", ".join(MarkingLevel.values),
+        }
+    scope = list(Country.objects.filter(pk__in=countries))
+    unknown = sorted(set(countries) - {c.pk for c in scope})
+    if unknown:
+        errors["countries"] = _("Unknown country code(s): %(c)s.") % {"c": ", ".join(unknown)}
+    aff_countries = list(Country.objects.filter(pk__in=affiliations))
+    aff_initiatives = list(Initiative.objects.filter(slug__in=affiliations))
+    unknown = sorted(
+        set(affiliations) - {c.pk for c in aff_countries} - {i.slug for i in aff_initiatives}
+    )
+    if unknown:
+        errors["affiliations"] = _("Unknown affiliation(s): %(c)s.") % {"c": ", ".join(unknown)}
+    if errors:
+        raise ValidationError(errors)
+    if not viewer_for(actor).is_admin:
+        raise PermissionDenied(_("Only administrators may grant roles."))
+    with change(
+        actor, _("Role %(role)s granted to %(user)s") % {"role": role, "user": user}
+    ) as current:
+        profile, created = UserProfile.objects.get_or_create(user=user)
+        before = None if created else snapshot(profile)
+        profile.clearance = clearance
+        profile.save()
+        profile.scope_countries.set(scope)
+        profile.affiliated_countries.set(aff_countries)
+        profile.affiliated_initiatives.set(aff_initiatives)
+        user.groups.set([Group.objects.get(name=role)])
+        user.is_staff = role != Role.READER
+        user.is_superuser = role == Role.ADMIN
+        user.save(update_fields=["is_staff", "is_superuser"])
+        current.record(
+            profile,
+            Action.CREATE if created else Action.UPDATE,
+            before,
+            {**snapshot(profile), "role": role},
+        )
+        vars(user).pop("_cbm_viewer", None)  # the cached Viewer is now stale
+        return profile

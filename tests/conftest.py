@@ -1,0 +1,61 @@
+import os
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from tests.factories import make_user
+from tests.services import require_service
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with the seed data of fixtures/ loaded once."""
+    with django_db_blocker.unblock():
+        call_command("seed", verbosity=0)
+
+
+def pytest_runtest_setup(item):
+    for marker in item.iter_markers():
+        if marker.name in ("postgres", "redis", "smtp", "browser", "worker"):
+            require_service(marker.name, in_ci=IN_CI)
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def users(db):
+    """Alice, Bob and friends (Healthchecks' hc/test.py habit): one per role and clearance."""
+
+    class Users:
+        reader = make_user("reader_pub", role="reader", clearance="public")
+        restricted_reader = make_user("reader_res", role="reader", clearance="restricted")
+        analyst = make_user(
+            "analyst_conf", role="analyst", clearance="confidential", affiliations=["nato"]
+        )
+        moroccan_analyst = make_user(
+            "analyst_ma", role="analyst", clearance="confidential", affiliations=["MA"]
+        )
+        french_analyst = make_user(
+            "analyst_fr", role="analyst", clearance="confidential", affiliations=["FR"]
+        )
+        editor = make_user(
+            "editor_dz", role="editor", clearance="restricted", countries=["DZ", "MA"]
+        )
+        confidential_editor = make_user(
+            "editor_conf",
+            role="editor",
+            clearance="confidential",
+            countries=["MA"],
+            affiliations=["MA"],
+        )
+        admin = make_user(
+            "admin_all", role="admin", clearance="confidential", affiliations=["nato", "MA"]
+        )
+
+    return Users

@@ -1,0 +1,268 @@
+"""Every write goes through the services: validated, scoped, versioned, audited."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from measures import services
+from measures.models import Assessment, ChangeRecord, Evidence, Status
+from measures.revisions import StaleVersion, latest_revision
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+def footprint():
+    """What a refused write must leave exactly as it was."""
+    return (
+        latest_revision(),
+        ChangeRecord.objects.count(),
+        Assessment.objects.count(),
+        Evidence.objects.count(),
+        list(Status.objects.order_by("pk").values_list("pk", "version")),
+    )
+
+
+def test_a_stale_version_is_refused_and_writes_nothing(users):
+    status = cell(17, "DZ")
+    assess(users.editor, status, "partial", D(2010, 4, 21))
+    before = footprint()
+    with pytest.raises(StaleVersion):
+        services.record_assessment(
+            users.editor,
+            status,
+            level="implemented",
+            effective_on=D(2012, 1, 1),
+            rationale_en="Done.",
+            expected_version=status.version,  # read before the first write
+        )
+    assert footprint() == before
+
+
+def test_a_write_without_the_version_it_read_is_refused(users):
+    status = cell(17, "DZ")
+    before = footprint()
+    with pytest.raises(ValidationError) as excinfo:
+        services.record_assessment(
+            users.editor,
+            status,
+            level="partial",
+            effective_on=D(2010, 1, 1),
+            rationale_en="x",
+            expected_version=None,
+        )
+    assert "expected_version" in excinfo.value.message_dict
+    assert footprint() == before
+
+
+def test_a_write_leaves_one_audit_record_per_changed_row_under_one_new_revision(users):
+    status = cell(17, "DZ")
+    evidence = EvidenceFactory()  # not yet linked to the cell: the write links it
+    start = latest_revision()
+    assessment = assess(users.editor, status, "partial", D(2010, 4, 21), evidence=[evidence])
+    records = list(ChangeRecord.objects.filter(revision__gt=start))
+    assert latest_revision() == start + 1
+    assert {r.revision for r in records} == {start + 1}
+    assert sorted((r.content_type.model, r.object_id, r.action) for r in records) == sorted(
+        [
+            ("assessment", str(assessment.pk), "create"),
+            ("evidence", str(evidence.pk), "update"),
+            ("status", str(status.pk), "update"),
+        ]
+    )
+    assert all(r.actor == users.editor and r.actor_username == "editor_dz" for r in records)
+    cell_record = next(r for r in records if r.content_type.model == "status")
+    assert (cell_record.before["version"], cell_record.after["version"]) == (1, 2)
+
+
+def test_revisions_are_gap_free_and_in_commit_order_even_when_writes_fail(users):
+    start = latest_revision()
+    status = cell(17, "DZ")
+    assess(users.editor, status, "under_discussion", D(2009, 1, 1))
+    with pytest.raises(StaleVersion):
+        services.record_assessment(
+            users.editor,
+            status,
+            level="partial",
+            effective_on=D(2010, 1, 1),
+            rationale_en="x",
+            expected_version=1,
+        )
+    assess(users.editor, status, "partial", D(2010, 4, 21))
+    revisions = list(
+        ChangeRecord.objects.filter(revision__gt=start)
+        .order_by("id")
+        .values_list("revision", flat=True)
+    )
+    assert sorted(set(revisions)) == list(range(start + 1, latest_revision() + 1))
+    assert revisions == sorted(revisions)
+
+
+def test_a_retraction_hides_an_assessment_from_levels_but_keeps_it_in_history(users):
+    status = cell(17, "DZ")
+    assess(users.editor, status, "partial", D(2010, 4, 21))
+    wrong = assess(users.editor, status, "implemented", D(2012, 1, 1))
+    assert Status.objects.with_level(users.editor).get(pk=status.pk).level == "implemented"
+
+    status.refresh_from_db()
+    services.retract_assessment(
+        users.editor, wrong, reason="Misread the source.", expected_version=status.version
+    )
+
+    assert Status.objects.with_level(users.editor).get(pk=status.pk).level == "partial"
+    wrong.refresh_from_db()
+    assert wrong.retracted and wrong.retracted_by == users.editor
+    assert status.assessments.count() == 2
+    record = ChangeRecord.objects.get(object_id=str(wrong.pk), action="retract")
+    assert record.before["retracted"] is False and record.after["retracted"] is True
+
+
+def test_assessments_are_never_edited_or_deleted(users):
+    assessment = assess(users.editor, cell(17, "DZ"), "partial", D(2010, 4, 21))
+    assessment.level = "implemented"
+    with pytest.raises(ValidationError):
+        assessment.save()
+    with pytest.raises(ValidationError):
+        assessment.delete()
+
+
+def test_an_assessment_must_be_marked_at_least_as_high_as_its_evidence(users):
+    status = cell(17, "MA")
+    secret = EvidenceFactory(
+        source=SourceFactory(marking=marking("confidential", "MA")), cells=[status]
+    )
+    before = footprint()
+    with pytest.raises(ValidationError) as excinfo:
+        assess(
+            users.confidential_editor,
+            status,
+            "partial",
+            D(2011, 1, 1),
+            evidence=[secret],
+            marking=marking("public"),
+        )
+    assert "at least as high" in str(excinfo.value)
+    assert footprint() == before
+    # With no marking given, the assessment takes the lowest one that covers its evidence.
+    assessment = assess(
+        users.confidential_editor, status, "partial", D(2011, 1, 1), evidence=[secret]
+    )
+    assert assessment.marking == secret.marking
+
+
+def test_evidence_must_be_marked_at_least_as_high_as_its_source(users):
+    source = SourceFactory(marking=marking("restricted"))
+    with pytest.raises(ValidationError):
+        EvidenceFactory(source=source, marking=marking("public"))
+    widened = marking("restricted", "MA", "FR")  # releasable to more parties than its source
+    with pytest.raises(ValidationError):
+        EvidenceFactory(source=SourceFactory(marking=marking("restricted", "MA")), marking=widened)
+
+
+def test_evidence_cannot_be_re_marked_below_its_source_or_above_what_rests_on_it(users):
+    status = cell(17, "MA")
+    item = EvidenceFactory(source=SourceFactory(marking=marking("restricted")), cells=[status])
+    with pytest.raises(ValidationError):
+        services.remark_evidence(users.admin, item, marking("public"), expected_version=1)
+    assess(users.editor, status, "partial", D(2011, 1, 1), evidence=[item])
+    with pytest.raises(ValidationError) as excinfo:
+        services.remark_evidence(users.admin, item, marking("confidential"), expected_version=1)
+    assert "retract them first" in str(excinfo.value)
+    item.refresh_from_db()
+    assert item.marking.level == "restricted" and item.version == 1
+
+
+def test_re_marking_evidence_is_audited_under_the_higher_marking(users):
+    item = EvidenceFactory(cells=[cell(17, "MA")])
+    services.remark_evidence(users.admin, item, marking("confidential", "MA"), expected_version=1)
+    record = ChangeRecord.objects.get(object_id=str(item.pk), action="remark")
+    assert record.marking.key == "confidential:MA"
+    assert record.before["marking"] == "public" and record.after["marking"] == "confidential:MA"
+
+
+def test_an_editor_cannot_record_outside_their_countries(users):
+    status = cell(17, "ML")
+    before = footprint()
+    with pytest.raises(PermissionDenied):
+        assess(users.editor, status, "partial", D(2010, 4, 21))
+    assert footprint() == before
+
+
+def test_an_editor_may_record_for_a_pair_if_either_country_is_in_scope(users):
+    assess(users.editor, cell(9, "DZ", "ML"), "partial", D(2010, 4, 21))
+    with pytest.raises(PermissionDenied):
+        assess(users.editor, cell(9, "ML", "MR"), "partial", D(2011, 6, 9))
+
+
+def test_an_editor_cannot_mark_above_own_clearance(users):
+    status, source = cell(17, "DZ"), SourceFactory()
+    before = footprint()
+    with pytest.raises(PermissionDenied):
+        assess(users.editor, status, "partial", D(2010, 4, 21), marking=marking("confidential"))
+    with pytest.raises(PermissionDenied):
+        services.create_evidence(
+            users.editor, source=source, occurred_on=D(2010, 4, 21), locator="p. 2",
+            summary_en="Joint staff set up.", direction="supports", source_reliability="B",
+            information_credibility="2", cells=[status], marking=marking("confidential"),
+        )
+    assert footprint() == before
+
+
+def test_readers_and_analysts_cannot_write(users):
+    for user in (users.reader, users.analyst):
+        with pytest.raises(PermissionDenied):
+            assess(user, cell(17, "DZ"), "partial", D(2010, 4, 21))
+
+
+def test_bad_input_to_record_assessment_is_refused_with_field_messages(users):
+    status = cell(17, "DZ")
+    before = footprint()
+    cases = [
+        ({"level": "finished"}, "level"),
+        ({"level": "no_evidence"}, "level"),  # derived, never stored
+        ({"rationale_en": ""}, "rationale_en"),
+        ({"effective_precision": "week"}, "effective_precision"),
+    ]
+    for override, field in cases:
+        kwargs = {
+            "level": "partial",
+            "effective_on": D(2010, 1, 1),
+            "rationale_en": "x",
+            "expected_version": status.version,
+            **override,
+        }
+        with pytest.raises(ValidationError) as excinfo:
+            services.record_assessment(users.editor, status, **kwargs)
+        assert field in excinfo.value.message_dict, (override, excinfo.value)
+    assert footprint() == before
+
+
+def test_evidence_the_actor_cannot_see_is_unknown_to_them(users):
+    status = cell(17, "DZ")
+    hidden = EvidenceFactory(
+        source=SourceFactory(marking=marking("confidential", "MA")), cells=[status]
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        assess(users.editor, status, "partial", D(2010, 1, 1), evidence=[hidden])
+    assert "Unknown or retracted evidence" in str(excinfo.value)
+
+
+def test_retracting_requires_a_reason_and_happens_once(users):
+    status = cell(17, "DZ")
+    assessment = assess(users.editor, status, "partial", D(2010, 4, 21))
+    status.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.retract_assessment(
+            users.editor, assessment, reason=" ", expected_version=status.version
+        )
+    services.retract_assessment(
+        users.editor, assessment, reason="Wrong cell.", expected_version=status.version
+    )
+    status.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.retract_assessment(
+            users.editor, assessment, reason="Again.", expected_version=status.version
+        )
