@@ -35,7 +35,7 @@ class StaleVersion(Exception):
 
 
 def latest_revision():
-    return RevisionCounter.objects.values_list("value", flat=True).get(pk=1)
+    return RevisionCounter.objects.values_list("value", flat=True).filter(pk=1).first() or 0
 
 
 def snapshot(obj):
@@ -69,7 +69,10 @@ class Change:
 
     def take_revision(self):
         if self.revision is None:
-            RevisionCounter.objects.filter(pk=1).update(value=F("value") + 1)
+            if not RevisionCounter.objects.filter(pk=1).update(value=F("value") + 1):
+                # First write on a fresh database: create the row, then increment it.
+                RevisionCounter.objects.get_or_create(pk=1)
+                RevisionCounter.objects.filter(pk=1).update(value=F("value") + 1)
             self.revision = latest_revision()
         return self.revision
 

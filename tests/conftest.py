@@ -17,6 +17,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("seed", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def _seed_data(request):
+    """Transactional tests flush the database afterwards: put the seed back if gone."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transactional = marker.kwargs.get("transaction", False)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from measures.models import Measure
+
+    if not Measure.objects.exists():
+        call_command("seed", verbosity=0)
+
+
 def pytest_runtest_setup(item):
     for marker in item.iter_markers():
         if marker.name in ("postgres", "redis", "smtp", "browser", "worker"):

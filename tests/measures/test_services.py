@@ -204,9 +204,16 @@ def test_an_editor_cannot_mark_above_own_clearance(users):
         assess(users.editor, status, "partial", D(2010, 4, 21), marking=marking("confidential"))
     with pytest.raises(PermissionDenied):
         services.create_evidence(
-            users.editor, source=source, occurred_on=D(2010, 4, 21), locator="p. 2",
-            summary_en="Joint staff set up.", direction="supports", source_reliability="B",
-            information_credibility="2", cells=[status], marking=marking("confidential"),
+            users.editor,
+            source=source,
+            occurred_on=D(2010, 4, 21),
+            locator="p. 2",
+            summary_en="Joint staff set up.",
+            direction="supports",
+            source_reliability="B",
+            information_credibility="2",
+            cells=[status],
+            marking=marking("confidential"),
         )
     assert footprint() == before
 
