@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cbm_tracker.models import Cited, Versioned
+from measures.visibility import OptionallyMarkedQuerySet
 
 from .choices import DatePrecision, InitiativeKind, MembershipRole
 
@@ -82,7 +83,19 @@ class CountryPair(Versioned, Cited):
         return (a, b) if a <= b else (b, a)
 
 
-class Initiative(Versioned, Cited):
+class OptionallyMarked(models.Model):
+    """Reference data is public unless its only source is not: then it carries
+    that source's marking and obeys the same visibility rule as evidence."""
+
+    marking = models.ForeignKey(
+        "measures.Marking", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Initiative(Versioned, Cited, OptionallyMarked):
     slug = models.SlugField(unique=True, max_length=64)
     acronym = models.CharField(max_length=32, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=200)
@@ -98,6 +111,8 @@ class Initiative(Versioned, Cited):
     countries = models.ManyToManyField(
         Country, through="Membership", related_name="initiatives", blank=True
     )
+
+    objects = OptionallyMarkedQuerySet.as_manager()
 
     class Meta:
         ordering = ["slug"]
@@ -117,7 +132,7 @@ class Initiative(Versioned, Cited):
         return self.acronym or self.name_en
 
 
-class MembershipQuerySet(models.QuerySet):
+class MembershipQuerySet(OptionallyMarkedQuerySet):
     def active_on(self, day):
         """Memberships in force on ``day`` (an open start or end is unbounded)."""
         return self.filter(Q(start__isnull=True) | Q(start__lte=day)).filter(
@@ -125,7 +140,7 @@ class MembershipQuerySet(models.QuerySet):
         )
 
 
-class Membership(Versioned, Cited):
+class Membership(Versioned, Cited, OptionallyMarked):
     """Who belongs to what, in which role, when: "members of CEMOC on 2012-06-30"."""
 
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="memberships")

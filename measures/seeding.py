@@ -113,7 +113,12 @@ class Seeder:
 
     def upsert(self, model, lookup, fields, m2m=None):
         m2m = m2m or {}
-        obj = model._base_manager.select_for_update().filter(**lookup).first()
+        obj = (
+            model._base_manager.select_for_update(of=("self",))
+            .filter(**lookup)
+            .order_by("pk")
+            .first()
+        )
         opts = model._meta
         values = {}
         for name, value in fields.items():
@@ -179,14 +184,24 @@ class Seeder:
             self.markings[key] = Marking.objects.resolve(level, codes)
         return self.markings[key]
 
-    def cite(self, entry):
+    def cite(self, entry, marking=None):
+        """Citation fields; a row citing a marked source must be marked to cover it."""
         spec = entry.get("cite") or {}
         source = spec.get("source")
         if source is None:
             return {"cite_source": None, "cite_locator": spec.get("locator", "")}
         if str(source) not in self.sources:
             raise SeedError(f"cites unknown source {source!r}")
-        return {"cite_source": self.sources[str(source)], "cite_locator": spec.get("locator", "")}
+        source = self.sources[str(source)]
+        if not (marking or self.marking("public")).covers(source.marking):
+            raise SeedError(
+                f"cites source {source.key}, marked {source.marking}: "
+                "the row must carry a marking at least that high"
+            )
+        return {"cite_source": source, "cite_locator": spec.get("locator", "")}
+
+    def optional_marking(self, entry):
+        return self.marking(entry["marking"]) if entry.get("marking") else None
 
     def country(self, code):
         if code is None:
@@ -331,11 +346,19 @@ def _seed_all(s, data):
         "iso2",
         lambda e: s.upsert(Country, {"iso2": e["iso2"]}, country_fields(e, with_cite=True)),
     )
-    _each(
+    initiatives = _each(
         data,
         "initiatives",
         "slug",
-        lambda e: s.upsert(Initiative, {"slug": e["slug"]}, {**initiative_fields(e), **s.cite(e)}),
+        lambda e: s.upsert(
+            Initiative,
+            {"slug": e["slug"]},
+            {
+                **initiative_fields(e),
+                "marking": s.optional_marking(e),
+                **s.cite(e, s.optional_marking(e)),
+            },
+        ),
     )
 
     def pair(e):
@@ -381,7 +404,11 @@ def _seed_all(s, data):
             s.upsert(
                 CarriedMeasure,
                 {"initiative": initiative, "measure": measures[carried["number"]]},
-                {"note": carried.get("note", ""), **s.cite(carried if "cite" in carried else e)},
+                {
+                    "note": carried.get("note", ""),
+                    # visible with its initiative, so cited under its marking
+                    **s.cite(carried if "cite" in carried else e, initiative.marking),
+                },
             )
         for m in e.get("memberships") or ():
             s.upsert(
@@ -397,7 +424,8 @@ def _seed_all(s, data):
                     "end": m.get("end"),
                     "end_precision": m.get("end_precision") or "",
                     "note": m.get("note") or "",
-                    **s.cite(m if "cite" in m else e),
+                    "marking": s.optional_marking(m) or initiative.marking,
+                    **s.cite(m if "cite" in m else e, s.optional_marking(m) or initiative.marking),
                 },
             )
 
@@ -417,6 +445,9 @@ def _seed_all(s, data):
         unknown = [slug for slug in e.get("initiatives") or () if slug not in initiatives]
         if unknown:
             raise SeedError(f"unknown initiative(s) {', '.join(unknown)}")
+        for slug in e.get("initiatives") or ():
+            if initiatives[slug].marking and not marking.covers(initiatives[slug].marking):
+                raise SeedError(f"marked {marking} but linked to {slug}, marked higher")
         return s.upsert(
             Evidence,
             {"key": e["key"]},

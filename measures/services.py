@@ -311,6 +311,24 @@ def _check_cells_in_scope(actor, cells):
         _check_may_edit(actor, cell)
 
 
+def _check_links(actor, marking, cells, initiatives):
+    """Evidence links: an editor's cells, initiatives they see, marked no lower."""
+    if not viewer_for(actor).is_editor:
+        raise PermissionDenied(_("Only editors may add or link evidence."))
+    _check_cells_in_scope(actor, cells)
+    visible = set(
+        Initiative.objects.visible_to(actor)
+        .filter(pk__in=[i.pk for i in initiatives])
+        .values_list("pk", flat=True)
+    )
+    unknown = [i.pk for i in initiatives if i.pk not in visible]
+    if unknown:
+        raise ValidationError(
+            {"initiatives": _("Unknown initiative(s): %(ids)s.") % {"ids": unknown}}
+        )
+    _check_covers(marking, [i.marking for i in initiatives if i.marking], _("initiative"))
+
+
 def create_evidence(
     actor,
     *,
@@ -336,9 +354,7 @@ def create_evidence(
             marking = source.marking
         _check_marking_within_clearance(actor, marking)
         _check_covers(marking, [source.marking], _("source"))
-        _check_cells_in_scope(actor, cells)
-        if not cells and not viewer_for(actor).is_editor:
-            raise PermissionDenied(_("Only editors may add evidence."))
+        _check_links(actor, marking, cells, initiatives)
         item = Evidence(
             source=source,
             occurred_on=occurred_on,
@@ -369,7 +385,7 @@ def attach_evidence(actor, evidence, *, expected_version, cells=(), initiatives=
     with change(actor, _("Evidence linked")) as current:
         _check_visible(actor, evidence)
         evidence = _locked(Evidence, evidence.pk)
-        _check_cells_in_scope(actor, cells)
+        _check_links(actor, evidence.marking, cells, initiatives)
         if evidence.retracted:
             raise ValidationError({"evidence": _("Retracted evidence cannot be linked.")})
         bump_version(evidence, expected_version)
@@ -392,6 +408,9 @@ def remark_evidence(actor, evidence, marking, *, expected_version, reason=""):
         _check_cells_in_scope(actor, evidence.cells.all())
         _check_marking_within_clearance(actor, marking)
         _check_covers(marking, [evidence.source.marking], _("source"))
+        _check_covers(
+            marking, [i.marking for i in evidence.initiatives.all() if i.marking], _("initiative")
+        )
         resting = [
             a
             for a in evidence.assessments.select_related("marking")

@@ -154,12 +154,23 @@ class VisibleQuerySet(models.QuerySet):
 
 
 class OptionallyMarkedQuerySet(models.QuerySet):
-    """Rows whose marking may be empty (audit records of unmarked reference data)."""
+    """Rows whose marking may be empty: public reference data, audit records.
+
+    ``marking_field`` may follow a relation: an initiative's carried measures
+    are seen with the initiative.
+    """
+
+    marking_field = "marking"
 
     def visible_to(self, user):
         viewer = viewer_for(user)
         if not viewer.can_read:
             return self.none()
         return self.filter(
-            Q(marking__isnull=True) | Q(marking__in=visible_markings(viewer).values("pk"))
+            Q(**{f"{self.marking_field}__isnull": True})
+            | Q(**{f"{self.marking_field}__in": visible_markings(viewer).values("pk")})
         )
+
+
+class CarriedWithInitiativeQuerySet(OptionallyMarkedQuerySet):
+    marking_field = "initiative__marking"

@@ -10,7 +10,7 @@ from cbm_tracker.models import Cited, Versioned
 from countries.choices import DatePrecision
 
 from ..choices import Domain, Scope
-from ..visibility import VisibleQuerySet
+from ..visibility import CarriedWithInitiativeQuerySet, VisibleQuerySet
 
 
 class Source(Versioned):
@@ -96,6 +96,8 @@ class CarriedMeasure(Versioned, Cited):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="carriers")
     note = models.CharField(max_length=300, blank=True)
 
+    objects = CarriedWithInitiativeQuerySet.as_manager()
+
     class Meta:
         ordering = ["measure", "initiative"]
         constraints = [
@@ -104,3 +106,8 @@ class CarriedMeasure(Versioned, Cited):
 
     def __str__(self):
         return f"{self.initiative} carries {self.measure.number}"
+
+    @property
+    def marking(self):
+        """Seen with its initiative, so audited under the initiative's marking."""
+        return self.initiative.marking

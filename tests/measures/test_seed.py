@@ -95,7 +95,7 @@ def broken_fixtures(tmp_path):
         ("evidence.yaml", 'source: "002"', 'source: "999"', "unknown source"),
         ("pairs.yaml", "pair: [DZ, MA]", "pair: [MA, DZ]", "canonical"),
         ("measures.yaml", "scope: bilateral", "scope: sideways", "measures.yaml, entry"),
-        ("regions.yaml", "- {code: sahel", "- {code sahel", "not valid YAML"),
+        ("regions.yaml", "- {code: sahel", "- {code: [sahel", "not valid YAML"),
     ],
 )
 def test_bad_seed_data_gives_one_clear_line_and_writes_nothing(

@@ -49,7 +49,7 @@ def test_restricted_evidence_needs_restricted_clearance(users):
 
 
 def test_a_status_is_computed_only_from_what_the_viewer_can_see(users):
-    status = cell(17, "MA")
+    status = cell(11, "MA")
     assess(users.editor, status, "under_discussion", D(2010, 12, 1))
     secret = EvidenceFactory(
         source=SourceFactory(marking=marking("confidential", "MA")), cells=[status]
@@ -67,7 +67,7 @@ def test_a_status_is_computed_only_from_what_the_viewer_can_see(users):
 
 
 def test_the_latest_assessment_wins_by_effective_date_then_recording_time(users):
-    status = cell(17, "TN")
+    status = cell(11, "TN")
     assess(users.admin, status, "agreed", D(2012, 1, 1))
     assess(users.admin, status, "under_discussion", D(2011, 1, 1))  # history filled in later
     assert Status.objects.with_level(users.reader).get(pk=status.pk).level == "agreed"
