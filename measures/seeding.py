@@ -30,6 +30,7 @@ from .models import (
     Status,
 )
 from .revisions import change, snapshot
+from .services import create_missing_cells
 
 FILES = (
     "regions", "sources", "countries", "pairs", "measures", "initiatives",
@@ -220,11 +221,12 @@ class Seeder:
         if partner is not None:
             first, second = CountryPair.canonical(country.pk, partner.pk)
             country, partner = self.countries[first], self.countries[second]
-        return self.upsert(
-            Status,
-            {"measure": measure, "country": country, "partner": partner},
-            {"scope": measure.scope},
-        )
+        cell = Status.objects.filter(measure=measure, country=country, partner=partner).first()
+        if cell is None:
+            # Not a cell the tracker keeps: let validation say why.
+            Status(measure=measure, country=country, partner=partner).full_clean()
+            raise SeedError(f"no cell for measure {number} and {spec}")
+        return cell
 
 
 def _each(data, name, key_field, action):
@@ -430,6 +432,9 @@ def _seed_all(s, data):
             )
 
     _each(data, "initiatives", "slug", initiative_links)
+    cells = create_missing_cells(s.change)
+    if cells:
+        s.report.created["statuses (cells)"] = len(cells)
 
     def evidence(e):
         source = s.sources.get(str(e["source"]))

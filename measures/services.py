@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from countries.models import Country, CountryPair, Initiative
 
-from .choices import Action, MarkingLevel, Role
-from .models import Assessment, Evidence, Marking, Source, Status, UserProfile
+from .choices import Action, MarkingLevel, Role, Scope
+from .models import Assessment, Evidence, Marking, Measure, Source, Status, UserProfile
 from .revisions import bump_version, change, snapshot
 from .visibility import viewer_for
 
@@ -111,29 +111,29 @@ def _locked(model, pk):
 # --- cells -----------------------------------------------------------------
 
 
-def ensure_cell(actor, measure, country, partner=None, *, current=None):
-    """The cell for a measure and a country (or pair), created on first use."""
-    partner_id = getattr(partner, "pk", partner)
-    country_id = getattr(country, "pk", country)
-    if partner_id is not None:
-        country_id, partner_id = CountryPair.canonical(country_id, partner_id)
-    lookup = {"measure": measure, "country_id": country_id, "partner_id": partner_id}
-    existing = Status.objects.filter(**lookup).first()
-    if existing is not None:
-        return existing
-    cell = Status(measure=measure, country_id=country_id, partner_id=partner_id)
-    cell.full_clean()  # scope copied from the measure, pair checked against the neighbours
-    _check_may_edit(actor, cell)
-
-    def create(change_):
-        cell.save()
-        change_.record(cell, Action.CREATE, after=snapshot(cell))
-        return cell
-
-    if current is not None:
-        return create(current)
-    with change(actor, _("New cell")) as current_:
-        return create(current_)
+def create_missing_cells(current):
+    """Give every country × national/regional measure and every tracked pair ×
+    bilateral measure its cell, so that each cell has an id and a version
+    before anyone rates it. Runs inside the caller's change (bulk, audited)."""
+    existing = set(Status.objects.values_list("measure_id", "country_id", "partner_id"))
+    countries = list(Country.objects.values_list("pk", flat=True))
+    pairs = list(CountryPair.objects.values_list("country_id", "partner_id"))
+    missing = []
+    for measure_id, scope in Measure.objects.values_list("pk", "scope"):
+        keys = (
+            [(a, b) for a, b in pairs]
+            if scope == Scope.BILATERAL
+            else [(iso, None) for iso in countries]
+        )
+        missing += [
+            Status(measure_id=measure_id, scope=scope, country_id=a, partner_id=b)
+            for a, b in keys
+            if (measure_id, a, b) not in existing
+        ]
+    created = Status.objects.bulk_create(missing, batch_size=1000)
+    for cell in created:
+        current.record(cell, Action.CREATE, after=snapshot(cell))
+    return created
 
 
 def record_assessment(
@@ -509,23 +509,34 @@ def save_source(actor, source, *, expected_version=None):
 
 
 def save_reference(actor, obj, *, expected_version=None, message=""):
-    """Create or update unmarked reference data (countries, initiatives,
-    memberships, pairs, measures, indicators); admins only."""
+    """Create or update reference data (countries, initiatives, memberships,
+    pairs, measures, indicators); admins only, within their clearance."""
     if not viewer_for(actor).is_admin:
         raise PermissionDenied(_("Only administrators may change reference data."))
     with change(
         actor, message or _("%(model)s saved") % {"model": obj._meta.verbose_name}
     ) as current:
         obj.full_clean()
-        adding = obj._state.adding
-        if adding:
+        marking = getattr(obj, "marking", None)
+        if marking is not None:
+            _check_marking_within_clearance(actor, marking)
+        if obj._state.adding:
             obj.save()
-            current.record(obj, Action.CREATE, after=snapshot(obj))
+            current.record(obj, Action.CREATE, after=snapshot(obj), marking=marking)
+            if isinstance(obj, (Country, CountryPair, Measure)):
+                create_missing_cells(current)
             return obj
-        before = snapshot(type(obj)._base_manager.get(pk=obj.pk))
+        old = type(obj)._base_manager.get(pk=obj.pk)
+        old_marking = getattr(old, "marking", None)
+        if old_marking is not None and not viewer_for(actor).may_see_marking(old_marking):
+            raise NotVisible(_("No such %(model)s.") % {"model": obj._meta.verbose_name})
+        before = snapshot(old)
         bump_version(obj, expected_version)
         obj.save()
-        current.record(obj, Action.UPDATE, before, snapshot(obj))
+        # Readable only by those who could read both the old and the new row.
+        if old_marking is not None and (marking is None or not marking.covers(old_marking)):
+            marking = old_marking
+        current.record(obj, Action.UPDATE, before, snapshot(obj), marking=marking)
         return obj
 
 

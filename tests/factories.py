@@ -5,9 +5,8 @@ import datetime
 import factory
 from django.contrib.auth import get_user_model
 
-from countries.models import Country
 from measures import services
-from measures.models import Evidence, Marking, Measure, Source, Status
+from measures.models import Evidence, Marking, Source, Status
 
 
 def make_user(username, *, role, clearance, countries=(), affiliations=(), **fields):
@@ -70,11 +69,10 @@ class EvidenceFactory(factory.Factory):
 
 
 def cell(number, country, partner=None):
-    """The cell for measure ``number`` (created through the service if new)."""
-    measure = Measure.objects.get(number=number)
-    return services.ensure_cell(
-        services.system_actor(), measure, Country.objects.get(pk=country), partner
-    )
+    """The cell for measure ``number`` and a country or pair (in either order)."""
+    if partner is not None:
+        country, partner = sorted((country, partner))
+    return Status.objects.get(measure__number=number, country_id=country, partner_id=partner)
 
 
 def assess(actor, status, level, on, *, evidence=(), marking=None, rationale="Test."):

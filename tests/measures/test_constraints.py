@@ -75,9 +75,16 @@ def test_validation_explains_a_bad_pair():
     assert "bilateral" in str(excinfo.value)
 
 
-def test_a_pair_given_backwards_is_stored_in_canonical_order():
-    status = cell(14, "MA", "DZ")
+def test_validation_puts_a_pair_given_backwards_in_canonical_order():
+    status = raw_cell(14, "MA", "DZ")
+    status.full_clean(validate_constraints=False, validate_unique=False)
     assert (status.country_id, status.partner_id) == ("DZ", "MA")
+
+
+def test_every_country_and_tracked_pair_has_a_cell_for_every_measure():
+    assert not Status.objects.filter(measure__number=14, partner__isnull=True).exists()
+    assert Status.objects.filter(measure__number=14).count() == CountryPair.objects.count()
+    assert Status.objects.filter(measure__number=17).count() == Country.objects.count()
 
 
 def test_database_rejects_an_assessment_level_outside_the_scale():
