@@ -71,6 +71,15 @@ def _check_visible(actor, obj):
         raise NotVisible(_("No such %(model)s.") % {"model": obj._meta.verbose_name})
 
 
+def _as_marking(marking):
+    """A Marking, or a (level, releasable-to codes) pair resolved inside the
+    caller's transaction (so a refused write leaves no new marking behind)."""
+    if marking is None or isinstance(marking, Marking):
+        return marking
+    level, codes = marking
+    return Marking.objects.resolve(level, codes)
+
+
 def _least_marking_covering(markings):
     """The lowest marking that covers every one given (public if none)."""
     markings = list(markings)
@@ -197,6 +206,7 @@ def _record(
             }
         )
     evidence_markings = [e.marking for e in evidence]
+    marking = _as_marking(marking)
     if marking is None:
         marking = _least_marking_covering(evidence_markings)
     _check_marking_within_clearance(actor, marking)
@@ -350,8 +360,7 @@ def create_evidence(
     cells, initiatives = list(cells), list(initiatives)
     with change(actor, _("Evidence added")) as current:
         _check_visible(actor, source)
-        if marking is None:
-            marking = source.marking
+        marking = _as_marking(marking) or source.marking
         _check_marking_within_clearance(actor, marking)
         _check_covers(marking, [source.marking], _("source"))
         _check_links(actor, marking, cells, initiatives)
@@ -403,6 +412,7 @@ def remark_evidence(actor, evidence, marking, *, expected_version, reason=""):
     with change(actor, reason or _("Evidence re-marked")) as current:
         _check_visible(actor, evidence)
         evidence = _locked(Evidence, evidence.pk)
+        marking = _as_marking(marking)
         if not viewer_for(actor).is_editor:
             raise PermissionDenied(_("Only editors may re-mark evidence."))
         _check_cells_in_scope(actor, evidence.cells.all())

@@ -4,6 +4,7 @@ The embedded default (no environment at all) is a SQLite file next to the
 code, no broker (Celery tasks run eagerly) and mail printed to the console.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -25,12 +26,17 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "knox",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "countries",
     "measures",
 ]
 
 MIDDLEWARE = [
+    "cbm_tracker.middleware.RequestIdMiddleware",
+    "cbm_tracker.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -124,6 +130,64 @@ CELERY_TIMEZONE = "UTC"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="CBM Tracker <noreply@localhost>")
+
+# Shared cache: Redis when configured (throttles then hold across processes),
+# else per-process memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["cbm_tracker.api.permissions.CanRead"],
+    "DEFAULT_RENDERER_CLASSES": ["cbm_tracker.api.renderers.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "cbm_tracker.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "cbm_tracker.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("CBM_THROTTLE_ANON", default="60/minute"),
+        "user": env("CBM_THROTTLE_USER", default="600/minute"),
+    },
+    # How many proxies sit in front of the app: 0 trusts no X-Forwarded-For
+    # (DRF's default of None would trust whatever a client sends).
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+REST_KNOX = {
+    # Tokens are stored hashed; each expires (``create_api_token --days``).
+    "TOKEN_TTL": datetime.timedelta(days=env.int("CBM_TOKEN_DAYS", default=90)),
+    "AUTO_REFRESH": False,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CBM Tracker API",
+    "DESCRIPTION": (
+        "Confidence-building and security measures in the Maghreb and the Sahel: "
+        "statuses, evidence and scorecards, filtered to what the caller is cleared to see."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENABLE_DJANGO_DEPLOY_CHECK": True,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "countries.choices.DatePrecision"},
+}
 
 LOGGING = {
     "version": 1,

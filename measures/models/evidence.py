@@ -77,6 +77,6 @@ class Evidence(Versioned, Retractable):
         return f"{self.occurred_on:%Y-%m-%d} {summary[:60]}"
 
     @property
-    def reliability(self):
+    def reliability(self) -> str:
         """The Admiralty grade as written, e.g. ``B2``."""
         return f"{self.source_reliability}{self.information_credibility}"

@@ -1,0 +1,69 @@
+"""One JSON error body for every 4xx, whatever raised it.
+
+    {"status": 400, "code": "invalid", "detail": "Invalid input.",
+     "fields": {"level": ["\"finished\" is not a valid choice."]}}
+
+Service exceptions map to HTTP here, so views stay thin: a Django
+``ValidationError`` is 400 with field messages, ``PermissionDenied`` 403, an
+object the caller may not see 404 (never 403: hidden rows do not exist for
+them), a stale version 412.
+"""
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from measures.revisions import StaleVersion
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = _("This write needs an If-Match header with the ETag you read.")
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _("The resource changed since you read it: GET it again and retry.")
+    default_code = "precondition_failed"
+
+
+def _translate(exc):
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(exc.message_dict)
+        return exceptions.ValidationError({"non_field_errors": exc.messages})
+    if isinstance(exc, StaleVersion):
+        return PreconditionFailed()
+    if isinstance(exc, (Http404, ObjectDoesNotExist)):
+        return exceptions.NotFound()
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    return exc
+
+
+def exception_handler(exc, context):
+    exc = _translate(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    body = {"status": response.status_code, "code": getattr(exc, "default_code", "error")}
+    if isinstance(exc, exceptions.ValidationError):
+        body["code"] = "invalid"
+        body["detail"] = str(_("Invalid input."))
+        detail = exc.detail
+        body["fields"] = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        body["code"] = codes if isinstance(codes, str) else body["code"]
+        body["detail"] = response.data.get("detail", str(exc))
+    return Response(body, status=response.status_code, headers=dict(response.headers.items()))
+
+
+def bad_request(fields):
+    """A 400 in the uniform shape for failures outside DRF (middleware)."""
+    return {"status": 400, "code": "invalid", "detail": str(_("Invalid input.")), "fields": fields}

@@ -1,0 +1,13 @@
+"""Everything under /api/v1/: the apps' resources, the schema and its pages
+(served from drf-spectacular-sidecar: no CDN, the tracker may run offline)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("", include("countries.api.urls")),
+    path("", include("measures.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -1,0 +1,44 @@
+from django.db.models import Prefetch
+
+from cbm_tracker.api.viewsets import ReadOnlyViewSet
+from countries.filtersets import CountryFilterSet, InitiativeFilterSet
+from countries.models import Country, Initiative, Membership
+from measures.models import CarriedMeasure
+
+from .serializers import CountrySerializer, InitiativeSerializer
+
+
+class CountryViewSet(ReadOnlyViewSet):
+    serializer_class = CountrySerializer
+    filterset_class = CountryFilterSet
+    lookup_field = "iso2"
+    lookup_value_regex = "[A-Za-z]{2}"
+
+    def base_queryset(self, user):
+        return Country.objects.prefetch_related("regions").order_by("iso2")
+
+
+class InitiativeViewSet(ReadOnlyViewSet):
+    serializer_class = InitiativeSerializer
+    filterset_class = InitiativeFilterSet
+    lookup_field = "slug"
+
+    def base_queryset(self, user):
+        return (
+            Initiative.objects.visible_to(user)
+            .select_related("marking")
+            .prefetch_related(
+                Prefetch(
+                    "memberships",
+                    queryset=Membership.objects.visible_to(user)
+                    .select_related("marking")
+                    .order_by("country_id", "start"),
+                    to_attr="visible_memberships",
+                ),
+                Prefetch(
+                    "carried_measures",
+                    queryset=CarriedMeasure.objects.select_related("measure"),
+                ),
+            )
+            .order_by("slug")
+        )

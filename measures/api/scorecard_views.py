@@ -1,0 +1,256 @@
+"""Scorecards and the change feed: read-only, computed for the caller.
+
+The conditional-GET check comes first, after DRF has authenticated the
+caller: an unchanged scorecard costs the authentication plus one revision
+lookup, and answers 304.
+"""
+
+import datetime
+
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cbm_tracker.api.conditional import revision_etag
+from cbm_tracker.api.renderers import CSVRenderer, ORJSONRenderer
+from cbm_tracker.api.viewsets import conditional_response
+from countries.models import Country, Initiative, Region
+from measures import scorecards
+from measures.choices import Domain, Scope
+from measures.models import ChangeRecord, Measure
+
+from . import exports
+from .schema import ERRORS
+
+FILTER_PARAMS = [
+    OpenApiParameter("as_of", OpenApiTypes.DATE, description="Replay history: levels as of."),
+    OpenApiParameter("compare_to", OpenApiTypes.DATE, description="Trend against this date."),
+    OpenApiParameter("country", OpenApiTypes.STR, many=True, description="ISO alpha-2, repeat."),
+    OpenApiParameter("measure", OpenApiTypes.INT, many=True, description="Measure number."),
+    OpenApiParameter("initiative", OpenApiTypes.STR, description="Members at as_of (slug)."),
+    OpenApiParameter("region", OpenApiTypes.STR),
+    OpenApiParameter("domain", OpenApiTypes.STR, enum=Domain.values),
+    OpenApiParameter("scope", OpenApiTypes.STR, enum=Scope.values),
+    OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+]
+
+
+def card_schema(operation_id):
+    return extend_schema(
+        operation_id=operation_id,
+        parameters=FILTER_PARAMS,
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+
+
+def _date(params, name):
+    raw = params.get(name)
+    if not raw:
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({name: ["A date as YYYY-MM-DD."]}) from None
+
+
+def read_filters(request):
+    """Validate the query: every unknown value is a 400 naming its parameter."""
+    params, errors = request.query_params, {}
+    countries = tuple(sorted({c.upper() for c in params.getlist("country")}))
+    if countries:
+        known = set(Country.objects.filter(pk__in=countries).values_list("pk", flat=True))
+        if unknown := sorted(set(countries) - known):
+            errors["country"] = [f"Unknown country code(s): {', '.join(unknown)}."]
+    try:
+        measures = tuple(sorted({int(n) for n in params.getlist("measure")}))
+    except ValueError:
+        errors["measure"] = ["Measure numbers are whole numbers."]
+        measures = ()
+    if measures:
+        known = set(Measure.objects.filter(number__in=measures).values_list("number", flat=True))
+        if unknown := sorted(set(measures) - known):
+            errors["measure"] = [f"Unknown measure(s): {', '.join(map(str, unknown))}."]
+    initiative = params.get("initiative") or None
+    if (
+        initiative
+        and not Initiative.objects.visible_to(request.user).filter(slug=initiative).exists()
+    ):
+        errors["initiative"] = [f"Unknown initiative {initiative!r}."]
+    region = params.get("region") or None
+    if region and not Region.objects.filter(code=region).exists():
+        errors["region"] = [f"Unknown region {region!r}."]
+    domain, scope = params.get("domain") or None, params.get("scope") or None
+    if domain and domain not in Domain.values:
+        errors["domain"] = [f"One of {', '.join(Domain.values)}."]
+    if scope and scope not in Scope.values:
+        errors["scope"] = [f"One of {', '.join(Scope.values)}."]
+    try:
+        as_of, compare_to = _date(params, "as_of"), _date(params, "compare_to")
+    except ValidationError as exc:
+        errors.update(exc.detail)
+        as_of = compare_to = None
+    if errors:
+        raise ValidationError(errors)
+    filters = scorecards.Filters(
+        countries=countries,
+        measures=measures,
+        initiative=initiative,
+        region=region,
+        domain=domain,
+        scope=scope,
+    )
+    return filters, as_of, compare_to
+
+
+class ScorecardView(APIView):
+    renderer_classes = [ORJSONRenderer, CSVRenderer]
+    table = None  # the exports function that flattens this card for CSV
+
+    def card(self, request, filters, as_of, compare_to, **kwargs):
+        raise NotImplementedError  # each scorecard view says what it computes
+
+    def get(self, request, **kwargs):
+        def build():
+            filters, as_of, compare_to = read_filters(request)
+            data = self.card(request, filters, as_of, compare_to, **kwargs)
+            if data is None:
+                raise NotFound()
+            if request.accepted_renderer.format == "csv":
+                name = request.path.strip("/").replace("/", "-")
+                return Response(
+                    type(self).table(data),
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+                )
+            return Response(data)
+
+        return conditional_response(request, revision_etag(request), build)
+
+
+@extend_schema_view(get=card_schema("scorecards_countries_list"))
+class CountriesScorecardView(ScorecardView):
+    """One row per country: score, counts per level, rated/unrated, trend."""
+
+    table = staticmethod(exports.countries_table)
+
+    def card(self, request, filters, as_of, compare_to):
+        return scorecards.countries_scorecard(request.user, as_of, filters, compare_to)
+
+
+@extend_schema_view(get=card_schema("scorecards_country"))
+class CountryScorecardView(ScorecardView):
+    """One country's measures, with partner cells for bilateral measures."""
+
+    table = staticmethod(exports.country_table)
+
+    def card(self, request, filters, as_of, compare_to, iso2):
+        return scorecards.country_scorecard(request.user, iso2.upper(), as_of, filters, compare_to)
+
+
+@extend_schema_view(get=card_schema("scorecards_measure"))
+class MeasureScorecardView(ScorecardView):
+    """Every country (and pair) on one measure."""
+
+    table = staticmethod(exports.measure_table)
+
+    def card(self, request, filters, as_of, compare_to, number):
+        return scorecards.measure_scorecard(request.user, number, as_of, filters, compare_to)
+
+
+@extend_schema_view(get=card_schema("scorecards_initiative"))
+class InitiativeScorecardView(ScorecardView):
+    """The initiative's members at the date, on the measures it carries."""
+
+    table = staticmethod(exports.countries_table)
+
+    def card(self, request, filters, as_of, compare_to, slug):
+        if not Initiative.objects.visible_to(request.user).filter(slug=slug).exists():
+            return None
+        return scorecards.initiative_scorecard(request.user, slug, as_of, filters, compare_to)
+
+
+@extend_schema_view(get=card_schema("scorecards_matrix"))
+class MatrixView(ScorecardView):
+    """The whole countries × measures matrix in one response."""
+
+    table = staticmethod(exports.matrix_table)
+
+    def card(self, request, filters, as_of, compare_to):
+        return scorecards.matrix(request.user, as_of, filters, compare_to)
+
+
+# Changes to user accounts (clearances, roles) are not news for readers.
+FEED_EXCLUDED_MODELS = ("userprofile",)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "since",
+            OpenApiTypes.STR,
+            description="A revision number (the previous `next`), or an ISO "
+            "timestamp for a first call.",
+        ),
+        OpenApiParameter("limit", OpenApiTypes.INT, description="Records per page (≤ 1000)."),
+    ],
+    responses={200: OpenApiTypes.OBJECT, **ERRORS},
+)
+class ChangeFeedView(APIView):
+    """What was recorded after a revision, in revision (= commit) order.
+
+    Pages end on a revision boundary, so ``next`` (the last revision
+    returned) is a safe cursor: a poller never misses a row. No COUNT(*).
+    """
+
+    def get(self, request):
+        since, limit = self._params(request)
+        records = (
+            ChangeRecord.objects.visible_to(request.user)
+            .exclude(content_type__model__in=FEED_EXCLUDED_MODELS)
+            .select_related("content_type")
+            .order_by("revision", "id")
+        )
+        if isinstance(since, int):
+            records = records.filter(revision__gt=since)
+        else:
+            records = records.filter(time__gte=since)
+        page = list(records[:limit])
+        if len(page) == limit:  # finish the last revision so that `next` skips nothing
+            last = page[-1]
+            page += list(records.filter(revision=last.revision, id__gt=last.id))
+        return Response(
+            {
+                "since": since if isinstance(since, int) else since.isoformat(),
+                "next": page[-1].revision if page else (since if isinstance(since, int) else None),
+                "results": [
+                    {
+                        "revision": r.revision,
+                        "time": r.time,
+                        "type": r.content_type.model,
+                        "action": r.action,
+                        "object_id": r.object_id,
+                        "object": r.object_repr,
+                        "actor": r.actor_username,
+                        "message": r.message,
+                        "before": r.before,
+                        "after": r.after,
+                    }
+                    for r in page
+                ],
+            }
+        )
+
+    def _params(self, request):
+        raw = request.query_params.get("since", "0")
+        if raw.isdigit():
+            since = int(raw)
+        else:
+            since = parse_datetime(raw) if "T" in raw or " " in raw else None
+            if since is None:
+                raise ValidationError({"since": ["A revision number or an ISO timestamp."]})
+        raw_limit = request.query_params.get("limit", "100")
+        if not raw_limit.isdigit() or int(raw_limit) < 1:
+            raise ValidationError({"limit": ["A whole number from 1 to 1000."]})
+        return since, min(int(raw_limit), 1000)

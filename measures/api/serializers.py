@@ -1,0 +1,312 @@
+"""Representations for REST clients. Writes validate shape here and hand over
+to measures/services.py, which holds every rule; querysets of related ids are
+narrowed to what the caller may see, so a hidden id is "does not exist"."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cbm_tracker.api.serializers import StrictSerializer
+from countries.choices import DatePrecision
+from countries.models import Initiative
+from measures.choices import Direction, Level, MarkingLevel
+from measures.models import Assessment, Evidence, Indicator, Measure, Source, Status
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "level": {"type": "string", "enum": MarkingLevel.values},
+            "releasable_to": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "ISO alpha-2 codes and initiative slugs; empty: releasable to all",
+            },
+            "label": {"type": "string", "readOnly": True},
+        },
+        "required": ["level"],
+    }
+)
+class MarkingField(serializers.Field):
+    """``{"level": "confidential", "releasable_to": ["MA", "nato"]}``.
+
+    Reads as that plus a ``label``; writes as a (level, codes) pair the
+    service resolves inside its transaction."""
+
+    def to_representation(self, marking):
+        return {
+            "level": marking.level,
+            "releasable_to": marking.releasable_codes,
+            "label": str(marking),
+        }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(_("An object with a level and releasable_to."))
+        unknown = set(data) - {"level", "releasable_to"}
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown key(s): %(keys)s.") % {"keys": ", ".join(sorted(unknown))}
+            )
+        level = data.get("level")
+        if level not in MarkingLevel.values:
+            raise serializers.ValidationError(
+                _("level must be one of %(levels)s.") % {"levels": ", ".join(MarkingLevel.values)}
+            )
+        codes = data.get("releasable_to") or []
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise serializers.ValidationError(_("releasable_to must be a list of codes."))
+        return (level, tuple(codes))
+
+
+def caller(serializer):
+    """The requesting user; None (sees nothing) when there is no request, as
+    when the OpenAPI schema is generated."""
+    return getattr(serializer.context.get("request"), "user", None)
+
+
+def _visible(field, queryset):
+    """Point a related field (or a many=True field) at a caller-specific queryset."""
+    target = getattr(field, "child_relation", field)
+    target.queryset = queryset
+
+
+class CellSerializer(serializers.ModelSerializer):
+    measure = serializers.IntegerField(source="measure.number")
+
+    class Meta:
+        model = Status
+        fields = ["id", "measure", "country", "partner"]
+
+
+class StatusSerializer(serializers.ModelSerializer):
+    """A cell and its current level *for the caller* (annotated by the view)."""
+
+    measure = serializers.IntegerField(source="measure.number")
+    level = serializers.CharField()
+    effective_on = serializers.DateField(source="level_effective_on", allow_null=True)
+
+    class Meta:
+        model = Status
+        fields = [
+            "id",
+            "measure",
+            "country",
+            "partner",
+            "scope",
+            "level",
+            "effective_on",
+            "version",
+        ]
+
+
+class StatusUpdateSerializer(StrictSerializer):
+    """PATCH /statuses/{id}/: records a new assessment for the cell."""
+
+    level = serializers.ChoiceField(choices=Level.choices)
+    effective_on = serializers.DateField()
+    effective_precision = serializers.ChoiceField(choices=DatePrecision.choices, default="day")
+    rationale = serializers.CharField(max_length=5000)
+    evidence = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Evidence.objects.none()
+    )
+    marking = MarkingField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = caller(self)
+        _visible(self.fields["evidence"], Evidence.objects.visible_to(user).filter(retracted=False))
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    measure = serializers.IntegerField(source="status.measure.number")
+    country = serializers.CharField(source="status.country_id")
+    partner = serializers.CharField(source="status.partner_id", allow_null=True)
+    recorded_by = serializers.CharField(source="recorded_by.username")
+    retracted_by = serializers.CharField(source="retracted_by.username", allow_null=True)
+    evidence = serializers.SerializerMethodField()
+    marking = MarkingField(read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id", "status", "measure", "country", "partner", "level", "effective_on",
+            "effective_precision", "recorded_at", "recorded_by", "revision", "rationale_en",
+            "rationale_fr", "evidence", "marking", "retracted", "retracted_reason",
+            "retracted_at", "retracted_by",
+        ]  # fmt: skip
+
+    def get_evidence(self, obj) -> list[int]:
+        return sorted(e.pk for e in obj.visible_evidence)
+
+
+class AssessmentCreateSerializer(StrictSerializer):
+    status = serializers.PrimaryKeyRelatedField(queryset=Status.objects.all())
+    expected_version = serializers.IntegerField(min_value=1)
+    level = serializers.ChoiceField(choices=Level.choices)
+    effective_on = serializers.DateField()
+    effective_precision = serializers.ChoiceField(choices=DatePrecision.choices, default="day")
+    rationale_en = serializers.CharField(max_length=5000, required=False, default="")
+    rationale_fr = serializers.CharField(max_length=5000, required=False, default="")
+    evidence = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Evidence.objects.none()
+    )
+    marking = MarkingField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = caller(self)
+        _visible(self.fields["evidence"], Evidence.objects.visible_to(user).filter(retracted=False))
+
+
+class RetractSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=2000)
+    expected_version = serializers.IntegerField(min_value=1, required=False)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.key")
+    marking = MarkingField(read_only=True)
+    cells = CellSerializer(many=True)
+    initiatives = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id", "occurred_on", "occurred_precision", "summary_en", "summary_fr", "quote",
+            "locator", "source", "direction", "reliability", "marking", "cells", "initiatives",
+            "retracted", "retracted_reason", "created_at", "version",
+        ]  # fmt: skip
+
+    def get_initiatives(self, obj) -> list[str]:
+        return sorted(i.slug for i in obj.visible_initiatives)
+
+
+class EvidenceCreateSerializer(StrictSerializer):
+    source = serializers.SlugRelatedField(slug_field="key", queryset=Source.objects.none())
+    occurred_on = serializers.DateField()
+    occurred_precision = serializers.ChoiceField(choices=DatePrecision.choices, default="day")
+    summary_en = serializers.CharField(max_length=5000, required=False, default="")
+    summary_fr = serializers.CharField(max_length=5000, required=False, default="")
+    quote = serializers.CharField(max_length=2000, required=False, default="")
+    locator = serializers.CharField(max_length=200)
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    reliability = serializers.RegexField(
+        r"^[A-F][1-6]$", error_messages={"invalid": _("An Admiralty code such as B2.")}
+    )
+    marking = MarkingField(required=False)
+    cells = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Status.objects.all()
+    )
+    initiatives = serializers.SlugRelatedField(
+        many=True, required=False, slug_field="slug", queryset=Initiative.objects.none()
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = caller(self)
+        _visible(self.fields["source"], Source.objects.visible_to(user))
+        _visible(self.fields["initiatives"], Initiative.objects.visible_to(user))
+
+
+class EvidenceUpdateSerializer(StrictSerializer):
+    """PATCH /evidence/{id}/: re-mark, or link to more cells and initiatives."""
+
+    marking = MarkingField(required=False)
+    cells = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Status.objects.all()
+    )
+    initiatives = serializers.SlugRelatedField(
+        many=True, required=False, slug_field="slug", queryset=Initiative.objects.none()
+    )
+    reason = serializers.CharField(max_length=2000, required=False, default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _visible(self.fields["initiatives"], Initiative.objects.visible_to(caller(self)))
+
+
+class MeasureSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="cite_source.key", allow_null=True)
+    locator = serializers.CharField(source="cite_locator")
+    target = serializers.SerializerMethodField()
+    initiatives = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Measure
+        fields = [
+            "number",
+            "title_en",
+            "title_fr",
+            "description_en",
+            "description_fr",
+            "domain",
+            "scope",
+            "source",
+            "locator",
+            "target",
+            "initiatives",
+        ]
+
+    def get_target(self, obj) -> dict | None:
+        if obj.target_value is None:
+            return None
+        return {
+            "baseline_value": obj.baseline_value,
+            "baseline_on": obj.baseline_on,
+            "baseline_precision": obj.baseline_precision,
+            "target_value": obj.target_value,
+            "unit": obj.unit,
+        }
+
+    def get_initiatives(self, obj) -> list[dict]:
+        return [{"initiative": c.initiative.slug, "note": c.note} for c in obj.visible_carriers]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    marking = MarkingField(read_only=True)
+
+    class Meta:
+        model = Source
+        fields = [
+            "key",
+            "title",
+            "author",
+            "publisher",
+            "published_on",
+            "published_precision",
+            "language",
+            "url",
+            "description",
+            "marking",
+        ]
+
+
+class ObservationSerializer(serializers.Serializer):
+    country = serializers.CharField(source="country_id", allow_null=True)
+    observed_on = serializers.DateField()
+    precision = serializers.CharField()
+    value = serializers.DecimalField(max_digits=18, decimal_places=3)
+    note = serializers.CharField()
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    measure = serializers.IntegerField(source="measure.number", allow_null=True)
+    source = serializers.CharField(source="cite_source.key", allow_null=True)
+    locator = serializers.CharField(source="cite_locator")
+    observations = ObservationSerializer(many=True)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "slug",
+            "name_en",
+            "name_fr",
+            "unit",
+            "description_en",
+            "measure",
+            "source",
+            "locator",
+            "observations",
+        ]

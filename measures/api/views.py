@@ -1,0 +1,293 @@
+"""REST resources. Thin: querysets come from ``visible_to``, writes from
+measures/services.py, errors are mapped in cbm_tracker/api/errors.py."""
+
+import datetime
+
+from django.db.models import Prefetch
+from django.utils import translation
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from cbm_tracker.api.conditional import require_if_match, version_etag
+from cbm_tracker.api.viewsets import ReadOnlyViewSet, VersionedViewSet
+from countries.models import Initiative
+from measures import services
+from measures.filtersets import (
+    AssessmentFilterSet,
+    EvidenceFilterSet,
+    IndicatorFilterSet,
+    MeasureFilterSet,
+    SourceFilterSet,
+    StatusFilterSet,
+)
+from measures.models import (
+    Assessment,
+    CarriedMeasure,
+    Evidence,
+    Indicator,
+    Measure,
+    Observation,
+    Source,
+    Status,
+)
+
+from . import serializers as s
+from .schema import ERRORS, IF_MATCH, WRITE_ERRORS
+
+
+def date_param(request, name):
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({name: ["A date as YYYY-MM-DD."]}) from None
+
+
+@extend_schema(responses={200: s.MeasureSerializer, **ERRORS})
+class MeasureViewSet(ReadOnlyViewSet):
+    serializer_class = s.MeasureSerializer
+    filterset_class = MeasureFilterSet
+    lookup_field = "number"
+    lookup_value_regex = "[0-9]+"
+
+    def base_queryset(self, user):
+        carriers = CarriedMeasure.objects.visible_to(user).select_related("initiative")
+        return (
+            Measure.objects.select_related("cite_source")
+            .prefetch_related(Prefetch("carriers", queryset=carriers, to_attr="visible_carriers"))
+            .order_by("number")
+        )
+
+
+class SourceViewSet(ReadOnlyViewSet):
+    serializer_class = s.SourceSerializer
+    filterset_class = SourceFilterSet
+    lookup_field = "key"
+
+    def base_queryset(self, user):
+        return Source.objects.visible_to(user).select_related("marking").order_by("key")
+
+
+class IndicatorViewSet(ReadOnlyViewSet):
+    serializer_class = s.IndicatorSerializer
+    filterset_class = IndicatorFilterSet
+    lookup_field = "slug"
+
+    def base_queryset(self, user):
+        return (
+            Indicator.objects.select_related("measure", "cite_source")
+            .prefetch_related(
+                Prefetch(
+                    "observations", queryset=Observation.objects.order_by("country", "observed_on")
+                )
+            )
+            .order_by("slug")
+        )
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("as_of", datetime.date, description="levels as of this date")]
+)
+class StatusViewSet(VersionedViewSet):
+    """Cells with their current level for the caller. PATCH records a new
+    assessment for the cell (If-Match: the ETag of the cell you read)."""
+
+    serializer_class = s.StatusSerializer
+    filterset_class = StatusFilterSet
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def base_queryset(self, user):
+        return (
+            Status.objects.with_level(user, as_of=date_param(self.request, "as_of"))
+            .select_related("measure")
+            .order_by("measure__number", "country_id", "partner_id")
+        )
+
+    @extend_schema(
+        request=s.StatusUpdateSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.StatusSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        cell = self.get_object()
+        require_if_match(request, version_etag(request, cell))
+        payload = s.StatusUpdateSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        language = "fr" if translation.get_language() == "fr" else "en"
+        services.record_assessment(
+            request.user,
+            cell,
+            level=data["level"],
+            effective_on=data["effective_on"],
+            effective_precision=data["effective_precision"],
+            expected_version=cell.version,
+            evidence=data.get("evidence", ()),
+            marking=data.get("marking"),
+            **{f"rationale_{language}": data["rationale"]},
+        )
+        fresh = self.get_queryset().get(pk=cell.pk)
+        response = Response(self.get_serializer(fresh).data)
+        response["ETag"] = version_etag(request, fresh)
+        return response
+
+
+class AssessmentViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
+    """The append-only history. POST records one (``expected_version`` of the
+    cell in the body); retract with POST /assessments/{id}/retract/."""
+
+    serializer_class = s.AssessmentSerializer
+    filterset_class = AssessmentFilterSet
+
+    def base_queryset(self, user):
+        return (
+            Assessment.objects.visible_to(user)
+            .select_related("status__measure", "recorded_by", "retracted_by", "marking")
+            .prefetch_related(
+                Prefetch(
+                    "evidence",
+                    queryset=Evidence.objects.visible_to(user).only("id"),
+                    to_attr="visible_evidence",
+                )
+            )
+            .order_by("id")
+        )
+
+    @extend_schema(
+        request=s.AssessmentCreateSerializer,
+        responses={201: s.AssessmentSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request, *args, **kwargs):
+        payload = s.AssessmentCreateSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        cell = data.pop("status")
+        assessment = services.record_assessment(
+            request.user,
+            cell,
+            expected_version=data.pop("expected_version"),
+            evidence=data.pop("evidence", ()),
+            **data,
+        )
+        body = self.get_serializer(self.get_queryset().get(pk=assessment.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.RetractSerializer, responses={200: s.AssessmentSerializer, **WRITE_ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def retract(self, request, pk=None):
+        assessment = self.get_object()
+        payload = s.RetractSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        if "expected_version" not in payload.validated_data:
+            raise ValidationError({"expected_version": ["The cell's version you read."]})
+        services.retract_assessment(
+            request.user,
+            assessment,
+            reason=payload.validated_data["reason"],
+            expected_version=payload.validated_data["expected_version"],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=assessment.pk)).data)
+
+
+class EvidenceViewSet(mixins.CreateModelMixin, VersionedViewSet):
+    """Sourced, graded, marked facts. POST files one; PATCH (If-Match)
+    re-marks it or links it to more cells; POST .../retract/ withdraws it."""
+
+    serializer_class = s.EvidenceSerializer
+    filterset_class = EvidenceFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def base_queryset(self, user):
+        return (
+            Evidence.objects.visible_to(user)
+            .select_related("source", "marking")
+            .prefetch_related(
+                Prefetch("cells", queryset=Status.objects.select_related("measure")),
+                Prefetch(
+                    "initiatives",
+                    queryset=Initiative.objects.visible_to(user),
+                    to_attr="visible_initiatives",
+                ),
+            )
+            .order_by("-occurred_on", "id")
+        )
+
+    def _respond(self, request, pk, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=pk)
+        response = Response(self.get_serializer(fresh).data, status=code)
+        response["ETag"] = version_etag(request, fresh)
+        return response
+
+    @extend_schema(
+        request=s.EvidenceCreateSerializer, responses={201: s.EvidenceSerializer, **WRITE_ERRORS}
+    )
+    def create(self, request, *args, **kwargs):
+        payload = s.EvidenceCreateSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        grade = data.pop("reliability")
+        item = services.create_evidence(
+            request.user, source_reliability=grade[0], information_credibility=grade[1], **data
+        )
+        return self._respond(request, item.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.EvidenceUpdateSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.EvidenceSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        item = self.get_object()
+        require_if_match(request, version_etag(request, item))
+        payload = s.EvidenceUpdateSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        links = data.get("cells") or data.get("initiatives")
+        if links and "marking" in data:
+            # Two writes would be two revisions; ask for one at a time.
+            raise ValidationError({"marking": ["Re-mark and link in separate requests."]})
+        if links:
+            services.attach_evidence(
+                request.user,
+                item,
+                expected_version=item.version,
+                cells=data.get("cells", ()),
+                initiatives=data.get("initiatives", ()),
+            )
+        elif "marking" in data:
+            services.remark_evidence(
+                request.user,
+                item,
+                data["marking"],
+                expected_version=item.version,
+                reason=data["reason"],
+            )
+        else:
+            raise ValidationError({"non_field_errors": ["Nothing to change."]})
+        return self._respond(request, item.pk)
+
+    @extend_schema(
+        request=s.RetractSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.EvidenceSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def retract(self, request, pk=None):
+        item = self.get_object()
+        require_if_match(request, version_etag(request, item))
+        payload = s.RetractSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        services.retract_evidence(
+            request.user,
+            item,
+            reason=payload.validated_data["reason"],
+            expected_version=item.version,
+        )
+        return self._respond(request, item.pk)

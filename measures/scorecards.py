@@ -1,0 +1,447 @@
+"""Every read that aggregates: scorecards as plain data, for one viewer.
+
+Pure functions of (viewer, as_of, filters). Each runs a fixed number of
+queries whatever the data size: the latest visible assessment per cell comes
+from one window-function query (portable to SQLite and PostgreSQL), evidence
+counts and dates from one grouped query, and the rest is arithmetic on those
+rows. Nothing here reads a row the viewer may not see, so a level resting on
+confidential evidence never reaches a public scorecard.
+
+How scores work: a cell's level has a weight (measures/choices.py WEIGHTS);
+``not_applicable`` and ``no_evidence`` carry none and are left out. A
+country's value on a bilateral measure is the mean weight over its rated
+pairs (its ``level`` is the pairs' common level, or ``mixed``). A country's
+score is the mean value over the measures it has one for.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
+
+from countries.choices import MembershipRole
+from countries.models import Country, CountryPair, Initiative, Membership
+
+from .choices import NO_EVIDENCE, WEIGHTS, Level, Scope
+from .models import Assessment, Evidence, Measure
+
+MIXED = "mixed"
+COUNTED_LEVELS = [*Level.values, MIXED, NO_EVIDENCE]
+
+
+@dataclass(frozen=True)
+class Filters:
+    countries: tuple = ()  # ISO alpha-2 codes
+    measures: tuple = ()  # measure numbers
+    initiative: str | None = None  # slug: member countries at the as-of date
+    region: str | None = None
+    domain: str | None = None
+    scope: str | None = None
+
+
+@dataclass
+class Grid:
+    """Levels of the selected countries on the selected measures."""
+
+    as_of: datetime.date | None
+    measures: list
+    countries: list
+    cells: dict = field(default_factory=dict)  # (iso, number) -> national/regional cell
+    pairs: dict = field(default_factory=dict)  # (iso, number) -> [pair cells]
+    last_evidence: dict = field(default_factory=dict)  # iso -> date
+
+
+def _round(value):
+    return None if value is None else round(value, 4)
+
+
+def _member_codes(slug, day):
+    members = Membership.objects.filter(initiative__slug=slug).exclude(role=MembershipRole.EXCLUDED)
+    return members.active_on(day or datetime.date.today()).values("country_id")
+
+
+def select_countries(filters, as_of=None):
+    qs = Country.objects.all()
+    if filters.countries:
+        qs = qs.filter(pk__in=filters.countries)
+    if filters.region:
+        qs = qs.filter(regions__code=filters.region)
+    if filters.initiative:
+        qs = qs.filter(pk__in=_member_codes(filters.initiative, as_of))
+    return list(qs.order_by("iso2").values("iso2", "name_en", "name_fr"))
+
+
+def select_measures(filters):
+    qs = Measure.objects.all()
+    if filters.measures:
+        qs = qs.filter(number__in=filters.measures)
+    if filters.domain:
+        qs = qs.filter(domain=filters.domain)
+    if filters.scope:
+        qs = qs.filter(scope=filters.scope)
+    return list(
+        qs.order_by("number").values("id", "number", "title_en", "title_fr", "domain", "scope")
+    )
+
+
+def latest_assessments(viewer, as_of=None, cell_filter=None):
+    """The current assessment of every rated cell, as the viewer sees it.
+
+    One query: rank the visible, non-retracted assessments of each cell by
+    (effective_on, recorded_at, id) and keep the first.
+    """
+    qs = Assessment.objects.visible_to(viewer).filter(retracted=False)
+    if as_of is not None:
+        qs = qs.filter(effective_on__lte=as_of)
+    if cell_filter is not None:
+        qs = qs.filter(cell_filter)
+    ranked = qs.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("status_id")],
+            order_by=[F("effective_on").desc(), F("recorded_at").desc(), F("id").desc()],
+        )
+    ).filter(rank=1)
+    return ranked.values(
+        "status_id",
+        "level",
+        "effective_on",
+        measure_id=F("status__measure_id"),
+        iso=F("status__country_id"),
+        partner=F("status__partner_id"),
+    )
+
+
+def evidence_by_cell(viewer, as_of=None, cell_filter=None):
+    """Visible, non-retracted evidence per cell: count and latest date (one query)."""
+    qs = Evidence.objects.visible_to(viewer).filter(retracted=False, cells__isnull=False)
+    if as_of is not None:
+        qs = qs.filter(occurred_on__lte=as_of)
+    if cell_filter is not None:
+        qs = qs.filter(cell_filter)
+    return qs.values(
+        status_id=F("cells"),
+        measure_id=F("cells__measure_id"),
+        iso=F("cells__country_id"),
+        partner=F("cells__partner_id"),
+    ).annotate(count=Count("id", distinct=True), last=Max("occurred_on"))
+
+
+def _cell_filter(prefix, codes, measure_ids):
+    q = Q(**{f"{prefix}measure_id__in": measure_ids})
+    if codes is not None:
+        q &= Q(**{f"{prefix}country_id__in": codes}) | Q(**{f"{prefix}partner_id__in": codes})
+    return q
+
+
+def build_grid(viewer, as_of=None, filters=Filters()):
+    measures = select_measures(filters)
+    countries = select_countries(filters, as_of)
+    grid = Grid(as_of=as_of, measures=measures, countries=countries)
+    measure_ids = [m["id"] for m in measures]
+    selected = {c["iso2"] for c in countries}
+    # Restrict the cell queries only when a country filter narrows the set.
+    codes = (
+        sorted(selected) if (filters.countries or filters.region or filters.initiative) else None
+    )
+    entries = {}
+
+    def entry(row):
+        key = row["status_id"]
+        if key not in entries:
+            entries[key] = {
+                "measure_id": row["measure_id"],
+                "iso": row["iso"],
+                "partner": row["partner"],
+                "level": NO_EVIDENCE,
+                "effective_on": None,
+                "evidence_count": 0,
+            }
+        return entries[key]
+
+    for row in latest_assessments(viewer, as_of, _cell_filter("status__", codes, measure_ids)):
+        cell = entry(row)
+        cell["level"], cell["effective_on"] = row["level"], row["effective_on"]
+    for row in evidence_by_cell(viewer, as_of, _cell_filter("cells__", codes, measure_ids)):
+        entry(row)["evidence_count"] = row["count"]
+        for iso in (row["iso"], row["partner"]):
+            if iso in selected and (grid.last_evidence.get(iso) or datetime.date.min) < row["last"]:
+                grid.last_evidence[iso] = row["last"]
+    number = {m["id"]: m["number"] for m in measures}
+    for cell in entries.values():
+        n = number[cell["measure_id"]]
+        if cell["partner"] is None:
+            grid.cells[(cell["iso"], n)] = cell
+            continue
+        for iso, other in ((cell["iso"], cell["partner"]), (cell["partner"], cell["iso"])):
+            if iso in selected:
+                grid.pairs.setdefault((iso, n), []).append({**cell, "partner": other})
+    return grid
+
+
+def _pair_rows(grid, iso, measure, tracked):
+    """Every tracked pair of ``iso`` on a bilateral measure, rated or not."""
+    rated = {p["partner"]: p for p in grid.pairs.get((iso, measure["number"]), [])}
+    rows = []
+    for other in sorted(tracked.get(iso, ())):
+        cell = rated.get(other)
+        rows.append(
+            {
+                "partner": other,
+                "level": cell["level"] if cell else NO_EVIDENCE,
+                "effective_on": cell["effective_on"] if cell else None,
+                "evidence_count": cell["evidence_count"] if cell else 0,
+            }
+        )
+    return rows
+
+
+def tracked_pairs():
+    pairs = {}
+    for a, b in CountryPair.objects.values_list("country_id", "partner_id"):
+        pairs.setdefault(a, set()).add(b)
+        pairs.setdefault(b, set()).add(a)
+    return pairs
+
+
+def measure_entry(grid, iso, measure, tracked):
+    """A country's standing on one measure: level, value, date, evidence, pairs."""
+    if measure["scope"] != Scope.BILATERAL:
+        cell = grid.cells.get((iso, measure["number"]))
+        level = cell["level"] if cell else NO_EVIDENCE
+        return {
+            "measure": measure["number"],
+            "level": level,
+            "value": WEIGHTS.get(level),
+            "effective_on": cell["effective_on"] if cell else None,
+            "evidence_count": cell["evidence_count"] if cell else 0,
+        }
+    pairs = _pair_rows(grid, iso, measure, tracked)
+    weights = [WEIGHTS[p["level"]] for p in pairs if p["level"] in WEIGHTS]
+    levels = {p["level"] for p in pairs if p["level"] in WEIGHTS}
+    if not weights:
+        level = (
+            Level.NOT_APPLICABLE
+            if any(p["level"] == Level.NOT_APPLICABLE for p in pairs)
+            else NO_EVIDENCE
+        )
+    else:
+        level = levels.pop() if len(levels) == 1 else MIXED
+    dates = [p["effective_on"] for p in pairs if p["effective_on"]]
+    return {
+        "measure": measure["number"],
+        "level": level,
+        "value": _round(sum(weights) / len(weights)) if weights else None,
+        "effective_on": max(dates) if dates else None,
+        "evidence_count": sum(p["evidence_count"] for p in pairs),
+        "pairs": pairs,
+    }
+
+
+def summarise(entries):
+    values = [e["value"] for e in entries if e["value"] is not None]
+    counts = dict.fromkeys(COUNTED_LEVELS, 0)
+    for e in entries:
+        counts[e["level"]] += 1
+    return {
+        "score": _round(sum(values) / len(values)) if values else None,
+        "rated": len(values),
+        "unrated": counts[NO_EVIDENCE],
+        "counts": counts,
+    }
+
+
+def _country_rows(grid, tracked):
+    for country in grid.countries:
+        iso = country["iso2"]
+        entries = [measure_entry(grid, iso, m, tracked) for m in grid.measures]
+        yield country, entries
+
+
+# --- the scorecards ---------------------------------------------------------
+
+
+def countries_scorecard(viewer, as_of=None, filters=Filters(), compare_to=None):
+    """One row per country: score, counts per level, rated/unrated, last evidence, trend."""
+    tracked = tracked_pairs()
+    grid = build_grid(viewer, as_of, filters)
+    then = {}
+    if compare_to is not None:
+        past = build_grid(viewer, compare_to, filters)
+        then = {c["iso2"]: summarise(e)["score"] for c, e in _country_rows(past, tracked)}
+    rows = []
+    for country, entries in _country_rows(grid, tracked):
+        summary = summarise(entries)
+        row = {
+            "country": country["iso2"],
+            "name_en": country["name_en"],
+            "name_fr": country["name_fr"],
+            **summary,
+            "last_evidence_on": grid.last_evidence.get(country["iso2"]),
+        }
+        if compare_to is not None:
+            before = then.get(country["iso2"])
+            row["trend"] = {
+                "compare_to": compare_to,
+                "score": before,
+                "delta": _round(summary["score"] - before)
+                if None not in (summary["score"], before)
+                else None,
+            }
+        rows.append(row)
+    return {"as_of": as_of, "compare_to": compare_to, "results": rows}
+
+
+def country_scorecard(viewer, iso, as_of=None, filters=Filters(), compare_to=None):
+    """One country's measures with level, date, evidence count and partner cells."""
+    tracked = tracked_pairs()
+    scoped = Filters(
+        **{**filters.__dict__, "countries": (iso,), "initiative": None, "region": None}
+    )
+    grid = build_grid(viewer, as_of, scoped)
+    if not grid.countries:
+        return None
+    country = grid.countries[0]
+    titles = {m["number"]: m for m in grid.measures}
+    entries = [measure_entry(grid, iso, m, tracked) for m in grid.measures]
+    for e in entries:
+        measure = titles[e["measure"]]
+        e.update(
+            title_en=measure["title_en"],
+            title_fr=measure["title_fr"],
+            scope=measure["scope"],
+            domain=measure["domain"],
+        )
+    result = {
+        "as_of": as_of,
+        "country": iso,
+        "name_en": country["name_en"],
+        "name_fr": country["name_fr"],
+        **summarise(entries),
+        "last_evidence_on": grid.last_evidence.get(iso),
+        "measures": entries,
+    }
+    if compare_to is not None:
+        past = build_grid(viewer, compare_to, scoped)
+        before = summarise([measure_entry(past, iso, m, tracked) for m in past.measures])["score"]
+        result["trend"] = {
+            "compare_to": compare_to,
+            "score": before,
+            "delta": _round(result["score"] - before)
+            if None not in (result["score"], before)
+            else None,
+        }
+    return result
+
+
+def measure_scorecard(viewer, number, as_of=None, filters=Filters(), compare_to=None):
+    """Every selected country (and, for bilateral measures, pair) on one measure."""
+    tracked = tracked_pairs()
+    scoped = Filters(**{**filters.__dict__, "measures": (number,), "domain": None, "scope": None})
+    grid = build_grid(viewer, as_of, scoped)
+    if not grid.measures:
+        return None
+    measure = grid.measures[0]
+    past = build_grid(viewer, compare_to, scoped) if compare_to is not None else None
+    rows = []
+    for country in grid.countries:
+        row = {
+            "country": country["iso2"],
+            "name_en": country["name_en"],
+            "name_fr": country["name_fr"],
+            **measure_entry(grid, country["iso2"], measure, tracked),
+        }
+        row.pop("measure")
+        if past is not None:
+            before = measure_entry(past, country["iso2"], measure, tracked)
+            row["trend"] = {
+                "compare_to": compare_to,
+                "level": before["level"],
+                "value": before["value"],
+            }
+        rows.append(row)
+    return {
+        "as_of": as_of,
+        "measure": number,
+        "title_en": measure["title_en"],
+        "title_fr": measure["title_fr"],
+        "scope": measure["scope"],
+        "domain": measure["domain"],
+        "results": rows,
+    }
+
+
+def initiative_scorecard(viewer, slug, as_of=None, filters=Filters(), compare_to=None):
+    """The initiative's members at the date, scored on the measures it carries."""
+    initiative = (
+        Initiative.objects.filter(slug=slug).values("id", "slug", "name_en", "name_fr").first()
+    )
+    if initiative is None:
+        return None
+    carried = tuple(
+        Measure.objects.filter(carriers__initiative_id=initiative["id"]).values_list(
+            "number", flat=True
+        )
+    )
+    wanted = tuple(n for n in carried if not filters.measures or n in filters.measures)
+    roles = dict(
+        Membership.objects.filter(initiative_id=initiative["id"])
+        .exclude(role=MembershipRole.EXCLUDED)
+        .active_on(as_of or datetime.date.today())
+        .values_list("country_id", "role")
+    )
+    scoped = Filters(**{**filters.__dict__, "initiative": slug, "measures": wanted or (0,)})
+    card = countries_scorecard(viewer, as_of, scoped, compare_to)
+    for row in card["results"]:
+        row["role"] = roles.get(row["country"])
+    return {
+        **card,
+        "initiative": slug,
+        "name_en": initiative["name_en"],
+        "name_fr": initiative["name_fr"],
+        "measures": list(wanted),
+    }
+
+
+def matrix(viewer, as_of=None, filters=Filters(), compare_to=None):
+    """The whole countries × measures matrix in one response."""
+    tracked = tracked_pairs()
+    grid = build_grid(viewer, as_of, filters)
+    then = {}
+    if compare_to is not None:
+        past = build_grid(viewer, compare_to, filters)
+        then = {c["iso2"]: summarise(e)["score"] for c, e in _country_rows(past, tracked)}
+    rows = []
+    for country, entries in _country_rows(grid, tracked):
+        summary = summarise(entries)
+        row = {
+            "country": country["iso2"],
+            "score": summary["score"],
+            "cells": [
+                {
+                    "measure": e["measure"],
+                    "level": e["level"],
+                    "value": e["value"],
+                    "effective_on": e["effective_on"],
+                }
+                for e in entries
+            ],
+        }
+        if compare_to is not None:
+            row["score_then"] = then.get(country["iso2"])
+        rows.append(row)
+    return {
+        "as_of": as_of,
+        "compare_to": compare_to,
+        "measures": [
+            {
+                "number": m["number"],
+                "title_en": m["title_en"],
+                "scope": m["scope"],
+                "domain": m["domain"],
+            }
+            for m in grid.measures
+        ],
+        "results": rows,
+    }
