@@ -27,6 +27,7 @@ class Viewer:
     clearance_rank: int = 0
     countries: frozenset = frozenset()
     initiatives: frozenset = frozenset()  # initiative ids
+    initiative_slugs: frozenset = frozenset()
     roles: frozenset = frozenset()
     scope: frozenset = frozenset()  # ISO codes an editor may record for
     user_id: int | None = None
@@ -59,12 +60,7 @@ class Viewer:
             return False
         if marking.releasable_to_all:
             return True
-        codes = set(marking.releasable_codes)
-        if codes & self.countries:
-            return True
-        from countries.models import Initiative
-
-        return Initiative.objects.filter(pk__in=self.initiatives, slug__in=codes).exists()
+        return bool(set(marking.releasable_codes) & (self.countries | self.initiative_slugs))
 
     def may_edit_country(self, iso2):
         return self.is_admin or (self.is_editor and iso2 in self.scope)
@@ -92,39 +88,57 @@ def viewer_for(user):
         return user
     if user is None or not user.is_authenticated:
         return ANONYMOUS_PUBLIC if settings.CBM_PUBLIC_READ else NOBODY
+    cached = getattr(user, "_cbm_viewer", None)
+    if cached is None:
+        cached = viewers_for([user])[user.pk]
+    return cached
+
+
+def viewers_for(users):
+    """Viewers for many users in a fixed number of queries (digest fan-out)."""
+    from django.contrib.auth.models import Group
+
+    from .models import UserProfile
     from .services import SYSTEM_USERNAME
 
-    if user.get_username() == SYSTEM_USERNAME:
-        return SYSTEM
-    if not user.is_active:
-        return NOBODY
-    cached = getattr(user, "_cbm_viewer", None)
-    if cached is not None:
-        return cached
-    from .models import UserProfile
-
-    roles = set(user.groups.values_list("name", flat=True))
-    if user.is_superuser:
-        roles.add(Role.ADMIN)
-    profile = (
-        UserProfile.objects.filter(user=user)
-        .prefetch_related("affiliated_countries", "affiliated_initiatives", "scope_countries")
-        .first()
-    )
-    if profile is None:
-        viewer = Viewer(can_read=True, roles=frozenset(roles), user_id=user.pk)
-    else:
-        viewer = Viewer(
-            can_read=True,
-            clearance_rank=MARKING_RANK[profile.clearance],
-            countries=frozenset(c.pk for c in profile.affiliated_countries.all()),
-            initiatives=frozenset(i.pk for i in profile.affiliated_initiatives.all()),
-            roles=frozenset(roles),
-            scope=frozenset(c.pk for c in profile.scope_countries.all()),
-            user_id=user.pk,
+    users = list(users)
+    ids = [u.pk for u in users]
+    roles = {}
+    for user_id, name in Group.user_set.through.objects.filter(user_id__in=ids).values_list(
+        "user_id", "group__name"
+    ):
+        roles.setdefault(user_id, set()).add(name)
+    profiles = {
+        p.user_id: p
+        for p in UserProfile.objects.filter(user_id__in=ids).prefetch_related(
+            "affiliated_countries", "affiliated_initiatives", "scope_countries"
         )
-    user._cbm_viewer = viewer
-    return viewer
+    }
+    viewers = {}
+    for user in users:
+        if user.get_username() == SYSTEM_USERNAME:
+            viewer = SYSTEM
+        elif not user.is_active:
+            viewer = NOBODY
+        else:
+            user_roles = roles.get(user.pk, set()) | ({Role.ADMIN} if user.is_superuser else set())
+            profile = profiles.get(user.pk)
+            viewer = Viewer(can_read=True, roles=frozenset(user_roles), user_id=user.pk)
+            if profile is not None:
+                initiatives = list(profile.affiliated_initiatives.all())
+                viewer = Viewer(
+                    can_read=True,
+                    clearance_rank=MARKING_RANK[profile.clearance],
+                    countries=frozenset(c.pk for c in profile.affiliated_countries.all()),
+                    initiatives=frozenset(i.pk for i in initiatives),
+                    initiative_slugs=frozenset(i.slug for i in initiatives),
+                    roles=frozenset(user_roles),
+                    scope=frozenset(c.pk for c in profile.scope_countries.all()),
+                    user_id=user.pk,
+                )
+        user._cbm_viewer = viewer
+        viewers[user.pk] = viewer
+    return viewers
 
 
 def visible_markings(user):

@@ -38,6 +38,20 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture
+def smtp(settings):
+    """A real SMTP server; Django's mail goes to it for the test."""
+    require_service("smtp", in_ci=IN_CI)
+    from tests.smtp import SMTPServer
+
+    with SMTPServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield server
+
+
+@pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
 

@@ -8,6 +8,8 @@ import datetime
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -126,6 +128,40 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=14 * 60)
 CELERY_TIMEZONE = "UTC"
+# A chunk task is acknowledged only once done; a killed worker's chunk goes
+# back to the queue (and the delivery leases decide who may send what).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
+# The weekly digest: one beat process, cron fields "minute hour day-of-month
+# month day-of-week" (default Monday 06:00 UTC).
+DIGEST_CRON = env("DIGEST_CRON", default="0 6 * * 1")
+
+
+def cron_schedule(expression):
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ImproperlyConfigured(f"DIGEST_CRON needs five cron fields, got {expression!r}")
+    names = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+    return crontab(**dict(zip(names, fields, strict=True)))
+
+
+CELERY_BEAT_SCHEDULE = {
+    "weekly-digest": {
+        "task": "measures.tasks.send_weekly_digests",
+        "schedule": cron_schedule(DIGEST_CRON),
+    }
+}
+CBM_DIGEST_CHUNK_SIZE = env.int("CBM_DIGEST_CHUNK_SIZE", default=100)
+CBM_DIGEST_LEASE_SECONDS = env.int("CBM_DIGEST_LEASE_SECONDS", default=600)
+CBM_DIGEST_MAX_ATTEMPTS = env.int("CBM_DIGEST_MAX_ATTEMPTS", default=5)
+# A rated cell with no assessment or evidence for this long is "stale".
+CBM_STALE_AFTER_DAYS = env.int("CBM_STALE_AFTER_DAYS", default=365)
+# Absolute links in mails.
+CBM_SITE_URL = env("CBM_SITE_URL", default="http://127.0.0.1:8000")
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -9,3 +9,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CBM_DEMO_USERS = True
 CBM_PUBLIC_READ = env.bool("CBM_PUBLIC_READ", default=False)
+# Tasks run in-process in the test process; the worker tests start a real
+# Celery worker against Redis for the code path that needs one.
+CELERY_TASK_ALWAYS_EAGER = True
+CBM_SITE_URL = "http://testserver"

@@ -4,11 +4,14 @@ from .cells import Assessment, Status
 from .evidence import Evidence
 from .indicators import Indicator, Observation
 from .markings import Marking, UserProfile
+from .subscriptions import DigestDelivery, DigestRun, Subscription
 
 __all__ = [
     "Assessment",
     "CarriedMeasure",
     "ChangeRecord",
+    "DigestDelivery",
+    "DigestRun",
     "Evidence",
     "Indicator",
     "Marking",
@@ -17,5 +20,6 @@ __all__ = [
     "RevisionCounter",
     "Source",
     "Status",
+    "Subscription",
     "UserProfile",
 ]

@@ -1,0 +1,462 @@
+"""The weekly digest: who gets one, what it says, and delivery without loss.
+
+Delivery (DESIGN.md §7): each (subscription, ISO week) has one DigestDelivery
+row. A chunk of rows is *claimed* with one conditional UPDATE (pending, or
+sending with an expired lease → sending, with a fresh lease and a claim
+token), so two workers never claim the same row, on SQLite as on
+PostgreSQL. Each mail is marked sent right after the SMTP server accepts it;
+a worker that dies in between leaves the row "sending" until its lease
+expires, and the next run sends it again — the one duplicate this design
+allows, and the deterministic Message-ID lets mail clients fold it.
+
+Building a chunk's digests takes a fixed number of queries whatever the
+chunk size (Zulip's zerver/lib/digest.py habit): every row the chunk could
+mention is read once, and each subscriber's view of it is cut in Python by
+the same rule as everywhere else (``Viewer.may_see_marking``).
+"""
+
+import datetime
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db.models import F, Max, Q
+from django.utils import timezone, translation
+
+from countries.models import Membership
+
+from . import emails, tokens
+from .models import (
+    Assessment,
+    DigestDelivery,
+    DigestRun,
+    Evidence,
+    Marking,
+    Status,
+    Subscription,
+)
+from .visibility import viewer_for, viewers_for
+
+log = logging.getLogger("cbm.digests")
+State = DigestDelivery.State
+
+
+# --- periods ----------------------------------------------------------------
+
+
+def parse_period(text):
+    """``2026-W47`` → (2026, 47); ValueError with a readable message otherwise."""
+    try:
+        year, week = text.split("-W")
+        monday = datetime.date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO week such as 2026-W47") from None
+    return monday
+
+
+def period_bounds(period):
+    """[Monday 00:00 UTC, next Monday 00:00 UTC) of the ISO week."""
+    monday = parse_period(period)
+    start = datetime.datetime.combine(monday, datetime.time(), tzinfo=datetime.UTC)
+    return start, start + datetime.timedelta(days=7)
+
+
+def last_complete_period(now=None):
+    """The ISO week before the one ``now`` falls in (the week just ended)."""
+    day = (now or timezone.now()).astimezone(datetime.UTC).date() - datetime.timedelta(days=7)
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+# --- who gets one -----------------------------------------------------------
+
+
+def eligible_subscriptions():
+    """Active, unpaused; an active user with an address, or a confirmed address."""
+    return Subscription.objects.filter(unsubscribed_at__isnull=True, paused=False).filter(
+        Q(user__is_active=True) & ~Q(user__email="")
+        | Q(user__isnull=True, confirmed_at__isnull=False)
+    )
+
+
+def plan(period):
+    """Create the period's missing deliveries; return the ids still to send.
+
+    Rows out of attempts are marked failed here, so they stop coming back.
+    """
+    parse_period(period)
+    existing = DigestDelivery.objects.filter(period=period).values("subscription_id")
+    DigestDelivery.objects.bulk_create(
+        [
+            DigestDelivery(subscription_id=pk, period=period)
+            for pk in eligible_subscriptions().exclude(pk__in=existing).values_list("pk", flat=True)
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    now = timezone.now()
+    open_rows = DigestDelivery.objects.filter(period=period).filter(
+        Q(state=State.PENDING) | Q(state=State.SENDING, lease_expires_at__lt=now)
+    )
+    open_rows.filter(attempts__gte=settings.CBM_DIGEST_MAX_ATTEMPTS).update(
+        state=State.FAILED, claim="", last_error="Too many attempts."
+    )
+    return list(open_rows.order_by("pk").values_list("pk", flat=True))
+
+
+def chunked(ids, size=None):
+    size = size or settings.CBM_DIGEST_CHUNK_SIZE
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def claim(ids):
+    """Take the rows nobody holds; returns (token, claimed ids)."""
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    DigestDelivery.objects.filter(pk__in=ids, attempts__lt=settings.CBM_DIGEST_MAX_ATTEMPTS).filter(
+        Q(state=State.PENDING) | Q(state=State.SENDING, lease_expires_at__lt=now)
+    ).update(
+        state=State.SENDING,
+        claim=token,
+        lease_expires_at=now + datetime.timedelta(seconds=settings.CBM_DIGEST_LEASE_SECONDS),
+        attempts=F("attempts") + 1,
+    )
+    claimed = DigestDelivery.objects.filter(claim=token, state=State.SENDING)
+    return token, list(claimed.order_by("pk").values_list("pk", flat=True))
+
+
+def _finish(pk, token, state, **fields):
+    """Close a delivery we hold; a conditional UPDATE, committed at once."""
+    return DigestDelivery.objects.filter(pk=pk, claim=token, state=State.SENDING).update(
+        state=state, lease_expires_at=None, **fields
+    )
+
+
+# --- what it says -----------------------------------------------------------
+
+
+def page_url(path):
+    return settings.CBM_SITE_URL.rstrip("/") + path
+
+
+def _sort_key(a):
+    return (a.effective_on, a.recorded_at, a.pk)
+
+
+@dataclass
+class PeriodData:
+    """Everything any subscriber of a chunk could be told, read once."""
+
+    start: datetime.datetime
+    end: datetime.datetime
+    new_assessments: list
+    history: dict  # status id -> assessments recorded before the period ended
+    new_evidence: list
+    last_assessed: dict  # (status id, marking id) -> latest effective date
+    last_evidenced: dict  # (status id, marking id) -> latest occurrence date
+    cells: dict  # status id -> Status
+    members: dict  # initiative id -> [(country, marking id)]
+    markings: dict = field(default_factory=dict)
+
+
+def read_period(period, initiative_ids):
+    start, end = period_bounds(period)
+    new_assessments = list(
+        Assessment.objects.filter(recorded_at__gte=start, recorded_at__lt=end, retracted=False)
+        .select_related("recorded_by")
+        .order_by("recorded_at", "pk")
+    )
+    touched = {a.status_id for a in new_assessments}
+    history = {}
+    for a in Assessment.objects.filter(
+        status_id__in=touched, retracted=False, recorded_at__lt=end
+    ).order_by("pk"):
+        history.setdefault(a.status_id, []).append(a)
+    new_evidence = list(
+        Evidence.objects.filter(created_at__gte=start, created_at__lt=end, retracted=False)
+        .select_related("source")
+        .prefetch_related("cells", "initiatives")
+        .order_by("occurred_on", "pk")
+    )
+    last_assessed = {
+        (r["status_id"], r["marking_id"]): r["last"]
+        for r in Assessment.objects.filter(retracted=False, recorded_at__lt=end)
+        .values("status_id", "marking_id")
+        .annotate(last=Max("effective_on"))
+    }
+    last_evidenced = {
+        (r["cells"], r["marking_id"]): r["last"]
+        for r in Evidence.objects.filter(retracted=False, created_at__lt=end, cells__isnull=False)
+        .values("cells", "marking_id")
+        .annotate(last=Max("occurred_on"))
+    }
+    cell_ids = touched | {c.pk for e in new_evidence for c in e.cells.all()}
+    cell_ids |= {k[0] for k in last_assessed} | {k[0] for k in last_evidenced}
+    cells = Status.objects.select_related("measure", "country", "partner").in_bulk(cell_ids)
+    members = {}
+    for m in Membership.objects.filter(initiative_id__in=initiative_ids).exclude(role="excluded"):
+        if (m.start is None or m.start <= end.date()) and (m.end is None or m.end >= start.date()):
+            members.setdefault(m.initiative_id, []).append((m.country_id, m.marking_id))
+    return PeriodData(
+        start, end, new_assessments, history, new_evidence, last_assessed, last_evidenced,
+        cells, members, markings=Marking.objects.in_bulk(),
+    )  # fmt: skip
+
+
+def _current(assessments, seen, before):
+    visible = [a for a in assessments if a.marking_id in seen and a.recorded_at < before]
+    return max(visible, key=_sort_key) if visible else None
+
+
+def digest_context(subscription, viewer, data, language):
+    """What one subscriber is told, or None when there is nothing to say."""
+    if not viewer.can_read:
+        return None
+    seen = {pk for pk, m in data.markings.items() if viewer.may_see_marking(m)}
+    countries = {c.pk for c in subscription.countries.all()}
+    for initiative in subscription.initiatives.all():
+        countries |= {
+            c for c, mk in data.members.get(initiative.pk, ()) if mk is None or mk in seen
+        }
+    followed_initiatives = {i.pk for i in subscription.initiatives.all()}
+    measures = {m.pk for m in subscription.measures.all()}
+    everything = not (countries or measures or followed_initiatives)
+
+    def follows(cell):
+        return (
+            everything
+            or cell.measure_id in measures
+            or cell.country_id in countries
+            or cell.partner_id in countries
+        )
+
+    groups, other = {}, []
+
+    def item(cell):
+        group = groups.setdefault(cell.country_id, {"country": cell.country, "items": {}})
+        return group["items"].setdefault(
+            cell.pk,
+            {
+                "cell": cell,
+                "label": cell.cell_label,
+                "measure": cell.measure,
+                "changes": [],
+                "evidence": [],
+                "url": page_url(f"/measures/{cell.measure.number}/"),
+            },
+        )
+
+    for status_id in {a.status_id for a in data.new_assessments if a.marking_id in seen}:
+        cell = data.cells[status_id]
+        if not follows(cell):
+            continue
+        history = data.history[status_id]
+        before = _current(history, seen, data.start)
+        after = _current(history, seen, data.end)
+        item(cell)["changes"].append(
+            {
+                "from": before.get_level_display() if before else None,
+                "to": after.get_level_display(),
+                "level": after.level,
+                "reconfirmed": before is not None and before.level == after.level,
+                "effective_on": after.effective_on,
+                "rationale": _pick(after.rationale_en, after.rationale_fr, language),
+            }
+        )
+    for evidence in data.new_evidence:
+        if evidence.marking_id not in seen:
+            continue
+        linked = [c for c in evidence.cells.all() if follows(data.cells[c.pk])]
+        via_initiative = everything or bool(
+            followed_initiatives & {i.pk for i in evidence.initiatives.all()}
+        )
+        if not linked and not via_initiative:
+            continue
+        entry = {
+            "summary": _pick(evidence.summary_en, evidence.summary_fr, language),
+            "source": evidence.source.title,
+            "occurred_on": evidence.occurred_on,
+            "grade": evidence.reliability,
+            "direction": evidence.get_direction_display(),
+            "url": page_url(f"/evidence/{evidence.pk}/"),
+        }
+        for cell in linked:
+            item(data.cells[cell.pk])["evidence"].append(entry)
+        if not linked:
+            other.append(entry)  # about a followed initiative, not a particular cell
+    if not groups and not other:
+        return None
+    threshold = data.end.date() - datetime.timedelta(days=settings.CBM_STALE_AFTER_DAYS)
+    last = {}
+    for source in (data.last_assessed, data.last_evidenced):
+        for (status_id, marking_id), day in source.items():
+            if marking_id in seen and day > last.get(status_id, datetime.date.min):
+                last[status_id] = day
+    stale = sorted(
+        (
+            {
+                "label": data.cells[pk].cell_label,
+                "measure": data.cells[pk].measure,
+                "last_confirmed": day,
+                "url": page_url(f"/measures/{data.cells[pk].measure.number}/"),
+            }
+            for pk, day in last.items()
+            if day < threshold and follows(data.cells[pk])
+        ),
+        key=lambda s: (s["measure"].number, s["label"]),
+    )
+    return {
+        "groups": [
+            {
+                "country": g["country"],
+                "items": sorted(
+                    g["items"].values(), key=lambda i: (i["measure"].number, i["label"])
+                ),
+            }
+            for _, g in sorted(groups.items())
+        ],
+        "other_evidence": other,
+        "stale": stale,
+        "stale_days": settings.CBM_STALE_AFTER_DAYS,
+    }
+
+
+def _pick(english, french, language):
+    return (french or english) if language == "fr" else (english or french)
+
+
+def build_messages(deliveries, period):
+    """(delivery, message or None) for a chunk, in a fixed number of queries."""
+    subscriptions = {d.subscription_id: d.subscription for d in deliveries}
+    users = [s.user for s in subscriptions.values() if s.user_id]
+    viewers = viewers_for(users)
+    initiative_ids = {i.pk for s in subscriptions.values() for i in s.initiatives.all()}
+    data = read_period(period, initiative_ids)
+    results = []
+    for delivery in deliveries:
+        sub = delivery.subscription
+        viewer = viewers[sub.user_id] if sub.user_id else viewer_for(None)
+        context = digest_context(sub, viewer, data, sub.language)
+        if context is None:
+            results.append((delivery, None))
+            continue
+        with translation.override(sub.language):
+            message = emails.digest(sub, period, context, tokens.make(sub, tokens.UNSUBSCRIBE))
+        results.append((delivery, message))
+    return results
+
+
+def _load(ids):
+    return list(
+        DigestDelivery.objects.filter(pk__in=ids)
+        .select_related("subscription__user")
+        .prefetch_related(
+            "subscription__countries", "subscription__measures", "subscription__initiatives"
+        )
+        .order_by("pk")
+    )
+
+
+# --- sending ----------------------------------------------------------------
+
+
+@dataclass
+class ChunkResult:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+def send_chunk(ids, period, run_id=None):
+    """Claim, build and send one chunk over one SMTP connection.
+
+    On an SMTP error the unsent rows are released for the retry and the
+    error propagates (the Celery task retries with backoff).
+    """
+    token, claimed = claim(ids)
+    result = ChunkResult()
+    if not claimed:
+        return result
+    messages = build_messages(_load(claimed), period)
+    connection = get_connection()
+    remaining = {d.pk for d, _ in messages}
+    try:
+        connection.open()
+        for delivery, message in messages:
+            if message is None:
+                result.skipped += _finish(delivery.pk, token, State.SKIPPED)
+            else:
+                connection.send_messages([message])
+                result.sent += _finish(
+                    delivery.pk,
+                    token,
+                    State.SENT,
+                    sent_at=timezone.now(),
+                    message_id=message.extra_headers["Message-ID"],
+                )
+            remaining.discard(delivery.pk)
+    except Exception as exc:
+        DigestDelivery.objects.filter(pk__in=remaining, claim=token, state=State.SENDING).update(
+            state=State.PENDING, claim="", lease_expires_at=None, last_error=str(exc)[:2000]
+        )
+        result.failed = len(remaining)
+        raise
+    finally:
+        connection.close()
+        if run_id is not None:
+            DigestRun.objects.filter(pk=run_id).update(
+                chunks_done=F("chunks_done") + 1,
+                sent=F("sent") + result.sent,
+                skipped=F("skipped") + result.skipped,
+                failed=F("failed") + result.failed,
+            )
+        log.info(
+            "digest chunk",
+            extra={
+                "period": period,
+                "claimed": len(claimed),
+                "sent": result.sent,
+                "skipped": result.skipped,
+                "failed": result.failed,
+                "run": run_id,
+            },
+        )
+    return result
+
+
+def start_run(period):
+    """Plan the period and record the run; returns (run, chunks of delivery ids)."""
+    chunks = chunked(plan(period))
+    run = DigestRun.objects.create(period=period, chunks_total=len(chunks))
+    return run, chunks
+
+
+def finish_run(run):
+    DigestRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+
+
+def preview(period):
+    """For --dry-run: (recipient, context or None) per eligible subscription,
+    without creating or claiming any delivery."""
+    subs = list(
+        eligible_subscriptions()
+        .select_related("user")
+        .prefetch_related("countries", "measures", "initiatives")
+    )
+    deliveries = [DigestDelivery(subscription=s, period=period) for s in subs]
+    viewers = viewers_for([s.user for s in subs if s.user_id])
+    data = read_period(period, {i.pk for s in subs for i in s.initiatives.all()})
+    return [
+        (
+            d.subscription.recipient,
+            digest_context(
+                d.subscription,
+                viewers[d.subscription.user_id] if d.subscription.user_id else viewer_for(None),
+                data,
+                d.subscription.language,
+            ),
+        )
+        for d in deliveries
+    ]

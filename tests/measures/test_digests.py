@@ -1,0 +1,271 @@
+"""The weekly digest: what it says, to whom, and that it is delivered once."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from measures import digests, services, tokens
+from measures.models import DigestDelivery, Subscription
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell, make_user, marking
+from tests.smtp import text
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smtp]
+
+D = datetime.date
+PERIOD = "2025-W11"  # Monday 10 March – Sunday 16 March 2025
+IN_PERIOD = datetime.datetime(2025, 3, 12, 10, 0, tzinfo=datetime.UTC)
+CANARY = "CANARY-7f3a confidential liaison meeting"
+
+
+def subscriber(username, language="en", clearance="public", affiliations=(), **follows):
+    user = make_user(username, role="reader", clearance=clearance, affiliations=affiliations)
+    return services.subscribe(user, language=language, **follows)
+
+
+@pytest.fixture
+def week(users):
+    """A week with one public and one confidential event on Morocco's measure 11."""
+    with time_machine.travel(IN_PERIOD, tick=False):
+        status = cell(11, "MA")
+        public = EvidenceFactory(
+            summary_en="Weapons register discussed at the AMU",
+            summary_fr="Registre des armes discuté à l'UMA",
+            cells=[status],
+        )
+        assess(
+            users.editor,
+            status,
+            "under_discussion",
+            D(2025, 3, 10),
+            evidence=[public],
+            rationale="Discussed at the AMU.",
+        )
+        secret = EvidenceFactory(
+            source=SourceFactory(marking=marking("confidential", "MA")),
+            summary_en=CANARY,
+            cells=[status],
+        )
+        assess(
+            users.confidential_editor,
+            status,
+            "agreed",
+            D(2025, 3, 11),
+            evidence=[secret],
+            rationale=CANARY,
+        )
+    return status
+
+
+def run(period=PERIOD):
+    call_command("send_digests", period=period, stdout=open("/dev/null", "w"))
+
+
+def test_each_subscriber_gets_one_digest_and_a_second_run_sends_nothing(smtp, week):
+    subscribers = [subscriber(f"sub{i}") for i in range(3)]
+    run()
+    assert sorted(smtp.sink.recipients()) == sorted(s.recipient for s in subscribers)
+    run()
+    assert len(smtp.sink.messages) == 3
+    assert set(DigestDelivery.objects.filter(period=PERIOD).values_list("state", flat=True)) == {
+        "sent"
+    }
+
+
+def test_a_public_subscriber_never_receives_what_they_are_not_cleared_for(smtp, week, users):
+    public = subscriber("pub")
+    cleared = subscriber("ma", clearance="confidential", affiliations=["MA"])
+    run()
+    by_recipient = {m["To"]: m for m in smtp.sink.messages}
+    public_mail = text(by_recipient[public.recipient])
+    assert CANARY not in public_mail
+    assert "Weapons register discussed" in public_mail
+    assert "not rated → under discussion" in public_mail and "agreed" not in public_mail
+    assert CANARY in text(by_recipient[cleared.recipient])
+    assert "under discussion → agreed" not in text(by_recipient[cleared.recipient])
+    assert "not rated → agreed" in text(by_recipient[cleared.recipient])
+
+
+def test_french_subscribers_get_french_text(smtp, week):
+    subscriber("francophone", language="fr")
+    run()
+    mail = smtp.sink.messages[0]
+    assert "Ce qui a été enregistré" in mail.get_body(("plain",)).get_content()
+    assert "Registre des armes discuté" in text(mail)
+    assert mail["Subject"].startswith("CBM Tracker — ce qui a changé")
+
+
+def test_an_empty_week_sends_nothing(smtp, week):
+    subscriber("quiet")
+    run("2020-W10")
+    assert smtp.sink.messages == []
+    assert DigestDelivery.objects.get(period="2020-W10").state == "skipped"
+
+
+def test_a_subscriber_following_other_countries_hears_nothing_of_morocco(smtp, week):
+    dz = services.subscribe(
+        make_user("dz", role="reader", clearance="public"), countries=[cell(11, "DZ").country]
+    )
+    everything = subscriber("all")
+    run()
+    assert smtp.sink.recipients() == [everything.recipient]
+    assert DigestDelivery.objects.get(subscription=dz).state == "skipped"
+
+
+def test_deactivated_users_and_paused_subscriptions_get_nothing(smtp, week):
+    gone, paused = subscriber("gone"), subscriber("paused")
+    gone.user.is_active = False
+    gone.user.save()
+    services.update_subscription(paused.user, paused, expected_version=paused.version, paused=True)
+    run()
+    assert smtp.sink.messages == []
+
+
+def test_the_mail_carries_one_click_unsubscribe_and_a_stable_message_id(smtp, week):
+    sub = subscriber("headers")
+    run()
+    mail = smtp.sink.messages[0]
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = mail["List-Unsubscribe"].strip("<>")
+    assert url.endswith(
+        reverse("subscription-unsubscribe", args=[tokens.make(sub, tokens.UNSUBSCRIBE)])
+    )
+    assert mail["Message-ID"] == f"<digest.{PERIOD}.{sub.pk}@localhost>"
+    assert mail.get_body(("html",)) is not None
+
+
+def test_unsubscribing_needs_no_login_and_a_get_changes_nothing(client, week):
+    sub = subscriber("leaving")
+    path = reverse("subscription-unsubscribe", args=[tokens.make(sub, tokens.UNSUBSCRIBE)])
+    page = client.get(path)
+    assert page.status_code == 200 and b"Unsubscribe" in page.content
+    sub.refresh_from_db()
+    assert sub.unsubscribed_at is None  # mail scanners follow links
+    assert client.post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    sub.refresh_from_db()
+    assert sub.unsubscribed_at is not None
+
+
+def test_a_forged_unsubscribe_token_is_refused(client, week):
+    sub = subscriber("target")
+    forged = tokens.make(sub, tokens.UNSUBSCRIBE)[:-3] + "abc"
+    path = reverse("subscription-unsubscribe", args=[forged])
+    assert client.post(path).status_code == 400
+    sub.refresh_from_db()
+    assert sub.unsubscribed_at is None
+
+
+def test_an_address_subscription_is_sent_only_once_its_link_is_confirmed(
+    settings, smtp, client, week, django_capture_on_commit_callbacks
+):
+    settings.CBM_PUBLIC_READ = True
+    with django_capture_on_commit_callbacks(execute=True):
+        services.subscribe_address("someone@example.net")
+    (confirmation,) = smtp.sink.messages
+    link = next(w for w in text(confirmation).split() if "/subscriptions/confirm/" in w)
+    run()
+    assert smtp.sink.recipients() == ["someone@example.net"]  # the confirmation only
+    path = link.removeprefix(settings.CBM_SITE_URL)
+    assert client.get(path).status_code == 200
+    assert client.post(path).status_code == 200
+    run()
+    digest = smtp.sink.messages[-1]
+    assert digest["To"] == "someone@example.net"
+    assert CANARY not in text(digest) and "Weapons register discussed" in text(digest)
+
+
+def test_an_address_subscription_needs_public_reading(settings):
+    settings.CBM_PUBLIC_READ = False
+    with pytest.raises(Exception, match="public reading"):
+        services.subscribe_address("someone@example.net")
+
+
+def test_an_expired_lease_is_reclaimed_by_the_next_run(smtp, week, settings):
+    sub = subscriber("crashed")
+    ids = digests.plan(PERIOD)
+    token, claimed = digests.claim(ids)  # a worker took the row, then died
+    assert claimed == ids
+    assert digests.plan(PERIOD) == []  # still leased: nobody else may send it
+    DigestDelivery.objects.filter(pk__in=ids).update(
+        lease_expires_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    )
+    run()
+    delivery = DigestDelivery.objects.get(subscription=sub)
+    assert (delivery.state, delivery.attempts) == ("sent", 2)
+    assert smtp.sink.recipients() == [sub.recipient]
+
+
+def test_two_claims_never_take_the_same_row(week):
+    for i in range(4):
+        subscriber(f"claim{i}")
+    ids = digests.plan(PERIOD)
+    _, first = digests.claim(ids)
+    _, second = digests.claim(ids)
+    assert sorted(first) == sorted(ids) and second == []
+
+
+def test_an_smtp_failure_releases_the_chunk_for_a_retry(smtp, week):
+    subscribers = [subscriber(f"retry{i}") for i in range(3)]
+    smtp.sink.fail_next = 1
+    ids = digests.plan(PERIOD)
+    with pytest.raises(Exception):
+        digests.send_chunk(ids, PERIOD)
+    assert set(DigestDelivery.objects.values_list("state", flat=True)) == {"pending"}
+    digests.send_chunk(digests.plan(PERIOD), PERIOD)
+    assert sorted(smtp.sink.recipients()) == sorted(s.recipient for s in subscribers)
+    assert set(DigestDelivery.objects.values_list("attempts", flat=True)) == {2}
+
+
+def test_building_a_chunk_takes_the_same_number_of_queries_whatever_its_size(week):
+    subs = [subscriber(f"q{i}", language="fr" if i % 2 else "en") for i in range(12)]
+    subs[3].countries.set([cell(11, "MA").country])
+    counts = []
+    for size in (3, 12):
+        ids = list(
+            DigestDelivery.objects.bulk_create(
+                [DigestDelivery(subscription=s, period=f"2025-W1{size % 10}") for s in subs[:size]]
+            )
+        )
+        with CaptureQueriesContext(connection) as queries:
+            digests.build_messages(digests._load([d.pk for d in ids]), PERIOD)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_a_dry_run_sends_and_writes_nothing(smtp, week, capsys):
+    subscriber("preview")
+    call_command("send_digests", period=PERIOD, dry_run=True)
+    assert "1 would be sent" in capsys.readouterr().out
+    assert smtp.sink.messages == [] and not DigestDelivery.objects.exists()
+
+
+def test_send_digests_reports_progress_and_a_summary(smtp, week, capsys, settings):
+    settings.CBM_DIGEST_CHUNK_SIZE = 2
+    for i in range(5):
+        subscriber(f"p{i}")
+    call_command("send_digests", period=PERIOD)
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == [
+        "chunk 1/3: 2 sent, 0 with nothing to say",
+        "chunk 2/3: 2 sent, 0 with nothing to say",
+        "chunk 3/3: 1 sent, 0 with nothing to say",
+    ]
+    assert out[-1] == f"{PERIOD}: 5 sent, 0 skipped, 0 failed, 3 chunks"
+
+
+def test_a_bad_period_is_one_clear_error():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="not an ISO week"):
+        call_command("send_digests", period="2025-11")
+
+
+def test_one_active_subscription_per_user(users):
+    services.subscribe(users.reader)
+    with pytest.raises(Exception, match="already have a subscription"):
+        services.subscribe(users.reader)
+    assert Subscription.objects.filter(user=users.reader).count() == 1
