@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= cbm_tracker.settings.local
 
-.PHONY: run test lint check-migrations serve clean
+.PHONY: run test lint check-migrations messages lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,14 @@ $(VENV)/.dev-installed: requirements/dev.lock | $(BIN)/python
 	touch $@ $(VENV)/.base-installed
 
 run: $(VENV)/.base-installed
+	$(BIN)/python manage.py compile_translations
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed
 	$(BIN)/python manage.py demo_users
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.dev-installed lint check-migrations
+	DJANGO_SETTINGS_MODULE=cbm_tracker.settings.test $(BIN)/python manage.py compile_translations
 	DJANGO_SETTINGS_MODULE=cbm_tracker.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
@@ -36,6 +38,10 @@ lint: $(VENV)/.dev-installed
 
 check-migrations: $(VENV)/.dev-installed
 	DJANGO_SETTINGS_MODULE=cbm_tracker.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Refresh locale/*/django.po from the code (needs GNU gettext's xgettext).
+messages: $(VENV)/.dev-installed
+	$(BIN)/python manage.py makemessages -l fr --ignore=.venv --ignore=tests
 
 # Regenerate the locks after editing pyproject.toml (needs uv: pip install uv).
 lock:

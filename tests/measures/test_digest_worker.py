@@ -37,7 +37,11 @@ pytestmark = [
 
 PERIOD = "2025-W11"
 IN_PERIOD = datetime.datetime(2025, 3, 12, 10, 0, tzinfo=datetime.UTC)
-BROKER = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/14"
+# A Redis database of its own per xdist worker, so parallel runs never share a queue.
+_XDIST = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+BROKER = (
+    os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + f"/{14 - _XDIST}"
+)
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 
