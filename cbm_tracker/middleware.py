@@ -5,7 +5,7 @@ from urllib.parse import unquote
 from django.http import JsonResponse
 
 from cbm_tracker.api.errors import bad_request
-from measures.revisions import request_id_var
+from cbm_tracker.request_id import request_id_var
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

@@ -6,7 +6,6 @@ the buffered audit records in one INSERT. Bulk paths (seed, synth) use the
 same object, so nothing reaches an audited table without its record.
 """
 
-import contextvars
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -17,10 +16,9 @@ from django.db.models import F, ManyToManyField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import ChangeRecord, Marking, RevisionCounter
+from cbm_tracker.request_id import request_id_var
 
-# Set per request by the request-id middleware; tasks and commands leave it empty.
-request_id_var = contextvars.ContextVar("cbm_request_id", default="")
+from .models import ChangeRecord, Marking, RevisionCounter
 
 
 class StaleVersion(Exception):

@@ -88,6 +88,10 @@ def database_config(url):
 DATABASES = {
     "default": database_config(env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
 }
+# Audit retention runs as a separate database role that may delete audit rows
+# (the application's role may not): manage.py prune_audit uses this alias.
+if env("CBM_MAINTENANCE_DATABASE_URL", default=""):
+    DATABASES["maintenance"] = database_config(env("CBM_MAINTENANCE_DATABASE_URL"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -225,9 +229,20 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "countries.choices.DatePrecision"},
 }
 
+# DJANGO_LOG_FORMAT=json (the production default) writes one JSON object per
+# line with the request id; "plain" is easier on a developer's terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "cbm_tracker.logging.JSONFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("DJANGO_LOG_FORMAT", default="plain"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
