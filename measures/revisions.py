@@ -36,9 +36,10 @@ def latest_revision():
     return RevisionCounter.objects.values_list("value", flat=True).filter(pk=1).first() or 0
 
 
-def snapshot(obj):
+def snapshot(obj, links=None):
     """A JSON-able picture of a row: concrete fields by attname, markings by
-    key, many-to-many links as sorted primary keys."""
+    key, many-to-many links as sorted primary keys (read from the database,
+    unless the bulk path passes them in ``links``)."""
     data = {}
     for field in obj._meta.concrete_fields:
         value = getattr(obj, field.attname)
@@ -48,7 +49,9 @@ def snapshot(obj):
         if isinstance(value, Decimal):
             value = str(value)
         data[field.attname] = value
-    if obj.pk is not None:
+    if links is not None:
+        data.update(links)
+    elif obj.pk is not None:
         for field in obj._meta.many_to_many:
             if isinstance(field, ManyToManyField) and field.remote_field.through._meta.auto_created:
                 data[field.name] = sorted(getattr(obj, field.name).values_list("pk", flat=True))
