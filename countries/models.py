@@ -9,7 +9,7 @@ from measures.visibility import OptionallyMarkedQuerySet
 from .choices import DatePrecision, InitiativeKind, MembershipRole
 
 
-class Region(models.Model):
+class Region(Versioned):
     code = models.SlugField(primary_key=True, max_length=32)
     name_en = models.CharField(max_length=100)
     name_fr = models.CharField(max_length=100)

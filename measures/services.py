@@ -529,31 +529,61 @@ def save_source(actor, source, *, expected_version=None):
         return source
 
 
-def save_reference(actor, obj, *, expected_version=None, message=""):
-    """Create or update reference data (countries, initiatives, memberships,
-    pairs, measures, indicators); admins only, within their clearance."""
+def _audit_marking(obj):
+    """The marking a reference row's audit record is read under."""
+    return getattr(obj, "marking", None)
+
+
+def _check_citation(obj):
+    """A row citing a marked source must carry a marking that covers it, or its
+    citation (and audit record) would publish what the source restricts."""
+    source = getattr(obj, "cite_source", None)
+    if source is None:
+        return
+    marking = _audit_marking(obj) or Marking.objects.public()
+    if not marking.covers(source.marking):
+        raise ValidationError(
+            {
+                "cite_source": _(
+                    "Source %(key)s is marked %(marking)s: mark this row at least "
+                    "as high, or cite a public source."
+                )
+                % {"key": source.key, "marking": source.marking}
+            }
+        )
+
+
+def save_reference(actor, obj, *, expected_version=None, links=None, message=""):
+    """Create or update reference data (countries, regions, initiatives,
+    memberships, pairs, measures, indicators); admins only, within their
+    clearance. ``links`` sets many-to-many fields (e.g. a country's regions)."""
     if not viewer_for(actor).is_admin:
         raise PermissionDenied(_("Only administrators may change reference data."))
     with change(
         actor, message or _("%(model)s saved") % {"model": obj._meta.verbose_name}
     ) as current:
         obj.full_clean()
-        marking = getattr(obj, "marking", None)
+        _check_citation(obj)
+        marking = _audit_marking(obj)
         if marking is not None:
             _check_marking_within_clearance(actor, marking)
         if obj._state.adding:
             obj.save()
+            for name, values in (links or {}).items():
+                getattr(obj, name).set(values)
             current.record(obj, Action.CREATE, after=snapshot(obj), marking=marking)
             if isinstance(obj, (Country, CountryPair, Measure)):
                 create_missing_cells(current)
             return obj
         old = type(obj)._base_manager.get(pk=obj.pk)
-        old_marking = getattr(old, "marking", None)
+        old_marking = _audit_marking(old)
         if old_marking is not None and not viewer_for(actor).may_see_marking(old_marking):
             raise NotVisible(_("No such %(model)s.") % {"model": obj._meta.verbose_name})
         before = snapshot(old)
         bump_version(obj, expected_version)
         obj.save()
+        for name, values in (links or {}).items():
+            getattr(obj, name).set(values)
         # Readable only by those who could read both the old and the new row.
         if old_marking is not None and (marking is None or not marking.covers(old_marking)):
             marking = old_marking
@@ -562,12 +592,45 @@ def save_reference(actor, obj, *, expected_version=None, message=""):
 
 
 def delete_reference(actor, obj, *, expected_version):
+    """Delete reference data and what cascades from it, each row audited.
+
+    Refused when anything it would remove (or anything that blocks it) is
+    hidden from the actor: nobody deletes what they cannot see.
+    """
+    from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+
     if not viewer_for(actor).is_admin:
         raise PermissionDenied(_("Only administrators may change reference data."))
     with change(actor, _("%(model)s deleted") % {"model": obj._meta.verbose_name}) as current:
-        before = snapshot(obj)
+        viewer = viewer_for(actor)
+        collector = Collector(using=obj._state.db)
+        try:
+            collector.collect([obj])
+        except (ProtectedError, RestrictedError) as exc:
+            raise ValidationError(
+                {
+                    "non_field_errors": _(
+                        "Still in use by %(n)s other record(s); remove those first."
+                    )
+                    % {"n": len(exc.args[1])}
+                }
+            ) from None
+        doomed = [row for rows in collector.data.values() for row in rows]
+        # Cascades Django deletes in bulk ("fast deletes") are audited too;
+        # auto-created link tables are part of their parents' snapshots.
+        doomed += [
+            row for qs in collector.fast_deletes if not qs.model._meta.auto_created for row in qs
+        ]
+        hidden = [
+            row
+            for row in doomed
+            if _audit_marking(row) is not None and not viewer.may_see_marking(_audit_marking(row))
+        ]
+        if hidden:
+            raise PermissionDenied(_("This would delete records you may not see."))
         bump_version(obj, expected_version)
-        current.record(obj, Action.DELETE, before, None)
+        for row in doomed:
+            current.record(row, Action.DELETE, snapshot(row), None, marking=_audit_marking(row))
         obj.delete()
 
 

@@ -157,6 +157,18 @@ def visible_markings(user):
     )
 
 
+def editable_cells(user, cells):
+    """Narrow a Status queryset to the cells ``user`` may record for — the
+    queryset form of ``Viewer.may_edit_cell``, for choosing; the services
+    check every write again."""
+    viewer = viewer_for(user)
+    if viewer.is_admin:
+        return cells
+    if not viewer.is_editor:
+        return cells.none()
+    return cells.filter(Q(country__in=viewer.scope) | Q(partner__in=viewer.scope))
+
+
 class VisibleQuerySet(models.QuerySet):
     """Rows carrying one ``marking`` foreign key; that marking decides visibility."""
 

@@ -273,3 +273,48 @@ def test_retracting_requires_a_reason_and_happens_once(users):
         services.retract_assessment(
             users.editor, assessment, reason="Again.", expected_version=status.version
         )
+
+
+def test_deleting_reference_data_audits_every_row_it_removes(users):
+    from countries.models import Initiative, Membership
+
+    initiative = Initiative.objects.get(slug="ufl")
+    pk = initiative.pk
+    members = list(Membership.objects.filter(initiative=initiative).values_list("pk", flat=True))
+    assert members
+    services.delete_reference(users.admin, initiative, expected_version=initiative.version)
+    deleted = ChangeRecord.objects.filter(revision=latest_revision(), action="delete")
+    assert {(r.content_type.model, r.object_id) for r in deleted} >= {
+        ("initiative", str(pk)),
+        *(("membership", str(m)) for m in members),
+    }
+
+
+def test_nobody_deletes_what_they_cannot_see(users):
+    from countries.models import Initiative
+    from tests.factories import make_user
+
+    uncleared = make_user("admin_fr", role="admin", clearance="restricted", affiliations=["FR"])
+    pap_t = Initiative.objects.get(slug="pap-t")  # confidential, releasable to NATO and Morocco
+    with pytest.raises(PermissionDenied):
+        services.delete_reference(uncleared, pap_t, expected_version=pap_t.version)
+    assert Initiative.objects.filter(pk=pap_t.pk).exists()
+
+
+def test_reference_links_are_saved_and_audited(users):
+    from countries.models import Country, Region
+
+    mauritania = Country.objects.get(pk="MR")
+    services.save_reference(
+        users.admin,
+        mauritania,
+        expected_version=mauritania.version,
+        links={"regions": [Region.objects.get(code="sahel")]},
+    )
+    assert list(mauritania.regions.values_list("code", flat=True)) == ["sahel"]
+    record = ChangeRecord.objects.get(revision=latest_revision())
+    assert record.before["regions"] == ["maghreb", "sahel"] and record.after["regions"] == ["sahel"]
+    region = Region.objects.get(code="sahel")
+    region.name_fr = "Le Sahel"
+    services.save_reference(users.admin, region, expected_version=region.version)
+    assert Region.objects.get(code="sahel").version == 2

@@ -1,0 +1,369 @@
+"""Forms of the admin: they collect and check input; the services decide and write.
+
+A form here never saves anything. The admin (measures/admin.py) calls a
+service with the cleaned data; when the service refuses, the admin validates
+the same POST again with the refusal attached (``ServiceModelForm.refusal``),
+so the page comes back with the user's input and the service's message.
+"""
+
+import re
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from countries.choices import DatePrecision
+from countries.models import Initiative
+
+from .choices import Level, MarkingLevel, Role
+from .models import Status, UserProfile
+from .revisions import StaleVersion
+
+STALE_MESSAGE = _(
+    "Someone changed this since you opened it (you read version %(expected)s; it is now at "
+    "version %(current)s). Nothing was saved: reload the page to see their change, then "
+    "try again."
+)
+
+# Database check constraints whose generic message ("Constraint … is violated")
+# is better said next to the field the user has to fill in.
+CONSTRAINT_MESSAGES = {
+    "assessment_has_rationale": (
+        "rationale_en",
+        _("Say why: a rationale (English or French) is required."),
+    ),
+    "evidence_has_summary": ("summary_en", _("A summary (English or French) is required.")),
+}
+
+
+def parse_codes(text):
+    """Releasable-to codes typed by staff: ISO alpha-2 codes and initiative slugs,
+    separated by commas or spaces (``nato, MA``)."""
+    return sorted({code for code in re.split(r"[\s,;]+", text or "") if code})
+
+
+def refusal_errors(exc):
+    """A service's refusal as (field or None, message) pairs."""
+    if isinstance(exc, StaleVersion):
+        return [(None, STALE_MESSAGE % {"expected": exc.expected, "current": exc.current})]
+    if isinstance(exc, PermissionDenied):
+        return [(None, str(exc) or _("You are not allowed to do this. Nothing was saved."))]
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return [
+                (None if field == NON_FIELD_ERRORS else field, message)
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            ]
+        return [(None, message) for message in exc.messages]
+    return [(None, str(exc))]
+
+
+def add_refusal(form, exc, aliases=None):
+    """Show a service's refusal on ``form``: on the field it names when the form
+    shows that field, otherwise at the top of the form."""
+    aliases = {"marking": "marking_level", **(aliases or {})}
+    for field, message in refusal_errors(exc):
+        field = aliases.get(field, field)
+        if field is not None and field in form.fields and not form.fields[field].widget.is_hidden:
+            form.add_error(field, message)
+        elif field is not None:
+            form.add_error(None, f"{field}: {message}")
+        else:
+            form.add_error(None, message)
+
+
+class MarkingFieldsForm(forms.Form):
+    """Two fields to choose a handling marking: a level and releasable-to codes,
+    resolved with ``Marking.objects.resolve``. With ``marking_required = False``
+    an empty level means "let the service derive it" (``marking_help`` says how)."""
+
+    marking_required = True
+    marking_help = ""
+
+    marking_level = forms.ChoiceField(
+        label=_("marking"),
+        choices=[("", "—"), *MarkingLevel.choices],
+        required=False,
+        help_text=_("Handling level. Nobody may mark above their own clearance."),
+    )
+    releasable_to = forms.CharField(
+        label=_("releasable to"),
+        required=False,
+        help_text=_(
+            "ISO country codes and/or organisation slugs, separated by commas "
+            "(e.g. <code>nato, MA</code>). Empty: releasable to everyone cleared for the level."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["marking_level"]
+        if self.marking_required:
+            field.required = True
+            field.choices = list(MarkingLevel.choices)
+            self.initial.setdefault("marking_level", MarkingLevel.PUBLIC)
+        else:
+            field.choices = [("", self.marking_help or _("(derived)")), *MarkingLevel.choices]
+
+    def show_marking(self, marking):
+        # Also on a bound form, so that an untouched marking does not count as changed.
+        if marking is not None:
+            self.initial["marking_level"] = marking.level
+            self.initial["releasable_to"] = ", ".join(marking.releasable_codes)
+
+    def clean(self):
+        """``cleaned["marking"]``: a (level, releasable-to codes) pair for the
+        service to resolve inside its transaction, or None (derived/unmarked)."""
+        cleaned = super().clean()
+        level = cleaned.get("marking_level")
+        codes = parse_codes(cleaned.get("releasable_to"))
+        cleaned["marking"] = (level, codes) if level else None
+        if not level and codes:
+            self.add_error("marking_level", _("Choose a level for the releasable-to list."))
+        return cleaned
+
+    def marking_changed(self, current):
+        """Does the chosen marking differ from ``current`` (a Marking or None)?"""
+        chosen = self.cleaned_data.get("marking")
+        now = (current.level, current.releasable_codes) if current is not None else None
+        return chosen != now
+
+
+class ServiceModelForm(forms.ModelForm):
+    """Base of every admin model form (see the module docstring)."""
+
+    refusal = None  # the service's refusal, set by the admin for the second pass
+    refusal_aliases = {"marking": "marking_level"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._hide_invisible_citation()
+
+    def _hide_invisible_citation(self):
+        """A row may cite a source the viewer is not cleared for (the admin's
+        querysets annotate ``cite_visible``). Its citation is then neither
+        shown nor changed by this form."""
+        if "cite_source" not in self.fields or not self.instance.cite_source_id:
+            return
+        if getattr(self.instance, "cite_visible", False):
+            return
+        for name in ("cite_source", "cite_locator"):
+            if name in self.fields:
+                self.fields[name] = forms.CharField(
+                    label=self.fields[name].label, required=False, disabled=True
+                )
+                self.initial[name] = _("(a source you are not cleared for)")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("cite_source", "cite_locator"):
+            if name in self.fields and self.fields[name].disabled:
+                cleaned.pop(name, None)
+        if self.refusal is not None:
+            add_refusal(self, self.refusal, self.refusal_aliases)
+        return cleaned
+
+    def _update_errors(self, errors):
+        if hasattr(errors, "error_dict") and NON_FIELD_ERRORS in errors.error_dict:
+            kept = []
+            for error in errors.error_dict[NON_FIELD_ERRORS]:
+                target = next(
+                    (v for k, v in CONSTRAINT_MESSAGES.items() if k in " ".join(error.messages)),
+                    None,
+                )
+                if target is None:
+                    kept.append(error)
+                elif target[0] in self.fields:
+                    self.add_error(target[0], target[1])
+                else:
+                    self.add_error(None, target[1])
+            if kept:
+                errors.error_dict[NON_FIELD_ERRORS] = kept
+            else:
+                del errors.error_dict[NON_FIELD_ERRORS]
+            if not errors.error_dict:
+                return
+        super()._update_errors(errors)
+
+
+class VersionedModelForm(ServiceModelForm):
+    """Carries the version the user read, in a hidden field, to the service."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Also on a bound form, so that an untouched form does not count as changed.
+        if self.instance.pk is not None and hasattr(self.instance, "version"):
+            self.initial["expected_version"] = self.instance.version
+
+
+class MarkedReferenceForm(MarkingFieldsForm, VersionedModelForm):
+    """Reference data that is public unless its source is not (initiatives,
+    memberships): an empty level leaves the row unmarked."""
+
+    marking_required = False
+    marking_help = _("(unmarked: public)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.show_marking(self.instance.marking if self.instance.marking_id else None)
+
+
+class SourceForm(MarkingFieldsForm, VersionedModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.show_marking(self.instance.marking if self.instance.marking_id else None)
+
+
+class EvidenceAddForm(MarkingFieldsForm, VersionedModelForm):
+    marking_required = False
+    marking_help = _("(the source's marking)")
+
+
+class EvidenceChangeForm(MarkingFieldsForm, VersionedModelForm):
+    """Evidence is append-mostly: after creation one may link it to more cells
+    and initiatives, or re-mark it. Retraction is an action."""
+
+    add_cells = forms.ModelMultipleChoiceField(
+        label=_("link to more cells"), queryset=Status.objects.none(), required=False
+    )
+    add_initiatives = forms.ModelMultipleChoiceField(
+        label=_("link to more initiatives"), queryset=Initiative.objects.none(), required=False
+    )
+    remark_reason = forms.CharField(
+        label=_("reason for re-marking"),
+        required=False,
+        help_text=_("Recorded in the audit trail when the marking changes."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.show_marking(self.instance.marking if self.instance.marking_id else None)
+
+    @property
+    def remarked(self):
+        return self.cleaned_data.get("marking") is not None and self.marking_changed(
+            self.instance.marking
+        )
+
+
+class AssessmentAddForm(MarkingFieldsForm, VersionedModelForm):
+    """A new dated status of a cell. ``expected_version`` is the version of the
+    *cell* the user read (``version_of`` says which cell that was)."""
+
+    marking_required = False
+    marking_help = _("(the lowest marking covering the evidence)")
+
+    version_of = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "level" in self.fields:
+            self.fields["level"].help_text = _(
+                "“Not started” is a finding; a cell nobody has assessed is shown as “not rated”."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if status is not None and cleaned.get("version_of") != status.pk:
+            # The user picked a cell other than the one whose page they came from:
+            # they have read nothing of it, so there is no older state to protect.
+            cleaned["expected_version"] = status.version
+        return cleaned
+
+
+class VersionFieldsMixin:
+    """One hidden ``version_<pk>`` field per row, holding the version the user saw."""
+
+    def add_version_fields(self, versions):
+        self.version_keys = list(versions)
+        for pk, version in versions.items():
+            self.fields[f"version_{pk}"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=version, min_value=1
+            )
+
+    def versions(self):
+        return {pk: self.cleaned_data[f"version_{pk}"] for pk in self.version_keys}
+
+
+class RecordAssessmentsForm(MarkingFieldsForm, VersionFieldsMixin, forms.Form):
+    """The bulk action's intermediate page: one assessment for many cells."""
+
+    marking_required = False
+    marking_help = _("(public)")
+    field_order = ["level", "effective_on", "effective_precision", "rationale_en", "rationale_fr"]
+
+    level = forms.ChoiceField(choices=Level.choices)
+    effective_on = forms.DateField(
+        label=_("effective on"),
+        help_text=_("When it became true in the world (YYYY-MM-DD)."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    effective_precision = forms.ChoiceField(
+        label=_("date precision"), choices=DatePrecision.choices, initial=DatePrecision.DAY
+    )
+    rationale_en = forms.CharField(
+        label=_("rationale (English)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    rationale_fr = forms.CharField(
+        label=_("rationale (French)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_version_fields(versions)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("rationale_en") or cleaned.get("rationale_fr")):
+            self.add_error("rationale_en", CONSTRAINT_MESSAGES["assessment_has_rationale"][1])
+        return cleaned
+
+
+class RetractForm(VersionFieldsMixin, forms.Form):
+    """Retraction needs a reason; the versions are those the user saw."""
+
+    reason = forms.CharField(
+        label=_("reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why is this wrong? The entry stays in the history, flagged."),
+    )
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_version_fields(versions)
+
+
+class UserProfileForm(ServiceModelForm):
+    """What ``services.grant`` takes: a role, a clearance, a scope, affiliations."""
+
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+
+    class Meta:
+        model = UserProfile
+        fields = [
+            "user",
+            "clearance",
+            "scope_countries",
+            "affiliated_countries",
+            "affiliated_initiatives",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            roles = set(self.instance.user.groups.values_list("name", flat=True)) & set(Role.values)
+            if self.instance.user.is_superuser:
+                roles.add(Role.ADMIN)
+            for role in (Role.ADMIN, Role.EDITOR, Role.ANALYST, Role.READER):
+                if role in roles:
+                    self.initial["role"] = role
+                    break
+
+    def affiliations(self):
+        return [c.pk for c in self.cleaned_data.get("affiliated_countries") or ()] + [
+            i.slug for i in self.cleaned_data.get("affiliated_initiatives") or ()
+        ]
