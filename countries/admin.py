@@ -23,22 +23,12 @@ from .models import Country, CountryPair, Initiative, Membership, Region
 
 @admin.register(Region)
 class RegionAdmin(ReferenceAdmin):
-    """Regions are not versioned, and ``services.save_reference`` /
-    ``delete_reference`` need a version for any change: they can be added here,
-    not changed or deleted."""
-
     list_display = ["code", "name_en", "name_fr", "country_count"]
     search_fields = ["code", "name_en", "name_fr"]
     show_audit_trail = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_countries=Count("countries"))
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("countries"), ordering="n_countries")
     def country_count(self, obj):
@@ -79,9 +69,7 @@ class CountryAdmin(ReferenceAdmin):
         return super().get_queryset(request).prefetch_related("regions")
 
     def get_readonly_fields(self, request, obj=None):
-        # The country's regions are shown, not edited: save_reference does not
-        # write many-to-many links (and a form's save_m2m would skip the audit).
-        readonly = [*super().get_readonly_fields(request, obj), "regions"]
+        readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             readonly.append("iso2")  # the primary key
         return readonly

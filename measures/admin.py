@@ -524,7 +524,12 @@ class ReferenceAdmin(ReferenceFieldsMixin, ServiceAdmin):
         if has_marking(type(obj)):
             obj.marking = resolve_marking(form.cleaned_data.get("marking"))
         version = form.cleaned_data.get("expected_version") if change else None
-        call(services.save_reference, request.user, obj, expected_version=version)
+        links = {
+            f.name: form.cleaned_data[f.name]
+            for f in obj._meta.many_to_many
+            if f.name in form.cleaned_data
+        }
+        call(services.save_reference, request.user, obj, expected_version=version, links=links)
 
     def save_formset(self, request, form, formset, change):
         if not issubclass(formset.model, Versioned):

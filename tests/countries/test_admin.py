@@ -204,17 +204,31 @@ def test_a_pair_in_the_wrong_order_is_refused_with_a_message(client, users):
     assert latest_revision() == start
 
 
-def test_a_region_can_be_added_but_not_changed_or_deleted(client, users):
+def test_regions_and_a_countrys_regions_are_edited_through_the_audited_service(client, users):
     client.force_login(users.admin)
     response = client.post(
         url(Region, "add"), {"code": "horn", "name_en": "Horn of Africa", "name_fr": "Corne"}
     )
     assert response.status_code == 302, errors(response)
     assert ChangeRecord.objects.filter(content_type__model="region", object_id="horn").exists()
-    # save_reference/delete_reference need a version, and Region has none.
-    page = client.get(url(Region, "change", "horn"))
-    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
-    assert client.post(url(Region, "delete", "horn"), {"post": "yes"}).status_code == 403
+    region = Region.objects.get(code="horn")
+    response = client.post(
+        url(Region, "change", "horn"),
+        {
+            "code": "horn",
+            "name_en": "Horn of Africa",
+            "name_fr": "Corne de l'Afrique",
+            "expected_version": region.version,
+        },
+    )
+    assert response.status_code == 302, errors(response)
+    assert Region.objects.get(code="horn").version == 2
+    response = client.post(url(Region, "delete", "horn"), {"post": "yes", "expected_version": 2})
+    assert response.status_code == 302
+    assert not Region.objects.filter(code="horn").exists()
+    assert ChangeRecord.objects.filter(
+        content_type__model="region", object_id="horn", action="delete"
+    ).exists()
 
 
 def test_marked_reference_data_is_hidden_from_viewers_not_cleared(client, users):
