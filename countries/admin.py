@@ -8,13 +8,13 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from measures.admin import (
-    CarriedMeasureInline,
+from measures.admin.base import (
     CountryInitiativeFilter,
     LinkedInitiativeFilter,
     ReferenceAdmin,
     ReferenceInline,
 )
+from measures.admin.catalogue import CarriedMeasureInline
 from measures.admin_forms import MarkedReferenceForm
 from measures.visibility import visible_markings
 

@@ -1,0 +1,194 @@
+"""The audit trail, markings, user profiles and Django's user admin."""
+
+import json
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group, User
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .. import services
+from ..admin_forms import (
+    UserProfileForm,
+)
+from ..choices import Role
+from ..models import (
+    ChangeRecord,
+    Marking,
+    Source,
+    UserProfile,
+)
+from ..visibility import viewer_for
+from .base import (
+    NOT_CLEARED,
+    ServiceAdmin,
+    adopt,
+    call,
+)
+
+# --- the audit trail, markings, profiles ----------------------------------------------
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(ServiceAdmin):
+    """The audit trail: read-only, each record visible under the marking of its row."""
+
+    writer_role = None
+    show_audit_trail = False
+    list_display = [
+        "revision",
+        "time",
+        "actor_username",
+        "action",
+        "content_type",
+        "object_repr",
+        "marking_display",
+        "message",
+    ]
+    list_display_links = ["revision", "object_repr"]
+    list_filter = ["action", ("content_type", admin.RelatedOnlyFieldListFilter), "marking__level"]
+    search_fields = ["object_repr", "actor_username", "message", "request_id", "object_id"]
+    date_hierarchy = "time"
+    list_select_related = ["content_type", "marking"]
+    ordering = ["-revision", "-id"]
+    fields = [
+        ("revision", "time"),
+        ("actor_username", "request_id"),
+        ("action", "content_type", "object_id"),
+        "object_repr",
+        "marking_display",
+        "message",
+        "before_shown",
+        "after_shown",
+    ]
+    readonly_fields = ["marking_display", "before_shown", "after_shown"]
+
+    def prepare_object(self, request, obj):
+        obj.visible_sources = set(
+            Source.objects.visible_to(request.user).values_list("pk", flat=True)
+        )
+
+    def _shown(self, obj, data):
+        # A row may be unmarked yet cite a source the viewer is not cleared
+        # for: its citation is masked here as on the row's own page.
+        cited = data.get("cite_source_id") if isinstance(data, dict) else None
+        if cited is not None and cited not in getattr(obj, "visible_sources", ()):
+            data = {**data, "cite_source_id": str(NOT_CLEARED), "cite_locator": str(NOT_CLEARED)}
+        return format_html("<pre>{}</pre>", json.dumps(data, indent=2, ensure_ascii=False))
+
+    @admin.display(description=_("before"))
+    def before_shown(self, obj):
+        return self._shown(obj, obj.before)
+
+    @admin.display(description=_("after"))
+    def after_shown(self, obj):
+        return self._shown(obj, obj.after)
+
+
+@admin.register(Marking)
+class MarkingAdmin(ServiceAdmin):
+    """Markings are immutable values, created on first use by the services."""
+
+    writer_role = None
+    show_audit_trail = False
+    list_display = ["__str__", "level", "key", "releasable_to_all"]
+    list_filter = ["level", "releasable_to_all"]
+    search_fields = ["key"]
+    ordering = ["rank", "key"]
+    fields = [
+        "key",
+        "level",
+        "rank",
+        "releasable_to_all",
+        "releasable_countries",
+        "releasable_initiatives",
+    ]
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(ServiceAdmin):
+    """Roles, clearances, scopes and affiliations, granted by admins through
+    ``services.grant``. Others see only their own profile."""
+
+    form = UserProfileForm
+    writer_role = Role.ADMIN
+    list_display = ["user", "roles", "clearance", "scope", "affiliations"]
+    list_filter = ["clearance", "user__groups"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["scope_countries", "affiliated_countries", "affiliated_initiatives"]
+
+    def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                "user__groups", "scope_countries", "affiliated_countries", "affiliated_initiatives"
+            )
+        )
+        if viewer_for(request.user).is_admin:
+            return queryset
+        return queryset.filter(user=request.user)
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            "role",
+            "clearance",
+            "scope_countries",
+            "affiliated_countries",
+            "affiliated_initiatives",
+        ]
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["user", "roles", *fields[1:]]
+        return ["user", *fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "roles"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        profile = call(
+            services.grant,
+            request.user,
+            obj.user,
+            role=data["role"],
+            clearance=data["clearance"],
+            countries=[c.pk for c in data["scope_countries"]],
+            affiliations=form.affiliations(),
+        )
+        adopt(obj, profile)
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj):
+        return ", ".join(g.name for g in obj.user.groups.all()) or "—"
+
+    @admin.display(description=_("country scope"))
+    def scope(self, obj):
+        return ", ".join(c.pk for c in obj.scope_countries.all()) or "—"
+
+    @admin.display(description=_("affiliations"))
+    def affiliations(self, obj):
+        codes = [c.pk for c in obj.affiliated_countries.all()]
+        codes += [i.slug for i in obj.affiliated_initiatives.all()]
+        return ", ".join(codes) or "—"
+
+
+# Roles, clearances and scopes change only through services.grant (the
+# UserProfile page above, or `manage.py grant`), which audits them; Django's
+# own user admin would let an admin flip groups or superuser status unaudited.
+admin.site.unregister(Group)
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class CBMUserAdmin(UserAdmin):
+    readonly_fields = [
+        "groups",
+        "user_permissions",
+        "is_staff",
+        "is_superuser",
+        "last_login",
+        "date_joined",
+    ]

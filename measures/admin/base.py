@@ -1,0 +1,564 @@
+"""Shared admin machinery: calling the services, visibility-aware filters and bases."""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import NestedObjects, flatten_fieldsets
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import router, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from cbm_tracker.models import Cited, Versioned
+from countries.models import Initiative, Membership
+
+from .. import services
+from ..admin_forms import (
+    MarkedReferenceForm,
+    ServiceModelForm,
+    VersionedModelForm,
+    refusal_errors,
+)
+from ..choices import NO_EVIDENCE, Level, Role
+from ..models import (
+    ChangeRecord,
+    Evidence,
+    Marking,
+    Source,
+)
+from ..revisions import StaleVersion
+from ..visibility import viewer_for
+
+NOT_CLEARED = _("(a source you are not cleared for)")
+LEVEL_LABELS = {**dict(Level.choices), NO_EVIDENCE: _("not rated")}
+
+
+# --- calling the services ----------------------------------------------------
+
+
+class Refused(Exception):
+    """A service refused a write. Raised through the admin view's transaction
+    so that everything the request wrote is rolled back."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
+def call(service, *args, **kwargs):
+    """Call a service; its refusals become ``Refused``, ``NotVisible`` a 404."""
+    try:
+        return service(*args, **kwargs)
+    except services.NotVisible as exc:
+        raise Http404(str(exc)) from exc
+    except (ValidationError, PermissionDenied, StaleVersion) as exc:
+        raise Refused(exc) from exc
+
+
+def adopt(target, result):
+    """Make the admin's form instance stand for the row a service wrote."""
+    for field in result._meta.concrete_fields:
+        setattr(target, field.attname, getattr(result, field.attname))
+    target._state.adding = False
+    target._state.db = result._state.db
+
+
+def message_refusal(model_admin, request, exc):
+    for _field, message in refusal_errors(exc):
+        model_admin.message_user(request, message, messages.ERROR)
+
+
+def is_cited(model):
+    return issubclass(model, Cited)
+
+
+def has_marking(model):
+    """Optionally marked reference data (initiatives, memberships)."""
+    return any(f.name == "marking" for f in model._meta.concrete_fields)
+
+
+def resolve_marking(chosen):
+    """A form's (level, codes) choice as a Marking, inside the view's transaction."""
+    return call(Marking.objects.resolve, *chosen) if chosen else None
+
+
+def cite_visible(user):
+    """Annotation: may the viewer see the source this row cites?"""
+    return Exists(Source.objects.visible_to(user).filter(pk=OuterRef("cite_source")))
+
+
+def autocomplete_for(request, *fields):
+    """Is this an autocomplete request for one of ``(model_name, field_name)``?"""
+    return (request.GET.get("model_name"), request.GET.get("field_name")) in fields
+
+
+def marking_label(marking):
+    if marking is None:
+        return "—"
+    return format_html('<span class="cbm-marking cbm-marking-{}">{}</span>', marking.level, marking)
+
+
+# --- list filters ------------------------------------------------------------
+
+
+class LevelFilter(admin.SimpleListFilter):
+    """The current level of a cell *for the viewer* (an annotation)."""
+
+    title = _("current level")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return list(LEVEL_LABELS.items())
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(level=self.value())
+        return queryset
+
+
+class InitiativeFilter(admin.SimpleListFilter):
+    """Rows whose country (or partner) is a member of an initiative, by the
+    memberships the viewer may see."""
+
+    title = _("initiative (members)")
+    parameter_name = "initiative"
+    member_fields = ("country", "partner")
+
+    def lookups(self, request, model_admin):
+        return [(i.pk, str(i)) for i in Initiative.objects.visible_to(request.user)]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        members = (
+            Membership.objects.visible_to(request.user)
+            .filter(initiative_id=self.value())
+            .values("country")
+        )
+        condition = Q()
+        for field in self.member_fields:
+            condition |= Q(**{f"{field}__in": members})
+        return queryset.filter(condition)
+
+
+class CellInitiativeFilter(InitiativeFilter):
+    member_fields = ("status__country", "status__partner")
+
+
+class CountryInitiativeFilter(InitiativeFilter):
+    title = _("initiative")
+    member_fields = ("pk",)
+
+
+def visible_choice_filter(field_path, model, title):
+    """A list filter on a relation to a (possibly) marked model, offering only
+    the rows the viewer may see (Django's related filter lists them all)."""
+
+    class Filter(admin.SimpleListFilter):
+        parameter_name = field_path
+
+        def lookups(self, request, model_admin):
+            return [(o.pk, str(o)) for o in model.objects.visible_to(request.user)]
+
+        def queryset(self, request, queryset):
+            if self.value():
+                return queryset.filter(**{field_path: self.value()})
+            return queryset
+
+    Filter.title = title
+    return Filter
+
+
+VisibleInitiativeFilter = visible_choice_filter("initiatives", Initiative, _("initiative"))
+LinkedInitiativeFilter = visible_choice_filter("initiative", Initiative, _("initiative"))
+
+
+class VisibleSourceFilter(admin.SimpleListFilter):
+    """Filter by source, listing only the sources the viewer may see."""
+
+    title = _("source")
+    parameter_name = "source"
+
+    def lookups(self, request, model_admin):
+        return [
+            (s.pk, f"[{s.key}] {s.title[:50]}") for s in Source.objects.visible_to(request.user)
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(source_id=self.value())
+        return queryset
+
+
+# --- bases -------------------------------------------------------------------
+
+
+class VisibleRowsMixin:
+    """Every queryset of a marked (or optionally marked) model is the viewer's."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if hasattr(queryset, "visible_to"):
+            queryset = queryset.visible_to(request.user)
+        return queryset
+
+
+class VisibleChoicesMixin:
+    """Choices of marked rows in forms (selects, autocompletes) are the visible ones."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if hasattr(db_field.related_model.objects, "visible_to"):
+            kwargs["queryset"] = db_field.related_model.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is Evidence:
+            kwargs["queryset"] = Evidence.objects.visible_to(request.user).filter(retracted=False)
+        elif hasattr(db_field.related_model.objects, "visible_to"):
+            kwargs["queryset"] = db_field.related_model.objects.visible_to(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ReferenceFieldsMixin:
+    """Rows citing a source: the citation is shown (and editable) only when the
+    viewer may see that source. Shared by model admins and inlines."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_cited(self.model):
+            queryset = queryset.annotate(cite_visible=cite_visible(request.user))
+        return queryset
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if is_cited(self.model) and "citation" not in fields:
+            fields.append("citation")
+        if has_marking(self.model) and "marking_display" not in fields:
+            fields.append("marking_display")
+        return fields
+
+    def editable(self, request, obj):
+        if isinstance(self, admin.options.InlineModelAdmin):
+            return self.has_change_permission(request, obj)
+        if obj is None:
+            return self.has_add_permission(request)
+        return self.has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.fieldsets is not None:
+            return fieldsets
+        editable = self.editable(request, obj)
+        # Form-only fields (the hidden version) go last, and only on a form
+        # that can be saved; the citation is shown raw only where it can be edited.
+        form_only = list(self.form.declared_fields)
+        drop = {"citation", "cite_source", "cite_locator", "marking", "marking_display"}
+        fields = [f for f in flatten_fieldsets(fieldsets) if f not in drop | set(form_only)]
+        if is_cited(self.model):
+            fields += ["cite_source", "cite_locator"] if editable else ["citation"]
+        if editable:
+            fields += form_only  # marking level and codes, the hidden version
+        elif has_marking(self.model):
+            fields.append("marking_display")
+        return [(None, {"fields": fields})]
+
+    @admin.display(description=_("marking"))
+    def marking_display(self, obj):
+        return marking_label(obj.marking) if obj.marking_id else _("unmarked (public)")
+
+    @admin.display(description=_("source"))
+    def citation(self, obj):
+        if not obj.cite_source_id:
+            return "—"
+        if not getattr(obj, "cite_visible", False):
+            return NOT_CLEARED
+        locator = f", {obj.cite_locator}" if obj.cite_locator else ""
+        return f"[{obj.cite_source.key}]{locator}"
+
+
+class ServiceAdmin(VisibleRowsMixin, VisibleChoicesMixin, admin.ModelAdmin):
+    """Base of every model admin here (see the module docstring)."""
+
+    form = ServiceModelForm
+    change_form_template = "admin/cbm/change_form.html"
+    delete_confirmation_template = "admin/cbm/delete_confirmation.html"
+    list_per_page = 50
+    # Who may write through this admin: Role.EDITOR (editors and admins),
+    # Role.ADMIN, or None (read-only for everyone).
+    writer_role = Role.EDITOR
+    # Show the audit trail of the object on its change page.
+    show_audit_trail = True
+
+    # -- permissions: Django's model permissions *and* the tracker's role ------
+
+    def may_write(self, request):
+        viewer = viewer_for(request.user)
+        if self.writer_role == Role.ADMIN:
+            return viewer.is_admin
+        if self.writer_role == Role.EDITOR:
+            return viewer.is_editor
+        return False
+
+    def has_add_permission(self, request):
+        return self.may_write(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.may_write(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # overridden where a service deletes
+
+    # -- the two-pass form handling -------------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_cbm_refusal", None)
+        if refusal is not None:
+            form = type(form.__name__, (form,), {"refusal": refusal})
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Refused as refused:
+            # The view's transaction rolled back: nothing was written. Validate
+            # the same POST again with the refusal attached to the form.
+            request._cbm_refusal = refused.error
+            try:
+                return super().changeform_view(request, object_id, form_url, extra_context)
+            except Refused as again:  # pragma: no cover - the form shows the refusal
+                message_refusal(self, request, again.error)
+                return HttpResponseRedirect(request.get_full_path())
+            finally:
+                del request._cbm_refusal
+
+    def save_model(self, request, obj, form, change):
+        raise Refused(PermissionDenied(_("This record cannot be written here.")))
+
+    def save_related(self, request, form, formsets, change):
+        # Many-to-many links are written by the services in save_model, never
+        # by form.save_m2m().
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)  # computes what changed; writes nothing
+        if formset.new_objects or formset.changed_objects or formset.deleted_objects:
+            raise Refused(
+                PermissionDenied(
+                    _("%(what)s cannot be changed here.")
+                    % {"what": formset.model._meta.verbose_name_plural}
+                )
+            )
+
+    # -- change page extras ----------------------------------------------------
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Missing or hidden from this viewer: the same 404 either way
+            # (Django's default is a redirect naming the missing id).
+            raise Http404(_("No such %(model)s.") % {"model": self.opts.verbose_name})
+        self.prepare_object(request, obj)
+        return obj
+
+    def prepare_object(self, request, obj):
+        """Attach what the change page shows that depends on the viewer."""
+
+    def object_links(self, request, obj):
+        """Extra buttons on the change page: [(url, label)]."""
+        return []
+
+    def audit_records(self, request, obj):
+        content_type = ContentType.objects.get_for_model(obj)
+        return ChangeRecord.objects.visible_to(request.user).filter(
+            content_type=content_type, object_id=str(obj.pk)
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            marking = getattr(obj, "marking", None) if hasattr(obj, "marking_id") else None
+            context["cbm_marking"] = marking
+            context["cbm_object_links"] = self.object_links(request, obj)
+            if self.show_audit_trail:
+                context["cbm_audit_trail"] = list(
+                    self.audit_records(request, obj)
+                    .select_related("marking")
+                    .order_by("-revision", "-id")[:100]
+                )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def action_page(self, request, **context):
+        """The intermediate page of an action (or of a one-row view)."""
+        opts = self.opts
+        context.update(
+            self.admin_site.each_context(request),
+            opts=opts,
+            action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
+            media=self.media + context["form"].media,
+            cancel_url=reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_changelist",
+                current_app=self.admin_site.name,
+            ),
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/cbm/action_page.html", context)
+
+    @admin.display(description=_("marking"), ordering="marking__rank")
+    def marking_display(self, obj):
+        return marking_label(obj.marking)
+
+
+class ReadOnlyInline(VisibleRowsMixin, admin.TabularInline):
+    """A list on a change page: nothing here is added, changed or deleted."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- reference data (admins only, through save_reference/delete_reference) --
+
+
+class ReferenceInline(
+    ReferenceFieldsMixin, VisibleRowsMixin, VisibleChoicesMixin, admin.TabularInline
+):
+    form = VersionedModelForm
+    extra = 0
+
+    def _may_write(self, request):
+        return viewer_for(request.user).is_admin
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_write(request) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_write(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_write(request) and super().has_delete_permission(request, obj)
+
+
+class ReferenceAdmin(ReferenceFieldsMixin, ServiceAdmin):
+    """Countries, pairs, initiatives, memberships, measures, indicators...:
+    written by admins only through save_reference/delete_reference, each write
+    versioned and audited. Initiatives and memberships may carry a marking."""
+
+    form = VersionedModelForm
+    writer_role = Role.ADMIN
+    actions = ["delete_selected"]
+
+    def has_delete_permission(self, request, obj=None):
+        return self.may_write(request) and admin.ModelAdmin.has_delete_permission(
+            self, request, obj
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if has_marking(self.model):
+            kwargs.setdefault("form", MarkedReferenceForm)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return  # nothing to write (its inlines may still change)
+        if has_marking(type(obj)):
+            obj.marking = resolve_marking(form.cleaned_data.get("marking"))
+        version = form.cleaned_data.get("expected_version") if change else None
+        links = {
+            f.name: form.cleaned_data[f.name]
+            for f in obj._meta.many_to_many
+            if f.name in form.cleaned_data
+        }
+        call(services.save_reference, request.user, obj, expected_version=version, links=links)
+
+    def save_formset(self, request, form, formset, change):
+        if not issubclass(formset.model, Versioned):
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # computes what changed; writes nothing
+        forms = {id(f.instance): f for f in formset.forms}
+
+        def version(obj):
+            return forms[id(obj)].cleaned_data.get("expected_version")
+
+        def save(obj, expected_version=None):
+            if has_marking(type(obj)):
+                obj.marking = resolve_marking(forms[id(obj)].cleaned_data.get("marking"))
+            call(services.save_reference, request.user, obj, expected_version=expected_version)
+
+        for obj in formset.deleted_objects:
+            call(services.delete_reference, request.user, obj, expected_version=version(obj))
+        for obj in formset.new_objects:
+            save(obj)
+        for obj, _changed in formset.changed_objects:
+            save(obj, version(obj))
+
+    def delete_model(self, request, obj):
+        try:
+            version = int(request.POST.get("expected_version", ""))
+        except ValueError:
+            version = None
+        call(services.delete_reference, request.user, obj, expected_version=version)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk action shows no versions: each row is deleted at the
+        # version it has now (the confirmation page was just shown).
+        for obj in queryset:
+            call(services.delete_reference, request.user, obj, expected_version=obj.version)
+
+    def get_deleted_objects(self, objs, request):
+        """Django lists every row a deletion cascades to or is blocked by. If
+        any of them is hidden from this admin, list none and refuse: nobody
+        deletes (or learns of) rows above their clearance."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        collector = NestedObjects(using=router.db_for_write(self.model))
+        collector.collect(objs)
+        related = {}
+        for model, instances in collector.data.items():
+            related.setdefault(model, set()).update(o.pk for o in instances)
+        for obj in collector.protected:
+            related.setdefault(type(obj), set()).add(obj.pk)
+        for model, pks in related.items():
+            manager = model._default_manager
+            if not hasattr(manager, "visible_to"):
+                continue
+            if manager.visible_to(request.user).filter(pk__in=pks).count() < len(pks):
+                hidden = _("related rows you are not cleared to see")
+                return [hidden], {}, {*perms_needed, hidden}, [hidden] if protected else []
+        return deleted, counts, perms_needed, protected
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except Refused as refused:
+            message_refusal(self, request, refused.error)
+            return HttpResponseRedirect(
+                reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                    args=[object_id],
+                    current_app=self.admin_site.name,
+                )
+            )
+
+    @admin.action(permissions=["delete"], description=_("Delete selected %(verbose_name_plural)s"))
+    def delete_selected(self, request, queryset):
+        try:
+            with transaction.atomic():
+                return django_delete_selected(self, request, queryset)
+        except Refused as refused:
+            message_refusal(self, request, refused.error)
+            return None

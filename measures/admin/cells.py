@@ -1,0 +1,439 @@
+"""Cells (statuses) and their append-only assessment history."""
+
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .. import services
+from ..admin_forms import (
+    STALE_MESSAGE,
+    AssessmentAddForm,
+    RecordAssessmentsForm,
+    add_refusal,
+)
+from ..choices import NO_EVIDENCE
+from ..models import (
+    Assessment,
+    ChangeRecord,
+    Status,
+)
+from ..revisions import StaleVersion
+from ..visibility import editable_cells, viewer_for
+from .base import (
+    LEVEL_LABELS,
+    CellInitiativeFilter,
+    InitiativeFilter,
+    LevelFilter,
+    ReadOnlyInline,
+    ServiceAdmin,
+    adopt,
+    autocomplete_for,
+    call,
+    marking_label,
+)
+from .evidence import EvidenceLinkInline, RetractMixin
+
+# --- cells and their history ------------------------------------------------------
+
+
+class AssessmentHistoryInline(ReadOnlyInline):
+    """The dated history of a cell: visible assessments, retracted ones struck."""
+
+    model = Assessment
+    verbose_name_plural = _("assessment history (what you may see)")
+    fields = ["effective", "level_shown", "rationale", "marking_shown", "recorded", "link"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("marking", "recorded_by", "retracted_by")
+            .order_by("effective_on", "recorded_at", "id")
+        )
+
+    @admin.display(description=_("effective on"))
+    def effective(self, obj):
+        return f"{obj.effective_on} ({obj.effective_precision})"
+
+    @admin.display(description=_("level"))
+    def level_shown(self, obj):
+        if obj.retracted:
+            return format_html(
+                '<s>{}</s> <strong class="cbm-retracted">{}</strong> {}',
+                obj.get_level_display(),
+                _("retracted:"),
+                obj.retracted_reason,
+            )
+        return obj.get_level_display()
+
+    @admin.display(description=_("rationale"))
+    def rationale(self, obj):
+        return obj.rationale_en or obj.rationale_fr
+
+    @admin.display(description=_("marking"))
+    def marking_shown(self, obj):
+        return marking_label(obj.marking)
+
+    @admin.display(description=_("recorded"))
+    def recorded(self, obj):
+        return f"{obj.recorded_at:%Y-%m-%d %H:%M} {obj.recorded_by} (r{obj.revision})"
+
+    @admin.display(description="")
+    def link(self, obj):
+        url = reverse("admin:measures_assessment_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("view"))
+
+
+@admin.register(Status)
+class StatusAdmin(ServiceAdmin):
+    list_display = [
+        "cell",
+        "measure_title",
+        "country",
+        "partner",
+        "current_level",
+        "level_effective_on",
+        "scope",
+    ]
+    list_display_links = ["cell"]
+    list_filter = [
+        LevelFilter,
+        "measure",
+        "country",
+        "scope",
+        "measure__domain",
+        InitiativeFilter,
+    ]
+    search_fields = [
+        "country__iso2",
+        "country__name_en",
+        "partner__iso2",
+        "partner__name_en",
+        "measure__title_en",
+        "=measure__number",
+    ]
+    list_select_related = ["measure", "country", "partner"]
+    ordering = ["measure__number", "country", "partner"]
+    actions = ["record_assessment"]
+    inlines = [EvidenceLinkInline, AssessmentHistoryInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_level(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        if autocomplete_for(request, ("assessment", "status"), ("evidence", "cells")):
+            queryset = editable_cells(request.user, queryset)
+        return queryset, duplicates
+
+    fields = ["measure", "country", "partner", "scope", "current_level", "version", "created_at"]
+    readonly_fields = ["scope", "current_level", "version", "created_at"]
+
+    # Every country and tracked pair has its cells from the start (the
+    # services create them with the country, pair or measure), and a cell
+    # changes only by recording assessments.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_record_permission(self, request):
+        return viewer_for(request.user).is_editor and request.user.has_perm(
+            "measures.add_assessment"
+        )
+
+    def object_links(self, request, obj):
+        links = []
+        if self.has_record_permission(request) and viewer_for(request.user).may_edit_cell(obj):
+            query = f"?status={obj.pk}&version_of={obj.pk}&expected_version={obj.version}"
+            links.append((reverse("admin:measures_assessment_add") + query, _("Record assessment")))
+            links.append(
+                (reverse("admin:measures_evidence_add") + f"?cells={obj.pk}", _("Add evidence"))
+            )
+        return links
+
+    def audit_records(self, request, obj):
+        assessments = [
+            str(pk)
+            for pk in Assessment.objects.visible_to(request.user)
+            .filter(status=obj)
+            .values_list("pk", flat=True)
+        ]
+        return ChangeRecord.objects.visible_to(request.user).filter(
+            Q(content_type=ContentType.objects.get_for_model(Status), object_id=str(obj.pk))
+            | Q(
+                content_type=ContentType.objects.get_for_model(Assessment),
+                object_id__in=assessments,
+            )
+        )
+
+    # -- columns -----------------------------------------------------------------
+
+    @admin.display(description=_("cell"), ordering="measure__number")
+    def cell(self, obj):
+        return str(obj)
+
+    @admin.display(description=_("measure"))
+    def measure_title(self, obj):
+        return obj.measure.title_en
+
+    @admin.display(description=_("current level (for you)"), ordering="level")
+    def current_level(self, obj):
+        level = getattr(obj, "level", NO_EVIDENCE)
+        label = LEVEL_LABELS.get(level, level)
+        if level == NO_EVIDENCE:
+            return format_html('<span class="cbm-not-rated">{}</span>', label)
+        return format_html('<span class="cbm-level cbm-level-{}">{}</span>', level, label)
+
+    @admin.display(description=_("since"), ordering="level_effective_on")
+    def level_effective_on(self, obj):
+        return getattr(obj, "level_effective_on", None) or "—"
+
+    # -- the weekly bulk update ----------------------------------------------------
+
+    @admin.action(
+        permissions=["record"], description=_("Record a new assessment for the selected cells")
+    )
+    def record_assessment(self, request, queryset):
+        cells = list(queryset)
+        viewer = viewer_for(request.user)
+        outside = [c for c in cells if not viewer.may_edit_cell(c)]
+        if outside:
+            self.message_user(
+                request,
+                _("Nothing recorded: %(cells)s outside your country scope.")
+                % {"cells": ", ".join(str(c) for c in outside)},
+                messages.ERROR,
+            )
+            return None
+        by_pk = {c.pk: c for c in cells}
+        form_kwargs = {"versions": {c.pk: c.version for c in cells}}
+        if "apply" in request.POST:
+            form = RecordAssessmentsForm(request.POST, **form_kwargs)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    created = services.record_assessments(
+                        request.user,
+                        {by_pk[pk]: version for pk, version in form.versions().items()},
+                        level=data["level"],
+                        effective_on=data["effective_on"],
+                        effective_precision=data["effective_precision"],
+                        rationale_en=data["rationale_en"],
+                        rationale_fr=data["rationale_fr"],
+                        marking=data["marking"],
+                    )
+                except services.NotVisible as exc:
+                    raise Http404(str(exc)) from exc
+                except StaleVersion as exc:
+                    form.add_error(None, f"{exc.obj}: {STALE_MESSAGE % vars(exc)}")
+                except (ValidationError, PermissionDenied) as exc:
+                    add_refusal(form, exc)
+                else:
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "Recorded %(n)d assessment under revision %(r)s.",
+                            "Recorded %(n)d assessments under revision %(r)s.",
+                            len(created),
+                        )
+                        % {"n": len(created), "r": created[0].revision if created else "—"},
+                        messages.SUCCESS,
+                    )
+                    return None
+        else:
+            form = RecordAssessmentsForm(**form_kwargs)
+        return self.action_page(
+            request,
+            title=_("Record a new assessment for %(n)d cells") % {"n": len(cells)},
+            intro=_(
+                "One assessment per cell, all in one revision: if any cell changed since "
+                "this page was shown, or is outside your scope, nothing is recorded."
+            ),
+            headers=[_("cell"), _("measure"), _("current level (for you)"), _("since")],
+            rows=[
+                [str(c), c.measure.title_en, self.current_level(c), self.level_effective_on(c)]
+                for c in cells
+            ],
+            selected=[c.pk for c in cells],
+            action="record_assessment",
+            form=form,
+            submit_label=_("Record"),
+        )
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(RetractMixin, ServiceAdmin):
+    form = AssessmentAddForm
+    list_display = [
+        "cell",
+        "level_shown",
+        "effective",
+        "recorded_at",
+        "recorded_by",
+        "marking_display",
+        "retracted",
+    ]
+    list_display_links = ["cell", "level_shown"]
+    list_filter = [
+        "level",
+        "retracted",
+        "effective_precision",
+        "marking__level",
+        "status__measure",
+        "status__country",
+        "status__scope",
+        "status__measure__domain",
+        CellInitiativeFilter,
+    ]
+    search_fields = [
+        "rationale_en",
+        "rationale_fr",
+        "status__country__iso2",
+        "status__country__name_en",
+        "status__partner__iso2",
+        "=status__measure__number",
+    ]
+    date_hierarchy = "effective_on"
+    list_select_related = ["status__measure", "marking", "recorded_by"]
+    ordering = ["-recorded_at", "-id"]
+    autocomplete_fields = ["status", "evidence"]
+    actions = ["retract_selected"]
+    retract_headers = [_("cell"), _("level"), _("effective on"), _("marking")]
+    add_fieldsets = [
+        (None, {"fields": ["status", "level", ("effective_on", "effective_precision")]}),
+        (_("Why"), {"fields": ["rationale_en", "rationale_fr", "evidence"]}),
+        (
+            _("Handling"),
+            {"fields": ["marking_level", "releasable_to", "expected_version", "version_of"]},
+        ),
+    ]
+    view_fieldsets = [
+        (None, {"fields": ["status", "level", ("effective_on", "effective_precision")]}),
+        (_("Why"), {"fields": ["rationale_en", "rationale_fr", "evidence_list"]}),
+        (
+            _("Record"),
+            {
+                "fields": [
+                    "marking_display",
+                    ("recorded_at", "recorded_by", "revision"),
+                    "retraction",
+                ]
+            },
+        ),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.view_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["evidence_list", "marking_display", "retraction"]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if initial.get("status") and "expected_version" not in initial:
+            cell = Status.objects.filter(pk=initial["status"]).first()
+            if cell is not None:
+                initial.update(version_of=cell.pk, expected_version=cell.version)
+        return initial
+
+    # Append-only: never changed, never deleted; wrong entries are retracted.
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def prepare_object(self, request, obj):
+        obj.visible_evidence = list(obj.evidence.visible_to(request.user))
+
+    def object_links(self, request, obj):
+        links = [(reverse("admin:measures_status_change", args=[obj.status_id]), _("Cell"))]
+        if (
+            not obj.retracted
+            and self.has_retract_permission(request)
+            and viewer_for(request.user).may_edit_cell(obj.status)
+        ):
+            links.append(
+                (reverse("admin:measures_assessment_retract", args=[obj.pk]), _("Retract…"))
+            )
+        return links
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        result = call(
+            services.record_assessment,
+            request.user,
+            data["status"],
+            level=data["level"],
+            effective_on=data["effective_on"],
+            effective_precision=data["effective_precision"],
+            expected_version=data["expected_version"],
+            rationale_en=data["rationale_en"],
+            rationale_fr=data["rationale_fr"],
+            evidence=list(data["evidence"]),
+            marking=data["marking"],
+        )
+        adopt(obj, result)
+
+    def retract_versions(self, rows):
+        return {obj.status_id: obj.status.version for obj in rows}
+
+    def retract_all(self, request, rows, reason, versions):
+        expected = dict(versions)
+        for obj in rows:
+            done = services.retract_assessment(
+                request.user, obj, reason=reason, expected_version=expected[obj.status_id]
+            )
+            # Each retraction moves its cell's version: the next one on the
+            # same cell expects the version this one left.
+            expected[obj.status_id] = done.status.version
+
+    def retract_row(self, obj):
+        return [str(obj.status), obj.get_level_display(), obj.effective_on, obj.marking]
+
+    # -- columns -----------------------------------------------------------------
+
+    @admin.display(description=_("cell"), ordering="status__measure__number")
+    def cell(self, obj):
+        return str(obj.status)
+
+    @admin.display(description=_("level"), ordering="level")
+    def level_shown(self, obj):
+        if obj.retracted:
+            return format_html("<s>{}</s>", obj.get_level_display())
+        return obj.get_level_display()
+
+    @admin.display(description=_("effective on"), ordering="effective_on")
+    def effective(self, obj):
+        return f"{obj.effective_on} ({obj.effective_precision})"
+
+    @admin.display(description=_("evidence"))
+    def evidence_list(self, obj):
+        rows = getattr(obj, "visible_evidence", [])
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                '<a href="{}">{}</a>',
+                ((reverse("admin:measures_evidence_change", args=[e.pk]), str(e)) for e in rows),
+            )
+            or "—"
+        )
+
+    @admin.display(description=_("retracted"))
+    def retraction(self, obj):
+        if not obj.retracted:
+            return _("no")
+        return format_html(
+            "<strong>{}</strong> {} ({}, {})",
+            _("Retracted:"),
+            obj.retracted_reason,
+            obj.retracted_by,
+            obj.retracted_at,
+        )
