@@ -296,6 +296,28 @@ def record_assessments(
         ]
 
 
+def _check_retractable(row, reason):
+    if row.retracted:
+        raise ValidationError(
+            {
+                "retracted": _("This %(model)s is already retracted.")
+                % {"model": row._meta.verbose_name}
+            }
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why it is retracted.")})
+
+
+def _retract(current, actor, row, reason, before):
+    """Withdraw a row: it stays, flagged, with who, when and why."""
+    row.retracted = True
+    row.retracted_reason = reason
+    row.retracted_by = actor
+    row.retracted_at = timezone.now()
+    row.save(update_fields=sorted(row.RETRACTION_FIELDS))
+    current.record(row, Action.RETRACT, before, snapshot(row), marking=row.marking)
+
+
 def retract_assessment(actor, assessment, *, reason, expected_version):
     """Withdraw a wrong assessment: it leaves every level computation, stays in history."""
     with change(actor, _("Assessment retracted")) as current:
@@ -303,21 +325,10 @@ def retract_assessment(actor, assessment, *, reason, expected_version):
         assessment = _locked(Assessment, assessment.pk)
         status = assessment.status
         _check_may_edit(actor, status)
-        if assessment.retracted:
-            raise ValidationError({"retracted": _("This assessment is already retracted.")})
-        if not reason.strip():
-            raise ValidationError({"reason": _("Say why it is retracted.")})
+        _check_retractable(assessment, reason)
         cell_before = snapshot(status)
         bump_version(status, expected_version)
-        before = snapshot(assessment)
-        assessment.retracted = True
-        assessment.retracted_reason = reason
-        assessment.retracted_by = actor
-        assessment.retracted_at = timezone.now()
-        assessment.save(update_fields=sorted(Assessment.RETRACTION_FIELDS))
-        current.record(
-            assessment, Action.RETRACT, before, snapshot(assessment), marking=assessment.marking
-        )
+        _retract(current, actor, assessment, reason, before=snapshot(assessment))
         current.record(
             status, Action.UPDATE, cell_before, snapshot(status), marking=assessment.marking
         )
@@ -472,20 +483,10 @@ def retract_evidence(actor, evidence, *, reason, expected_version):
         if not viewer_for(actor).is_editor:
             raise PermissionDenied(_("Only editors may retract evidence."))
         _check_cells_in_scope(actor, evidence.cells.all())
-        if evidence.retracted:
-            raise ValidationError({"retracted": _("This evidence is already retracted.")})
-        if not reason.strip():
-            raise ValidationError({"reason": _("Say why it is retracted.")})
-        bump_version(evidence, expected_version)
+        _check_retractable(evidence, reason)
         before = snapshot(evidence)
-        evidence.retracted = True
-        evidence.retracted_reason = reason
-        evidence.retracted_by = actor
-        evidence.retracted_at = timezone.now()
-        evidence.save(update_fields=sorted(Evidence.RETRACTION_FIELDS))
-        current.record(
-            evidence, Action.RETRACT, before, snapshot(evidence), marking=evidence.marking
-        )
+        bump_version(evidence, expected_version)
+        _retract(current, actor, evidence, reason, before)
         return evidence
 
 
