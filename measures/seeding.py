@@ -155,6 +155,8 @@ class Seeder:
     def _touch(self, obj, action, before):
         key = (type(obj), obj.pk)
         if key in self.pending:
+            # One record per row: keep the first "before", audit the latest state.
+            self.pending[key][0] = obj
             return
         self.pending[key] = [obj, action, before]
         counts = self.report.created if action == Action.CREATE else self.report.updated
