@@ -2,12 +2,14 @@
 (served from drf-spectacular-sidecar: no CDN, the tracker may run offline)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from .api.docs import RedocView, SwaggerView
 
 urlpatterns = [
     path("", include("countries.api.urls")),
     path("", include("measures.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
+    path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
 ]

@@ -1,17 +1,43 @@
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .choices import InitiativeKind
 from .models import Country, Initiative, Membership, Region
+
+
+# The schema cannot read a per-request queryset: these say "a slug / a code".
+@extend_schema_field(OpenApiTypes.STR)
+class SlugChoiceFilter(django_filters.ModelChoiceFilter):
+    """One row by a natural key (``to_field_name``), as a string parameter."""
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    """Rows by natural key, repeated (``?country=DZ&country=MA``)."""
+
+
+def visible_initiatives(request):
+    """Initiatives the caller may see: a filter on a hidden one is "not a valid
+    choice", exactly like a slug that does not exist."""
+    return Initiative.objects.visible_to(getattr(request, "user", None))
 
 
 class CountryFilterSet(django_filters.FilterSet):
     region = django_filters.ModelMultipleChoiceFilter(
         field_name="regions", queryset=Region.objects.all(), to_field_name="code"
     )
-    initiative = django_filters.CharFilter(method="filter_initiative", label="initiative slug")
-    on = django_filters.DateFilter(method="filter_noop", label="date for ?initiative=")
+    initiative = SlugChoiceFilter(
+        queryset=visible_initiatives,
+        to_field_name="slug",
+        method="filter_initiative",
+        label="initiative slug",
+    )
+    on = django_filters.DateFilter(
+        method="filter_noop", label="date for ?initiative=", input_formats=["%Y-%m-%d"]
+    )
     q = django_filters.CharFilter(method="filter_q")
 
     class Meta:
@@ -26,7 +52,7 @@ class CountryFilterSet(django_filters.FilterSet):
         day = self.form.cleaned_data.get("on") or timezone.localdate()
         members = (
             Membership.objects.visible_to(self.request.user)
-            .filter(initiative__slug=value)
+            .filter(initiative=value)
             .exclude(role="excluded")
             .active_on(day)
         )
@@ -40,17 +66,22 @@ class CountryFilterSet(django_filters.FilterSet):
 
 class InitiativeFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=InitiativeKind.choices)
-    country = django_filters.ModelMultipleChoiceFilter(
-        field_name="memberships__country",
-        queryset=Country.objects.all(),
-        to_field_name="iso2",
-        distinct=True,
+    country = SlugMultipleChoiceFilter(
+        queryset=Country.objects.all(), to_field_name="iso2", method="filter_country"
     )
     q = django_filters.CharFilter(method="filter_q")
 
     class Meta:
         model = Initiative
         fields = ["kind", "country", "q"]
+
+    def filter_country(self, queryset, name, value):
+        """Initiatives with a membership (any period) of these countries that the
+        caller may see: a hidden membership must not select its initiative."""
+        if not value:
+            return queryset
+        members = Membership.objects.visible_to(self.request.user).filter(country__in=value)
+        return queryset.filter(pk__in=members.values("initiative_id"))
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(

@@ -1,13 +1,22 @@
 """Filters REST clients use (django-filter: a bad value is a 400 naming the field)."""
 
 import django_filters
-from django.db.models import Q
+from django import forms
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
-from countries.models import Country, Initiative, Membership
+from countries.filtersets import SlugChoiceFilter, SlugMultipleChoiceFilter, visible_initiatives
+from countries.models import Country, Membership
 
 from .choices import Direction, Domain, Level, MarkingLevel, Scope
-from .models import Assessment, Evidence, Indicator, Measure, Source, Status
+from .models import Assessment, ChangeRecord, Evidence, Indicator, Measure, Source, Status
+
+# Dates in a query are ISO 8601 only: Django's form defaults also take
+# "01/02/2012", which reads as 2 January or 1 February by Accept-Language.
+ISO_DATE = ["%Y-%m-%d"]
 
 
 def _codes(field, method=None):
@@ -18,6 +27,59 @@ def _codes(field, method=None):
         label="ISO alpha-2 code (repeat for several)",
         method=method,
     )
+
+
+# Ids and numbers beyond a signed 64-bit integer are refused here: SQLite
+# cannot bind them (OverflowError, a 500) and no row carries one.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number (NumberFilter would take 1.5 or 1e30)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class NumberListWidget(forms.Widget):
+    """``measure=3&measure=17`` and ``measure=3,17`` alike."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name) or ""]
+        return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+class NumberListField(forms.Field):
+    widget = NumberListWidget
+    default_error_messages = {"invalid": _("Whole numbers from 1 to 32767, e.g. 3 or 3,17.")}
+
+    def clean(self, value):
+        numbers = []
+        for part in value or ():
+            if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= 32767:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            numbers.append(int(part))
+        return numbers
+
+
+@extend_schema_field({"type": "array", "items": {"type": "integer"}})
+class NumberListFilter(django_filters.Filter):
+    """Measure numbers, repeated or comma-separated; anything else is a 400."""
+
+    field_class = NumberListField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("lookup_expr", "in")
+        super().__init__(*args, **kwargs)
+
+
+def initiative_choice(**kwargs):
+    """An initiative slug the caller may see (a hidden one is "not a valid choice")."""
+    return SlugChoiceFilter(queryset=visible_initiatives, to_field_name="slug", **kwargs)
 
 
 def member_codes(user, slug, day):
@@ -45,7 +107,7 @@ class CellFilterMixin(django_filters.FilterSet):
 
     def filter_initiative(self, queryset, name, value):
         day = self.form.cleaned_data.get("as_of")
-        codes = member_codes(self.request.user, value, day)
+        codes = member_codes(self.request.user, value.slug, day)
         p = self.prefix
         return queryset.filter(Q(**{f"{p}country__in": codes}) | Q(**{f"{p}partner__in": codes}))
 
@@ -53,7 +115,7 @@ class CellFilterMixin(django_filters.FilterSet):
 class StatusFilterSet(CellFilterMixin):
     country = _codes("country", "filter_country")
     partner = _codes("partner")
-    measure = django_filters.BaseInFilter(field_name="measure__number", label="measure numbers")
+    measure = NumberListFilter(field_name="measure__number", label="measure numbers")
     scope = django_filters.MultipleChoiceFilter(choices=Scope.choices)
     domain = django_filters.MultipleChoiceFilter(
         field_name="measure__domain", choices=Domain.choices
@@ -62,11 +124,13 @@ class StatusFilterSet(CellFilterMixin):
         choices=[*Level.choices, ("no_evidence", "no evidence")],
         label="current level for the caller",
     )
-    initiative = django_filters.CharFilter(
+    initiative = initiative_choice(
         method="filter_initiative", label="member countries at as_of (slug)"
     )
     updated_since = django_filters.IsoDateTimeFilter(method="filter_updated_since")
-    as_of = django_filters.DateFilter(method="filter_as_of", label="levels as of this date")
+    as_of = django_filters.DateFilter(
+        method="filter_as_of", label="levels as of this date", input_formats=ISO_DATE
+    )
 
     class Meta:
         model = Status
@@ -86,7 +150,11 @@ class StatusFilterSet(CellFilterMixin):
         return queryset  # applied by the view when it annotates the levels
 
     def filter_updated_since(self, queryset, name, value):
-        recent = Assessment.objects.visible_to(self.request.user).filter(recorded_at__gte=value)
+        """Cells whose level may have moved: a visible assessment recorded or
+        retracted since."""
+        recent = Assessment.objects.visible_to(self.request.user).filter(
+            Q(recorded_at__gte=value) | Q(retracted_at__gte=value)
+        )
         return queryset.filter(pk__in=recent.values("status_id"))
 
 
@@ -94,8 +162,8 @@ class AssessmentFilterSet(CellFilterMixin):
     prefix = "status__"
     country = _codes("status__country", "filter_country")
     partner = _codes("status__partner")
-    measure = django_filters.BaseInFilter(field_name="status__measure__number")
-    status = django_filters.NumberFilter(field_name="status_id")
+    measure = NumberListFilter(field_name="status__measure__number")
+    status = IdFilter(field_name="status_id")
     scope = django_filters.MultipleChoiceFilter(field_name="status__scope", choices=Scope.choices)
     domain = django_filters.MultipleChoiceFilter(
         field_name="status__measure__domain", choices=Domain.choices
@@ -105,10 +173,15 @@ class AssessmentFilterSet(CellFilterMixin):
         field_name="marking__level", choices=MarkingLevel.choices
     )
     retracted = django_filters.BooleanFilter()
-    initiative = django_filters.CharFilter(method="filter_initiative")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="recorded_at", lookup_expr="gte")
+    initiative = initiative_choice(method="filter_initiative", label="member countries (slug)")
+    updated_since = django_filters.IsoDateTimeFilter(
+        method="filter_updated_since", label="recorded or retracted since"
+    )
     as_of = django_filters.DateFilter(
-        field_name="effective_on", lookup_expr="lte", label="effective on or before"
+        field_name="effective_on",
+        lookup_expr="lte",
+        label="effective on or before",
+        input_formats=ISO_DATE,
     )
 
     class Meta:
@@ -128,6 +201,9 @@ class AssessmentFilterSet(CellFilterMixin):
             "as_of",
         ]
 
+    def filter_updated_since(self, queryset, name, value):
+        return queryset.filter(Q(recorded_at__gte=value) | Q(retracted_at__gte=value))
+
 
 class EvidenceFilterSet(django_filters.FilterSet):
     country = django_filters.ModelMultipleChoiceFilter(
@@ -136,11 +212,11 @@ class EvidenceFilterSet(django_filters.FilterSet):
         to_field_name="iso2",
         method="filter_country",
     )
-    measure = django_filters.BaseInFilter(field_name="cells__measure__number", distinct=True)
-    status = django_filters.NumberFilter(field_name="cells", distinct=True)
-    initiative = django_filters.ModelMultipleChoiceFilter(
-        field_name="initiatives",
-        queryset=Initiative.objects.all(),
+    measure = NumberListFilter(field_name="cells__measure__number", distinct=True)
+    status = IdFilter(field_name="cells", distinct=True)
+    initiative = SlugMultipleChoiceFilter(
+        field_name="initiatives__slug",
+        queryset=visible_initiatives,
         to_field_name="slug",
         distinct=True,
     )
@@ -150,9 +226,15 @@ class EvidenceFilterSet(django_filters.FilterSet):
         field_name="marking__level", choices=MarkingLevel.choices
     )
     retracted = django_filters.BooleanFilter()
-    occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
-    occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    occurred_after = django_filters.DateFilter(
+        field_name="occurred_on", lookup_expr="gte", input_formats=ISO_DATE
+    )
+    occurred_before = django_filters.DateFilter(
+        field_name="occurred_on", lookup_expr="lte", input_formats=ISO_DATE
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        method="filter_updated_since", label="filed, linked, re-marked or retracted since"
+    )
     q = django_filters.CharFilter(method="filter_q")
 
     class Meta:
@@ -178,6 +260,13 @@ class EvidenceFilterSet(django_filters.FilterSet):
         codes = [c.pk for c in value]
         return queryset.filter(Q(cells__country__in=codes) | Q(cells__partner__in=codes)).distinct()
 
+    def filter_updated_since(self, queryset, name, value):
+        """Every write to evidence leaves an audit record: those since ``value``."""
+        changed = ChangeRecord.objects.filter(
+            content_type__app_label="measures", content_type__model="evidence", time__gte=value
+        ).values("object_id")
+        return queryset.annotate(pk_text=Cast("pk", CharField())).filter(pk_text__in=changed)
+
     def filter_q(self, queryset, name, value):
         return queryset.filter(
             Q(summary_en__icontains=value)
@@ -190,9 +279,9 @@ class EvidenceFilterSet(django_filters.FilterSet):
 class MeasureFilterSet(django_filters.FilterSet):
     domain = django_filters.MultipleChoiceFilter(choices=Domain.choices)
     scope = django_filters.MultipleChoiceFilter(choices=Scope.choices)
-    initiative = django_filters.ModelMultipleChoiceFilter(
-        field_name="carriers__initiative",
-        queryset=Initiative.objects.all(),
+    initiative = SlugMultipleChoiceFilter(
+        field_name="carriers__initiative__slug",
+        queryset=visible_initiatives,
         to_field_name="slug",
         distinct=True,
     )
@@ -229,7 +318,7 @@ class SourceFilterSet(django_filters.FilterSet):
 
 
 class IndicatorFilterSet(django_filters.FilterSet):
-    measure = django_filters.NumberFilter(field_name="measure__number")
+    measure = NumberListFilter(field_name="measure__number")
     country = django_filters.ModelMultipleChoiceFilter(
         field_name="observations__country",
         queryset=Country.objects.all(),

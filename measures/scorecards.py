@@ -56,19 +56,26 @@ def _round(value):
     return None if value is None else round(value, 4)
 
 
-def _member_codes(slug, day):
-    members = Membership.objects.filter(initiative__slug=slug).exclude(role=MembershipRole.EXCLUDED)
-    return members.active_on(day or datetime.date.today()).values("country_id")
+def visible_memberships(viewer, slug, day):
+    """Memberships in force on ``day`` that the viewer may see (a membership
+    known only from a confidential source must not show who belongs)."""
+    return (
+        Membership.objects.visible_to(viewer)
+        .filter(initiative__slug=slug)
+        .exclude(role=MembershipRole.EXCLUDED)
+        .active_on(day or datetime.date.today())
+    )
 
 
-def select_countries(filters, as_of=None):
+def select_countries(viewer, filters, as_of=None):
     qs = Country.objects.all()
     if filters.countries:
         qs = qs.filter(pk__in=filters.countries)
     if filters.region:
         qs = qs.filter(regions__code=filters.region)
     if filters.initiative:
-        qs = qs.filter(pk__in=_member_codes(filters.initiative, as_of))
+        members = visible_memberships(viewer, filters.initiative, as_of)
+        qs = qs.filter(pk__in=members.values("country_id"))
     return list(qs.order_by("iso2").values("iso2", "name_en", "name_fr"))
 
 
@@ -137,7 +144,7 @@ def _cell_filter(prefix, codes, measure_ids):
 
 def build_grid(viewer, as_of=None, filters=Filters()):
     measures = select_measures(filters)
-    countries = select_countries(filters, as_of)
+    countries = select_countries(viewer, filters, as_of)
     grid = Grid(as_of=as_of, measures=measures, countries=countries)
     measure_ids = [m["id"] for m in measures]
     selected = {c["iso2"] for c in countries}
@@ -375,7 +382,10 @@ def measure_scorecard(viewer, number, as_of=None, filters=Filters(), compare_to=
 def initiative_scorecard(viewer, slug, as_of=None, filters=Filters(), compare_to=None):
     """The initiative's members at the date, scored on the measures it carries."""
     initiative = (
-        Initiative.objects.filter(slug=slug).values("id", "slug", "name_en", "name_fr").first()
+        Initiative.objects.visible_to(viewer)
+        .filter(slug=slug)
+        .values("id", "slug", "name_en", "name_fr")
+        .first()
     )
     if initiative is None:
         return None
@@ -385,12 +395,7 @@ def initiative_scorecard(viewer, slug, as_of=None, filters=Filters(), compare_to
         )
     )
     wanted = tuple(n for n in carried if not filters.measures or n in filters.measures)
-    roles = dict(
-        Membership.objects.filter(initiative_id=initiative["id"])
-        .exclude(role=MembershipRole.EXCLUDED)
-        .active_on(as_of or datetime.date.today())
-        .values_list("country_id", "role")
-    )
+    roles = dict(visible_memberships(viewer, slug, as_of).values_list("country_id", "role"))
     scoped = Filters(**{**filters.__dict__, "initiative": slug, "measures": wanted or (0,)})
     card = countries_scorecard(viewer, as_of, scoped, compare_to)
     for row in card["results"]:
@@ -445,3 +450,73 @@ def matrix(viewer, as_of=None, filters=Filters(), compare_to=None):
         ],
         "results": rows,
     }
+
+
+# --- for the web pages (measures/views.py, countries/views.py) -----------------
+
+
+def heatmap(viewer, as_of=None, filters=Filters()):
+    """The matrix with what the overview page shows besides: each country's
+    pair cells on bilateral measures and evidence counts. Same queries as
+    ``matrix`` (the pairs and counts are already in the grid)."""
+    tracked = tracked_pairs()
+    grid = build_grid(viewer, as_of, filters)
+    rows = []
+    for country, entries in _country_rows(grid, tracked):
+        rows.append({**country, **summarise(entries), "cells": entries})
+    return {"as_of": as_of, "measures": grid.measures, "results": rows}
+
+
+def score_series(viewer, iso, until=None, filters=Filters()):
+    """A country's score at the end of each year, from the year of its first
+    visible assessment to ``until`` (default today), and at ``until`` itself.
+
+    Three queries whatever the number of dates: the measures, the tracked
+    pairs, and one read of the country's visible, non-retracted assessments up
+    to ``until``. The levels at each date are then replayed in Python with the
+    order ``latest_assessments`` uses (effective_on, recorded_at, id), so each
+    point equals ``country_scorecard(viewer, iso, as_of=date)["score"]``.
+    """
+    until = until or datetime.date.today()
+    tracked = tracked_pairs()
+    measures = select_measures(filters)
+    number = {m["id"]: m["number"] for m in measures}
+    rows = list(
+        Assessment.objects.visible_to(viewer)
+        .filter(retracted=False, effective_on__lte=until)
+        .filter(_cell_filter("status__", [iso], list(number)))
+        .order_by("effective_on", "recorded_at", "id")
+        .values(
+            "status_id",
+            "level",
+            "effective_on",
+            measure_id=F("status__measure_id"),
+            iso=F("status__country_id"),
+            partner=F("status__partner_id"),
+        )
+    )
+    if not rows:
+        return []
+    first_year = rows[0]["effective_on"].year
+    dates = [datetime.date(year, 12, 31) for year in range(first_year, until.year)] + [until]
+    current, index, points = {}, 0, []
+    for day in dates:
+        while index < len(rows) and rows[index]["effective_on"] <= day:
+            current[rows[index]["status_id"]] = rows[index]
+            index += 1
+        grid = Grid(as_of=day, measures=measures, countries=[{"iso2": iso}])
+        for row in current.values():
+            cell = {
+                "level": row["level"],
+                "effective_on": row["effective_on"],
+                "evidence_count": 0,
+            }
+            n = number[row["measure_id"]]
+            if row["partner"] is None:
+                grid.cells[(iso, n)] = cell
+            else:
+                other = row["partner"] if row["iso"] == iso else row["iso"]
+                grid.pairs.setdefault((iso, n), []).append({**cell, "partner": other})
+        summary = summarise([measure_entry(grid, iso, m, tracked) for m in measures])
+        points.append({"date": day, "score": summary["score"], "rated": summary["rated"]})
+    return points

@@ -3,6 +3,15 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("how-scores-work/", views.how_scores_work, name="how-scores-work"),
+    path("measures/", views.measure_list, name="measure-list"),
+    path("measures/<int:number>/", views.measure_detail, name="measure"),
+    path("cells/<int:pk>/", views.cell_detail, name="cell"),
+    path("evidence/<int:pk>/", views.evidence_detail, name="evidence"),
+    path("sources/", views.source_list, name="source-list"),
+    path("sources/<slug:key>/", views.source_detail, name="source"),
+    path("account/", views.account, name="account"),
     path(
         "subscriptions/unsubscribe/<str:token>/", views.unsubscribe, name="subscription-unsubscribe"
     ),

@@ -25,17 +25,31 @@ def make_etag(request, *parts):
     return f'"{digest}"'
 
 
+def _representation(request):
+    """The exact query and the negotiated format: ``?as_of=`` or ``Accept: text/csv``
+    name another representation, which must not share an ETag."""
+    renderer = getattr(request, "accepted_renderer", None)
+    return sorted(request.query_params.lists()), getattr(renderer, "format", "")
+
+
 def revision_etag(request):
     """For representations any write may change: the latest revision, the exact
     query, and today's date (memberships "at today" move without a write)."""
-    query = sorted(request.query_params.lists())
     return make_etag(
-        request, latest_revision(), request.path, query, datetime.date.today().isoformat()
+        request,
+        latest_revision(),
+        request.path,
+        *_representation(request),
+        datetime.date.today().isoformat(),
     )
 
 
 def version_etag(request, obj):
-    return make_etag(request, obj._meta.label, obj.pk, obj.version)
+    """For writable rows: their own version. The query is part of it too, so that
+    ``GET /statuses/1/?as_of=...`` is not answered 304 with today's ETag; a
+    write (PATCH, POST) sends no query, so its If-Match is the plain GET's ETag."""
+    query = sorted(request.query_params.lists()) if request.method in ("GET", "HEAD") else []
+    return make_etag(request, obj._meta.label, obj.pk, obj.version, query)
 
 
 def _listed(header):

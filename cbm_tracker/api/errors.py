@@ -11,8 +11,9 @@ them), a stale version 412.
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -67,3 +68,40 @@ def exception_handler(exc, context):
 def bad_request(fields):
     """A 400 in the uniform shape for failures outside DRF (middleware)."""
     return {"status": 400, "code": "invalid", "detail": str(_("Invalid input.")), "fields": fields}
+
+
+# --- Django's own error views, for URLs under /api/ -------------------------------
+# A path no route matches (``/api/v1/statuses/0.5/``), a request Django refuses
+# before any view (a disallowed host, too many fields) or a crash would answer
+# with Django's HTML pages; API clients get the uniform JSON body instead.
+# cbm_tracker/urls.py names these as handler400/403/404/500.
+
+API_PREFIX = "/api/"
+
+
+def _json_error(status, code, detail):
+    return JsonResponse({"status": status, "code": code, "detail": str(detail)}, status=status)
+
+
+def bad_request_view(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return _json_error(400, "bad_request", _("Bad request."))
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied_view(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return _json_error(403, "permission_denied", _("You do not have permission to do this."))
+    return defaults.permission_denied(request, exception)
+
+
+def not_found_view(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return _json_error(404, "not_found", _("Not found."))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error_view(request):
+    if request.path.startswith(API_PREFIX):
+        return _json_error(500, "server_error", _("Server error."))
+    return defaults.server_error(request)

@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Login throttling per username + client address (docs/security.md).
+    "axes",
+    "csp",
     "countries",
     "measures",
 ]
@@ -40,6 +43,14 @@ MIDDLEWARE = [
     "cbm_tracker.middleware.RequestIdMiddleware",
     "cbm_tracker.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (CONTENT_SECURITY_POLICY below; docs/security.md).
+    "cbm_tracker.middleware.ContentSecurityPolicyMiddleware",
+    # A body above DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 before anything parses it.
+    "cbm_tracker.middleware.RejectOversizedBodyMiddleware",
+    # Under /api/, ?as_of= (empty) is the same as no as_of at all.
+    "cbm_tracker.middleware.BlankQueryParametersMiddleware",
+    # Serves the pages' CSS from STATIC_ROOT under gunicorn (no CDN, no proxy needed).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -47,6 +58,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out login into a 429 (django-axes).
+    "axes.middleware.AxesMiddleware",
+]
+
+# Logins (pages and admin) go through django-axes first: a username tried
+# from one address too often is locked out (429) for AXES_COOLOFF_TIME.
+AUTHENTICATION_BACKENDS = [
+    "cbm_tracker.middleware.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "cbm_tracker.urls"
@@ -111,6 +131,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
+# The web pages (measures/views.py): log in with Django's auth views.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "overview"
+
 # Where the five source documents live (seed data cites them by file name).
 CBM_SEEDS_DIR = Path(env("CBM_SEEDS_DIR", default=str(BASE_DIR.parent / "shared" / "seeds")))
 # The seed data `manage.py seed` loads.
@@ -171,6 +195,46 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="CBM Tracker <noreply@localhost>")
 
+# How many proxies sit in front of the app and append to X-Forwarded-For: the
+# client address is the one the outermost trusted proxy saw. 0 trusts no
+# X-Forwarded-For (DRF's default of None would trust whatever a client sends).
+# Used by the API throttles and by the login throttle alike.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+
+# Login throttling (django-axes): failures counted per username + address;
+# the 6th failure within the cool-off is refused with a 429 and logged.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "cbm_tracker.middleware.client_address"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+# No row per successful login (the audit trail is ChangeRecord; failures are kept).
+AXES_DISABLE_ACCESS_LOG = True
+
+# Request bodies: the largest legitimate write (an evidence item with both
+# summaries and a quote) is a few kilobytes; 1 MiB leaves room and refuses
+# the rest with a 413 (cbm_tracker.middleware.RejectOversizedBodyMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+# Content-Security-Policy: nothing inline, nothing from elsewhere. The pages
+# need no JavaScript and load one stylesheet; exceptions for the admin and the
+# API documentation pages are in cbm_tracker.middleware (docs/security.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
 # Shared cache: Redis when configured (throttles then hold across processes),
 # else per-process memory.
 CACHES = {
@@ -183,7 +247,7 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "cbm_tracker.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["cbm_tracker.api.permissions.CanRead"],
@@ -201,9 +265,7 @@ REST_FRAMEWORK = {
         "anon": env("CBM_THROTTLE_ANON", default="60/minute"),
         "user": env("CBM_THROTTLE_USER", default="600/minute"),
     },
-    # How many proxies sit in front of the app: 0 trusts no X-Forwarded-For
-    # (DRF's default of None would trust whatever a client sends).
-    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
+    "NUM_PROXIES": NUM_PROXIES,  # see above
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -227,6 +289,11 @@ SPECTACULAR_SETTINGS = {
     "ENABLE_DJANGO_DEPLOY_CHECK": True,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "countries.choices.DatePrecision"},
+    # Empty query parameters, If-Match, stateful links (cbm_tracker/api/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cbm_tracker.api.openapi.postprocess_schema",
+    ],
 }
 
 # DJANGO_LOG_FORMAT=json (the production default) writes one JSON object per

@@ -13,7 +13,7 @@ class CountrySerializer(serializers.ModelSerializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     country = serializers.CharField(source="country_id")
-    marking = serializers.StringRelatedField()
+    marking = serializers.StringRelatedField(allow_null=True)  # unmarked: null
 
     class Meta:
         model = Membership
@@ -29,7 +29,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
 
     memberships = MembershipSerializer(many=True, source="visible_memberships")
     measures = serializers.SerializerMethodField()
-    marking = serializers.StringRelatedField()
+    marking = serializers.StringRelatedField(allow_null=True)  # unmarked: null
 
     class Meta:
         model = Initiative

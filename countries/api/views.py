@@ -17,6 +17,11 @@ class CountryViewSet(ReadOnlyViewSet):
     def base_queryset(self, user):
         return Country.objects.prefetch_related("regions").order_by("iso2")
 
+    def get_object(self):
+        # /countries/dz/ is Algeria too, as in /scorecards/countries/dz/.
+        self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].upper()
+        return super().get_object()
+
 
 class InitiativeViewSet(ReadOnlyViewSet):
     serializer_class = InitiativeSerializer

@@ -6,7 +6,10 @@ lookup, and answers 304.
 """
 
 import datetime
+import re
 
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -14,7 +17,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cbm_tracker.api.conditional import revision_etag
+from cbm_tracker.api.conditional import VARY, revision_etag
 from cbm_tracker.api.renderers import CSVRenderer, ORJSONRenderer
 from cbm_tracker.api.viewsets import conditional_response
 from countries.models import Country, Initiative, Region
@@ -59,14 +62,15 @@ def _date(params, name):
 def read_filters(request):
     """Validate the query: every unknown value is a 400 naming its parameter."""
     params, errors = request.query_params, {}
-    countries = tuple(sorted({c.upper() for c in params.getlist("country")}))
+    countries = tuple(sorted({c.upper() for c in params.getlist("country") if c}))
     if countries:
         known = set(Country.objects.filter(pk__in=countries).values_list("pk", flat=True))
         if unknown := sorted(set(countries) - known):
             errors["country"] = [f"Unknown country code(s): {', '.join(unknown)}."]
-    try:
-        measures = tuple(sorted({int(n) for n in params.getlist("measure")}))
-    except ValueError:
+    raw = [n.strip() for n in params.getlist("measure") if n.strip()]
+    if all(n.isascii() and n.isdigit() and len(n) <= 5 for n in raw):
+        measures = tuple(sorted({int(n) for n in raw}))
+    else:
         errors["measure"] = ["Measure numbers are whole numbers."]
         measures = ()
     if measures:
@@ -108,6 +112,13 @@ def read_filters(request):
 class ScorecardView(APIView):
     renderer_classes = [ORJSONRenderer, CSVRenderer]
     table = None  # the exports function that flattens this card for CSV
+
+    def handle_exception(self, exc):
+        """Errors keep the uniform JSON body, even for ``?format=csv``."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = ORJSONRenderer()
+        self.request.accepted_media_type = ORJSONRenderer.media_type
+        return response
 
     def card(self, request, filters, as_of, compare_to, **kwargs):
         raise NotImplementedError  # each scorecard view says what it computes
@@ -156,6 +167,8 @@ class MeasureScorecardView(ScorecardView):
     table = staticmethod(exports.measure_table)
 
     def card(self, request, filters, as_of, compare_to, number):
+        if number > 32767:  # no such measure; SQLite could not even bind it
+            return None
         return scorecards.measure_scorecard(request.user, number, as_of, filters, compare_to)
 
 
@@ -166,8 +179,7 @@ class InitiativeScorecardView(ScorecardView):
     table = staticmethod(exports.countries_table)
 
     def card(self, request, filters, as_of, compare_to, slug):
-        if not Initiative.objects.visible_to(request.user).filter(slug=slug).exists():
-            return None
+        # None (404) for an initiative the caller may not see, as for a typo.
         return scorecards.initiative_scorecard(request.user, slug, as_of, filters, compare_to)
 
 
@@ -220,7 +232,7 @@ class ChangeFeedView(APIView):
         if len(page) == limit:  # finish the last revision so that `next` skips nothing
             last = page[-1]
             page += list(records.filter(revision=last.revision, id__gt=last.id))
-        return Response(
+        response = Response(
             {
                 "since": since if isinstance(since, int) else since.isoformat(),
                 "next": page[-1].revision if page else (since if isinstance(since, int) else None),
@@ -241,16 +253,36 @@ class ChangeFeedView(APIView):
                 ],
             }
         )
+        patch_vary_headers(response, VARY.split(", "))  # what it lists depends on the caller
+        return response
 
     def _params(self, request):
-        raw = request.query_params.get("since", "0")
-        if raw.isdigit():
+        raw = request.query_params.get("since", "0").strip()
+        if _whole(raw):
             since = int(raw)
+            if since > MAX_REVISION:
+                raise ValidationError({"since": ["A revision number or an ISO timestamp."]})
         else:
-            since = parse_datetime(raw) if "T" in raw or " " in raw else None
+            # An unencoded "+01:00" arrives as " 01:00" (a "+" in a query is a space).
+            raw = OFFSET_AS_SPACE.sub(r"\1+\2", raw)
+            try:
+                since = parse_datetime(raw) if "T" in raw or " " in raw else None
+            except ValueError:  # well-formed but impossible, such as month 13
+                since = None
             if since is None:
                 raise ValidationError({"since": ["A revision number or an ISO timestamp."]})
-        raw_limit = request.query_params.get("limit", "100")
-        if not raw_limit.isdigit() or int(raw_limit) < 1:
+            if timezone.is_naive(since):
+                since = timezone.make_aware(since)
+        raw_limit = request.query_params.get("limit", "100").strip()
+        if not _whole(raw_limit) or int(raw_limit) < 1:
             raise ValidationError({"limit": ["A whole number from 1 to 1000."]})
         return since, min(int(raw_limit), 1000)
+
+
+MAX_REVISION = 2**63 - 1
+OFFSET_AS_SPACE = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
+
+
+def _whole(raw):
+    """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 19

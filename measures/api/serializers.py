@@ -104,6 +104,8 @@ class StatusSerializer(serializers.ModelSerializer):
 class StatusUpdateSerializer(StrictSerializer):
     """PATCH /statuses/{id}/: records a new assessment for the cell."""
 
+    full_on_patch = True  # the schema documents the whole body (cbm_tracker/api/openapi.py)
+
     level = serializers.ChoiceField(choices=Level.choices)
     effective_on = serializers.DateField()
     effective_precision = serializers.ChoiceField(choices=DatePrecision.choices, default="day")

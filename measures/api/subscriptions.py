@@ -96,9 +96,10 @@ class SubscriptionViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, Ver
     )
     def partial_update(self, request, *args, **kwargs):
         subscription = self.get_object()
-        require_if_match(request, version_etag(request, subscription))
         payload = SubscriptionWriteSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
+        # The body's shape first (400), then the precondition (428/412).
+        require_if_match(request, version_etag(request, subscription))
         services.update_subscription(
             request.user,
             subscription,

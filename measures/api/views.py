@@ -115,9 +115,10 @@ class StatusViewSet(VersionedViewSet):
     )
     def partial_update(self, request, *args, **kwargs):
         cell = self.get_object()
-        require_if_match(request, version_etag(request, cell))
         payload = s.StatusUpdateSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
+        # The body's shape first (400), then the precondition (428/412).
+        require_if_match(request, version_etag(request, cell))
         data = payload.validated_data
         language = "fr" if translation.get_language() == "fr" else "en"
         services.record_assessment(
@@ -245,9 +246,10 @@ class EvidenceViewSet(mixins.CreateModelMixin, VersionedViewSet):
     )
     def partial_update(self, request, *args, **kwargs):
         item = self.get_object()
-        require_if_match(request, version_etag(request, item))
         payload = s.EvidenceUpdateSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
+        # The body's shape first (400), then the precondition (428/412).
+        require_if_match(request, version_etag(request, item))
         data = payload.validated_data
         links = data.get("cells") or data.get("initiatives")
         if links and "marking" in data:
@@ -281,9 +283,10 @@ class EvidenceViewSet(mixins.CreateModelMixin, VersionedViewSet):
     @action(detail=True, methods=["post"])
     def retract(self, request, pk=None):
         item = self.get_object()
-        require_if_match(request, version_etag(request, item))
         payload = s.RetractSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
+        # The body's shape first (400), then the precondition (428/412).
+        require_if_match(request, version_etag(request, item))
         services.retract_evidence(
             request.user,
             item,

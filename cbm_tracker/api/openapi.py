@@ -1,0 +1,161 @@
+"""The schema generator for every API view: each operation documents its 4xx
+in the uniform error body (cbm_tracker/api/errors.py), even when the view
+says nothing about errors. Reads: 400, 401, 404, 429 (never 403: hidden rows
+are 404); writes add 403, 412 and 428."""
+
+from drf_spectacular import openapi
+
+from measures.api.schema import ERRORS, WRITE_ERRORS
+
+SAFE = ("GET", "HEAD", "OPTIONS")
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, response in (ERRORS if self.method in SAFE else WRITE_ERRORS).items():
+            if str(code) not in responses:
+                responses[str(code)] = self._get_response_for_code(
+                    response, str(code), direction=direction
+                )
+        return responses
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        """A PATCH whose serializer says ``full_on_patch`` documents its body as
+        sent (required fields required), not DRF's partial update: PATCH
+        /statuses/{id}/ records a whole new assessment."""
+        if self.method == "PATCH" and getattr(serializer, "full_on_patch", False):
+            self.method = "POST"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
+
+# --- postprocessing (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) -----------------
+
+ETAG = "$response.header.ETag"
+
+
+def _link(operation_id, description, **parameters):
+    return {"operationId": operation_id, "description": description, "parameters": parameters}
+
+
+# Where resources chain, the schema says how (OpenAPI links): a client (or a
+# stateful fuzzer) goes from a created assessment to its cell, from a read to
+# the write that needs its ETag in If-Match.
+LINKS = {
+    ("/api/v1/assessments/", "post", "201"): {
+        "GetAssessment": _link(
+            "assessments_retrieve", "The recorded assessment.", id="$response.body#/id"
+        ),
+        "GetStatus": _link(
+            "statuses_retrieve", "Its cell, now at the next version.", id="$response.body#/status"
+        ),
+        "RetractAssessment": _link(
+            "assessments_retract_create", "Retract it.", id="$response.body#/id"
+        ),
+    },
+    ("/api/v1/statuses/", "get", "200"): {
+        "GetStatus": _link(
+            "statuses_retrieve", "The first cell listed.", id="$response.body#/results/0/id"
+        ),
+    },
+    ("/api/v1/statuses/{id}/", "get", "200"): {
+        "PatchStatus": _link(
+            "statuses_partial_update",
+            "Record an assessment for the cell as read.",
+            **{"id": "$request.path.id", "header.If-Match": ETAG},
+        ),
+    },
+    ("/api/v1/statuses/{id}/", "patch", "200"): {
+        "GetStatus": _link("statuses_retrieve", "The cell as recorded.", id="$response.body#/id"),
+        "PatchStatusAgain": _link(
+            "statuses_partial_update",
+            "Record another one with the new ETag.",
+            **{"id": "$response.body#/id", "header.If-Match": ETAG},
+        ),
+    },
+    ("/api/v1/assessments/", "get", "200"): {
+        "GetAssessment": _link(
+            "assessments_retrieve",
+            "The first assessment listed.",
+            id="$response.body#/results/0/id",
+        ),
+    },
+    ("/api/v1/evidence/", "post", "201"): {
+        "GetEvidence": _link("evidence_retrieve", "The evidence filed.", id="$response.body#/id"),
+        "PatchEvidence": _link(
+            "evidence_partial_update",
+            "Re-mark or link it.",
+            **{"id": "$response.body#/id", "header.If-Match": ETAG},
+        ),
+        "RetractEvidence": _link(
+            "evidence_retract_create",
+            "Retract it.",
+            **{"id": "$response.body#/id", "header.If-Match": ETAG},
+        ),
+    },
+    ("/api/v1/evidence/", "get", "200"): {
+        "GetEvidence": _link(
+            "evidence_retrieve", "The first item listed.", id="$response.body#/results/0/id"
+        ),
+    },
+    ("/api/v1/evidence/{id}/", "get", "200"): {
+        "PatchEvidence": _link(
+            "evidence_partial_update",
+            "Re-mark or link it as read.",
+            **{"id": "$request.path.id", "header.If-Match": ETAG},
+        ),
+        "RetractEvidence": _link(
+            "evidence_retract_create",
+            "Retract it as read.",
+            **{"id": "$request.path.id", "header.If-Match": ETAG},
+        ),
+    },
+    ("/api/v1/subscriptions/", "post", "201"): {
+        "GetSubscription": _link(
+            "subscriptions_retrieve", "The subscription.", id="$response.body#/id"
+        ),
+    },
+    ("/api/v1/subscriptions/{id}/", "get", "200"): {
+        "PatchSubscription": _link(
+            "subscriptions_partial_update",
+            "Change it as read.",
+            **{"id": "$request.path.id", "header.If-Match": ETAG},
+        ),
+        "DeleteSubscription": _link(
+            "subscriptions_destroy",
+            "Unsubscribe.",
+            **{"id": "$request.path.id", "header.If-Match": ETAG},
+        ),
+    },
+}
+
+
+def postprocess_schema(result, generator, request, public):
+    """What drf-spectacular cannot say from the views:
+
+    - an empty query parameter is one not sent (``allowEmptyValue``; see
+      cbm_tracker/middleware.py ``BlankQueryParametersMiddleware``);
+    - pages and page sizes start at 1; If-Match is never empty;
+    - the links between operations (``LINKS``).
+    """
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.setdefault("schema", {})
+                if parameter.get("in") == "query":
+                    parameter["allowEmptyValue"] = True
+                    if parameter["name"] in ("page", "page_size", "limit"):
+                        schema["minimum"] = 1
+                if parameter.get("in") == "header" and parameter["name"] == "If-Match":
+                    schema["minLength"] = 1
+            for code, response in operation.get("responses", {}).items():
+                links = LINKS.get((path, method, code))
+                if links:
+                    response["links"] = links
+    return result

@@ -1,0 +1,286 @@
+"""Forms of the web pages. They collect and check input; the services decide and write."""
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from countries.choices import DatePrecision
+from countries.models import Country, Initiative, Region
+
+from .choices import (
+    MARKING_RANK,
+    Direction,
+    Domain,
+    InformationCredibility,
+    Level,
+    MarkingLevel,
+    SourceReliability,
+)
+from .models import Marking, Measure, Source
+from .pages import localized
+from .revisions import StaleVersion
+from .visibility import viewer_for, visible_markings
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class FilterForm(forms.Form):
+    """The overview's filters; every value is checked against what the viewer may see."""
+
+    as_of = forms.DateField(
+        label=_("As of"),
+        required=False,
+        widget=DATE_INPUT,
+        help_text=_("Replay history: the levels as they stood on this date."),
+    )
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    initiative = forms.ChoiceField(
+        label=_("Initiative"),
+        required=False,
+        help_text=_("Countries that were members on the as-of date (today if none)."),
+    )
+    domain = forms.ChoiceField(label=_("Domain"), required=False)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    columns = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        everything = [("", _("all"))]
+        self.regions = list(Region.objects.order_by("code"))
+        self.fields["region"].choices = everything + [
+            (r.code, localized(r, "name")) for r in self.regions
+        ]
+        self.fields["initiative"].choices = everything + [
+            (i.slug, str(i)) for i in Initiative.objects.visible_to(user).order_by("slug")
+        ]
+        self.fields["domain"].choices = everything + list(Domain.choices)
+
+    def clean_as_of(self):
+        day = self.cleaned_data.get("as_of")
+        if day is not None and not datetime.date(1900, 1, 1) <= day <= datetime.date(2999, 1, 1):
+            raise ValidationError(_("Give a date between 1900 and 2999."))
+        return day
+
+
+STALE_MESSAGE = _(
+    "Someone recorded on this cell since you opened it (you read version %(expected)s; it "
+    "is now at version %(current)s). Nothing was saved. The current state is shown below: "
+    "check it, then submit again if your assessment still stands."
+)
+
+
+def add_refusal(form, exc):
+    """A service's refusal shown on the form: on the field it names, or at the top."""
+    if isinstance(exc, StaleVersion):
+        form.add_error(None, STALE_MESSAGE % {"expected": exc.expected, "current": exc.current})
+        return
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc) or _("You are not allowed to do this. Nothing was saved."))
+        return
+    if hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                if field in form.fields and field != NON_FIELD_ERRORS:
+                    form.add_error(field, message)
+                else:
+                    form.add_error(None, message)
+        return
+    for message in getattr(exc, "messages", [str(exc)]):
+        form.add_error(None, message)
+
+
+def marking_choices(user):
+    """Markings the user may give: the plain levels up to their clearance and the
+    existing markings with a releasable-to list that they may see."""
+    viewer = viewer_for(user)
+    choices = [
+        (level.value, level.label.upper())
+        for level in MarkingLevel
+        if viewer.sees_all or MARKING_RANK[level] <= viewer.clearance_rank
+    ]
+    for marking in visible_markings(user).filter(releasable_to_all=False).order_by("rank", "key"):
+        choices.append((marking.key, str(marking)))
+    return choices
+
+
+def resolve_marking(key):
+    """The marking a choice names (a plain level is created on first use)."""
+    if not key:
+        return None
+    if key in MarkingLevel.values:
+        return Marking.objects.resolve(key)
+    return Marking.objects.filter(key=key).first()
+
+
+class AssessmentForm(forms.Form):
+    """A new dated status for one cell, carrying the cell version the editor read."""
+
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+    effective_on = forms.DateField(
+        label=_("Effective date"),
+        widget=DATE_INPUT,
+        help_text=_("When it became true in the world."),
+    )
+    effective_precision = forms.ChoiceField(
+        label=_("Date precision"),
+        choices=DatePrecision.choices,
+        initial=DatePrecision.DAY,
+        help_text=_("A date known to the month or year is stored as its first day."),
+    )
+    rationale_en = forms.CharField(
+        label=_("Rationale (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    rationale_fr = forms.CharField(
+        label=_("Rationale (French)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    evidence = forms.MultipleChoiceField(
+        label=_("Evidence it rests on"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    marking = forms.ChoiceField(
+        label=_("Handling marking"),
+        required=False,
+        help_text=_(
+            "Leave on automatic to take the lowest marking that covers the chosen evidence."
+        ),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, evidence, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.evidence_rows = {str(e.pk): e for e in evidence}
+        self.fields["evidence"].choices = [
+            (
+                str(e.pk),
+                f"{e.occurred_on:%Y-%m-%d} · {Truncator(localized(e, 'summary')).chars(90)} "
+                f"[{e.source.key}, {e.reliability}, {e.marking}]",
+            )
+            for e in evidence
+        ]
+        self.fields["marking"].choices = [("", _("automatic"))] + marking_choices(user)
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("rationale_en", "").strip() or data.get("rationale_fr", "").strip()):
+            self.add_error(
+                "rationale_en", _("Say why: a rationale (English or French) is required.")
+            )
+        return data
+
+    def service_kwargs(self):
+        data = self.cleaned_data
+        return {
+            "level": data["level"],
+            "effective_on": data["effective_on"],
+            "effective_precision": data["effective_precision"],
+            "rationale_en": data["rationale_en"],
+            "rationale_fr": data["rationale_fr"],
+            "evidence": [self.evidence_rows[pk] for pk in data["evidence"]],
+            "marking": resolve_marking(data["marking"]),
+            "expected_version": data["version"],
+        }
+
+
+class ReconfirmForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class EvidenceForm(forms.Form):
+    """A new sourced, graded fact about this cell."""
+
+    source = forms.ChoiceField(label=_("Source"))
+    locator = forms.CharField(label=_("Locator (page, section, paragraph)"), max_length=200)
+    occurred_on = forms.DateField(label=_("Date of the fact"), widget=DATE_INPUT)
+    occurred_precision = forms.ChoiceField(
+        label=_("Date precision"), choices=DatePrecision.choices, initial=DatePrecision.DAY
+    )
+    summary_en = forms.CharField(
+        label=_("Summary (English)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    summary_fr = forms.CharField(
+        label=_("Summary (French)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    quote = forms.CharField(label=_("Short quote, verbatim"), required=False)
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
+    source_reliability = forms.ChoiceField(
+        label=_("Source reliability"), choices=SourceReliability.choices, initial="B"
+    )
+    information_credibility = forms.ChoiceField(
+        label=_("Information credibility"), choices=InformationCredibility.choices, initial="2"
+    )
+    marking = forms.ChoiceField(
+        label=_("Handling marking"),
+        required=False,
+        help_text=_("Leave on automatic to take the source's marking."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources = {s.key: s for s in Source.objects.visible_to(user).order_by("key")}
+        self.fields["source"].choices = [(k, str(s)[:120]) for k, s in self.sources.items()]
+        self.fields["marking"].choices = [("", _("automatic"))] + marking_choices(user)
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("summary_en", "").strip() or data.get("summary_fr", "").strip()):
+            self.add_error("summary_en", _("A summary (English or French) is required."))
+        return data
+
+    def service_kwargs(self):
+        data = dict(self.cleaned_data)
+        data["source"] = self.sources[data["source"]]
+        data["marking"] = resolve_marking(data["marking"])
+        return data
+
+
+class TokenForm(forms.Form):
+    days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, max_value=365, initial=90, required=True
+    )
+
+
+class RevokeTokenForm(forms.Form):
+    token_key = forms.CharField(max_length=25, widget=forms.HiddenInput)
+
+
+class SubscriptionForm(forms.Form):
+    """What the weekly digest follows; nothing chosen means everything."""
+
+    countries = forms.MultipleChoiceField(
+        label=_("Countries"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    measures = forms.MultipleChoiceField(
+        label=_("Measures"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    initiatives = forms.MultipleChoiceField(
+        label=_("Initiatives"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    language = forms.ChoiceField(label=_("Language of the digest"), choices=settings.LANGUAGES)
+    paused = forms.BooleanField(label=_("Paused"), required=False)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.countries = {c.iso2: c for c in Country.objects.order_by("iso2")}
+        self.measures = {str(m.number): m for m in Measure.objects.order_by("number")}
+        self.initiatives = {i.slug: i for i in Initiative.objects.visible_to(user).order_by("slug")}
+        self.fields["countries"].choices = [
+            (k, f"{localized(c, 'name')} ({k})") for k, c in self.countries.items()
+        ]
+        self.fields["measures"].choices = [
+            (k, f"{k}. {localized(m, 'title')}") for k, m in self.measures.items()
+        ]
+        self.fields["initiatives"].choices = [(k, str(i)) for k, i in self.initiatives.items()]
+
+    def follows(self):
+        data = self.cleaned_data
+        return {
+            "countries": [self.countries[k] for k in data["countries"]],
+            "measures": [self.measures[k] for k in data["measures"]],
+            "initiatives": [self.initiatives[k] for k in data["initiatives"]],
+        }

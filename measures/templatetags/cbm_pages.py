@@ -1,0 +1,97 @@
+"""Template helpers of the web pages: levels, scores, fuzzy dates, languages, markings."""
+
+import datetime
+from urllib.parse import urlencode
+
+from django import template
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
+
+from measures import pages
+
+register = template.Library()
+
+
+@register.simple_tag
+def level_chip(level, extra=""):
+    """A level as coloured text with its initials; the full label for assistive tech."""
+    return format_html(
+        '<span class="chip lv-{}{}"><abbr title="{}">{}</abbr></span> '
+        '<span class="chip-label">{}</span>',
+        level,
+        f" {extra}" if extra else "",
+        pages.level_label(level),
+        pages.level_initials(level),
+        pages.level_label(level),
+    )
+
+
+@register.filter
+def level_label(level):
+    return pages.level_label(level)
+
+
+@register.filter
+def level_initials(level):
+    return pages.level_initials(level)
+
+
+@register.filter
+def score(value):
+    """A score (0..1) as a percentage: 63 %; none as an em dash."""
+    if value is None:
+        return "—"
+    return f"{number_format(value * 100, decimal_pos=0, use_l10n=True)}\u202f%"
+
+
+@register.simple_tag
+def fuzzy_date(day, precision="day"):
+    """A date as precise as the source: "2010", "September 2010" or "21 April 2010"."""
+    if not day:
+        return "—"
+    if isinstance(day, datetime.datetime):
+        day = day.date()
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return date_format(day, "YEAR_MONTH_FORMAT")
+    return date_format(day, "DATE_FORMAT")
+
+
+@register.filter
+def loc(obj, field):
+    """``obj.field_fr`` on French pages when filled, else ``obj.field_en``."""
+    return pages.localized(obj, field)
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.inclusion_tag("measures/_marking.html")
+def marking_banner(marking, inline=False):
+    return {
+        "marking": marking if marking is not None and marking.rank > 0 else None,
+        "inline": inline,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes):
+    """The current query string with some parameters changed (None drops one)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"
+
+
+@register.simple_tag(takes_context=True)
+def csv_link(context, table):
+    params = context["request"].GET.copy()
+    params["format"] = "csv"
+    params["table"] = table
+    return "?" + urlencode(sorted(params.lists()), doseq=True)

@@ -1,0 +1,257 @@
+"""Shared helpers for the REST API tests: clients, the error shape, footprints,
+a canary that must never leak, and a bulk loader for the query-count tests."""
+
+import datetime
+import uuid
+
+import pytest
+from django.db.models import F
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+from rest_framework.views import APIView
+
+from countries.models import Country, CountryPair, Initiative, Membership, Region
+from measures import services
+from measures.choices import Action
+from measures.models import (
+    Assessment,
+    ChangeRecord,
+    Evidence,
+    Indicator,
+    Observation,
+    Source,
+    Status,
+)
+from measures.revisions import change, latest_revision, snapshot
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
+
+API = "/api/v1"
+D = datetime.date
+
+# Every list endpoint (the page size makes a whole seed fit on one page).
+LISTS = [
+    "countries",
+    "initiatives",
+    "measures",
+    "sources",
+    "statuses",
+    "assessments",
+    "evidence",
+    "indicators",
+]
+# Every scorecard, with a path that exists in the seed.
+SCORECARDS = [
+    "scorecards/countries/",
+    "scorecards/countries/MA/",
+    "scorecards/measures/6/",
+    "scorecards/measures/2/",
+    "scorecards/initiatives/5plus5/",
+    "scorecards/matrix/",
+]
+
+
+@pytest.fixture(autouse=True)
+def no_throttles(monkeypatch):
+    """Throttle counters live in the shared cache and are keyed by user id, which
+    tests reuse: switch them off (test_api_auth.py tests throttling itself)."""
+    monkeypatch.setattr(APIView, "throttle_classes", [])
+
+
+def url(path):
+    return f"{API}/{path.lstrip('/')}"
+
+
+def client(user=None, *, token=None, **headers):
+    """An API client: anonymous, forced as ``user``, or with a knox token."""
+    api = APIClient(**headers)
+    if token is not None:
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    elif user is not None:
+        api.force_authenticate(user)
+    return api
+
+
+def token_for(user, days=1):
+    _instance, token = AuthToken.objects.create(user, expiry=datetime.timedelta(days=days))
+    return token
+
+
+def assert_error(response, status, *fields):
+    """The uniform error body: {"status", "code", "detail"[, "fields"]}."""
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["status"] == status
+    assert isinstance(body["code"], str) and body["code"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    if fields:
+        assert set(fields) <= set(body["fields"]), body
+        for name in fields:
+            assert body["fields"][name], body
+    return body
+
+
+def footprint():
+    """What a refused write must leave exactly as it was."""
+    return (
+        latest_revision(),
+        ChangeRecord.objects.count(),
+        Assessment.objects.count(),
+        list(Evidence.objects.order_by("pk").values_list("pk", "version", "marking_id")),
+        list(Status.objects.order_by("pk").values_list("pk", "version")),
+    )
+
+
+def results(response):
+    body = response.json()
+    assert response.status_code == 200, body
+    return body["results"]
+
+
+# --- the canary ---------------------------------------------------------------
+
+CANARY_CELL = (6, "MA")  # public level: partial since 2010 (seed)
+
+
+class Canary:
+    """A confidential evidence item releasable to Morocco, and an assessment
+    resting on it that raises cell 6·MA from partial to implemented."""
+
+    def __init__(self, users):
+        self.text = f"CANARY-{uuid.uuid4().hex}"
+        self.cell = cell(*CANARY_CELL)
+        self.evidence = EvidenceFactory(
+            source=SourceFactory(marking=marking("confidential", "MA")),
+            summary_en=f"{self.text} was seen at the border",
+            quote=self.text,
+            cells=[self.cell],
+        )
+        self.assessment = assess(
+            users.confidential_editor,
+            self.cell,
+            "implemented",
+            D(2013, 1, 1),
+            evidence=[self.evidence],
+            rationale=f"Rests on {self.text}",
+        )
+
+
+# --- more data, for the query-count tests --------------------------------------
+
+SYNTHETIC_PREFIX = "Q"
+
+
+def grow(n=45):
+    """Add ``n`` countries with their cells, a pair with Algeria each, a 5+5
+    membership, evidence, assessments (one confidential each), a source and
+    indicator observations: bulk, under one audited revision (the seed's path).
+    """
+    actor = services.system_actor()
+    letters = [f"{a}{b}" for a in "QXZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+    taken = set(Country.objects.values_list("iso2", flat=True))
+    codes = [c for c in letters if c not in taken][:n]
+    assert len(codes) == n
+    public, secret = marking("public"), marking("confidential", "MA")
+    region = Region.objects.get(code="maghreb")
+    initiative = Initiative.objects.get(slug="5plus5")
+    indicator = Indicator.objects.order_by("slug").first()
+    with change(actor, "Synthetic data for the query-count tests") as current:
+        countries = Country.objects.bulk_create(
+            [
+                Country(iso2=c, iso3=f"{c}Z", name_en=f"Testland {c}", name_fr=f"Testland {c}")
+                for c in codes
+            ]
+        )
+        Country.regions.through.objects.bulk_create(
+            [Country.regions.through(country_id=c, region_id=region.pk) for c in codes]
+        )
+        pairs = CountryPair.objects.bulk_create(
+            [CountryPair(country_id="DZ", partner_id=c) for c in codes]
+        )
+        memberships = Membership.objects.bulk_create(
+            [
+                Membership(country_id=c, initiative=initiative, role="member", start=D(2003, 1, 1))
+                for c in codes
+            ]
+        )
+        sources = Source.objects.bulk_create(
+            [
+                Source(key=f"syn-{c}", title=f"Report on {c}", language="en", marking=public)
+                for c in codes[:5]
+            ]
+        )
+        observations = Observation.objects.bulk_create(
+            [
+                Observation(indicator=indicator, country_id=c, observed_on=D(2010, 1, 1), value=1)
+                for c in codes
+            ]
+        )
+        for obj in [*countries, *pairs, *memberships, *sources, *observations]:
+            current.record(obj, Action.CREATE, after=snapshot(obj), marking=None)
+        services.create_missing_cells(current)
+        cells = {
+            (s.measure.number, s.country_id, s.partner_id): s
+            for s in Status.objects.filter(
+                measure__number__in=[2, 5, 6, 17], country_id__in=["DZ", *codes]
+            ).select_related("measure")
+        }
+        revision = current.take_revision()
+        items = Evidence.objects.bulk_create(
+            [
+                Evidence(
+                    occurred_on=D(2011, 1, 1),
+                    summary_en=f"Synthetic fact about {c}",
+                    locator="p. 1",
+                    source=sources[0],
+                    direction="supports",
+                    source_reliability="B",
+                    information_credibility="2",
+                    marking=public,
+                    created_by=actor,
+                )
+                for c in codes
+            ]
+        )
+        Evidence.cells.through.objects.bulk_create(
+            [
+                Evidence.cells.through(evidence_id=item.pk, status_id=cells[key].pk)
+                for item, c in zip(items, codes, strict=True)
+                for key in [(6, c, None), (17, c, None), (2, "DZ", c)]
+            ]
+        )
+        plan = []
+        for c in codes:
+            plan += [
+                ((6, c, None), "partial", public),
+                ((17, c, None), "implemented", public),
+                ((2, "DZ", c), "agreed", public),
+                ((5, c, None), "agreed", secret),
+            ]
+        assessments = Assessment.objects.bulk_create(
+            [
+                Assessment(
+                    status=cells[key],
+                    level=level,
+                    effective_on=D(2011, 6, 1),
+                    rationale_en="Synthetic.",
+                    marking=mark,
+                    recorded_by=actor,
+                    revision=revision,
+                )
+                for key, level, mark in plan
+            ]
+        )
+        touched = {cells[key].pk: mark for key, _level, mark in plan}
+        Status.objects.filter(pk__in=touched).update(version=F("version") + 1)
+        for item in items:
+            current.record(item, Action.CREATE, after=snapshot(item), marking=public)
+        for assessment in assessments:
+            current.record(
+                assessment, Action.CREATE, after=snapshot(assessment), marking=assessment.marking
+            )
+        for status in Status.objects.filter(pk__in=touched):
+            # Marked like the assessment it records, as the services do.
+            current.record(
+                status, Action.UPDATE, after=snapshot(status), marking=touched[status.pk]
+            )
+    return codes

@@ -1,0 +1,134 @@
+"""A canary: confidential evidence releasable to Morocco, and an assessment resting
+on it that raises cell 6·MA from partial to implemented. Nothing of it may reach
+a caller who may not see it — no list, detail, scorecard (JSON or CSV) or
+change-feed response — and their scorecards must be computed without it."""
+
+import csv
+import io
+
+import pytest
+
+from measures.revisions import latest_revision
+from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+    LISTS,
+    SCORECARDS,
+    Canary,
+    assert_error,
+    client,
+    no_throttles,
+    url,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Every read that could carry it: lists (also searched and filtered for it),
+# scorecards in JSON and CSV, with history and trend, and the change feed.
+READS = [
+    *(f"{name}/?page_size=1000" for name in LISTS),
+    "evidence/?page_size=1000&q=CANARY",
+    "evidence/?page_size=1000&country=MA&measure=6",
+    "assessments/?page_size=1000&country=MA&measure=6",
+    "statuses/?page_size=1000&level=implemented",
+    *SCORECARDS,
+    *(f"{path}?format=csv" for path in SCORECARDS),
+    "scorecards/countries/?as_of=2013-06-01&compare_to=2011-01-01",
+    "scorecards/countries/MA/?compare_to=2011-01-01&format=csv",
+    "scorecards/matrix/?country=MA&measure=6",
+    "scorecards/measures/6/?country=MA&format=csv",
+]
+
+
+@pytest.fixture(params=["reader", "anonymous", "french_analyst"])
+def outsider(request, users, settings):
+    """Someone who may not see the canary: a public reader, an anonymous
+    visitor under CBM_PUBLIC_READ, a cleared analyst it is not releasable to."""
+    if request.param == "anonymous":
+        settings.CBM_PUBLIC_READ = True
+        return client()
+    return client(getattr(users, request.param))
+
+
+def read_all(api, since):
+    responses = {}
+    for path in [*READS, f"changes/?since={since}&limit=1000"]:
+        response = api.get(url(path))
+        assert response.status_code == 200, (path, response.content[:300])
+        responses[path.replace(f"since={since}", "since=…")] = response
+    return responses
+
+
+def comparable(path, response):
+    if "format=csv" in path:
+        return response.content.decode()
+    body = response.json()
+    if path.startswith("statuses/"):
+        for row in body["results"]:
+            row.pop("version")  # the cell's version is shared by every viewer (see report)
+    return body
+
+
+def test_the_canary_never_reaches_a_caller_who_may_not_see_it(outsider, users):
+    since = latest_revision()
+    before = {path: comparable(path, r) for path, r in read_all(outsider, since).items()}
+    canary = Canary(users)
+    after = read_all(outsider, since)
+
+    for path, response in after.items():
+        assert canary.text.encode() not in response.content, path
+        # Everything reads exactly as before the canary was written.
+        assert comparable(path, response) == before[path], path
+
+    assessments = outsider.get(url("assessments/"), {"page_size": 1000}).json()["results"]
+    assert canary.assessment.pk not in {a["id"] for a in assessments}
+    evidence = outsider.get(url("evidence/"), {"page_size": 1000}).json()["results"]
+    assert canary.evidence.pk not in {e["id"] for e in evidence}
+    assert_error(outsider.get(url(f"assessments/{canary.assessment.pk}/")), 404)
+    assert_error(outsider.get(url(f"evidence/{canary.evidence.pk}/")), 404)
+    assert_error(outsider.get(url(f"sources/{canary.evidence.source.key}/")), 404)
+    feed = after["changes/?since=…&limit=1000"].json()
+    assert feed["results"] == [] and feed["next"] == since
+
+
+def test_an_outsiders_scorecards_show_the_level_computed_without_the_canary(outsider, users):
+    Canary(users)
+    card = outsider.get(url("scorecards/countries/MA/")).json()
+    m6 = next(m for m in card["measures"] if m["measure"] == 6)
+    assert (m6["level"], m6["value"], m6["effective_on"]) == ("partial", 0.75, "2010-01-01")
+    # 5 partial .75, 6 partial .75, 14 (with DZ) not started 0, 16 suspended 0,
+    # 17 not started 0, 18 under discussion .25, 20 not started 0.
+    assert (card["score"], card["rated"]) == (0.25, 7)
+    status = outsider.get(url("statuses/"), {"measure": 6, "country": "MA"}).json()["results"]
+    assert [s["level"] for s in status] == ["partial"]
+    rows = csv_rows(outsider.get(url("scorecards/countries/"), {"format": "csv"}))
+    assert rows["MA"]["score"] == "0.25" and rows["MA"]["implemented"] == "0"
+    measure = csv_rows(outsider.get(url("scorecards/measures/6/"), {"format": "csv"}))
+    assert measure["MA"]["level"] == "partial"
+    matrix = outsider.get(url("scorecards/matrix/"), {"country": "MA", "measure": 6}).json()
+    assert matrix["results"][0]["cells"][0]["level"] == "partial"
+
+
+def test_a_moroccan_analyst_sees_the_canary_and_the_level_it_sets(users):
+    canary = Canary(users)
+    api = client(users.moroccan_analyst)
+    card = api.get(url("scorecards/countries/MA/")).json()
+    m6 = next(m for m in card["measures"] if m["measure"] == 6)
+    assert (m6["level"], m6["value"], m6["effective_on"]) == ("implemented", 1.0, "2013-01-01")
+    # As the outsider's, with 6 implemented (1.0) and the cable's 17 under discussion (.25).
+    assert card["score"] == round(2.25 / 7, 4)
+    rows = csv_rows(api.get(url("scorecards/countries/"), {"format": "csv"}))
+    assert rows["MA"]["implemented"] == "1"
+    assert api.get(url(f"assessments/{canary.assessment.pk}/")).status_code == 200
+    found = api.get(url("evidence/"), {"q": canary.text}).json()["results"]
+    assert [e["id"] for e in found] == [canary.evidence.pk]
+    feed = api.get(url("changes/"), {"since": canary.assessment.revision - 1}).json()
+    assert ("assessment", str(canary.assessment.pk)) in {
+        (r["type"], r["object_id"]) for r in feed["results"]
+    }
+
+
+def csv_rows(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    reader = csv.DictReader(io.StringIO(response.content.decode()))
+    key = "country" if "country" in reader.fieldnames else reader.fieldnames[0]
+    return {row[key]: row for row in reader if not row.get("partner")}

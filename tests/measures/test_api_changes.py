@@ -1,0 +1,258 @@
+"""/api/v1/changes/: what was recorded after a revision, paged by revision cursor."""
+
+import datetime
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from countries.models import Initiative, Membership
+from measures import services
+from measures.models import (
+    Assessment,
+    ChangeRecord,
+    Evidence,
+    RevisionCounter,
+    Source,
+    Status,
+)
+from measures.revisions import latest_revision
+from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+    Canary,
+    assert_error,
+    client,
+    no_throttles,
+    url,
+)
+from tests.factories import EvidenceFactory, assess, cell
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+def write_some(users):
+    """Single-record revisions, multi-record revisions, a batch, a retraction,
+    a membership and a confidential write."""
+    first = assess(users.editor, cell(11, "DZ"), "agreed", D(2012, 1, 1))
+    item = EvidenceFactory(cells=[cell(11, "MA")])
+    assess(users.editor, cell(11, "MA"), "partial", D(2012, 2, 1), evidence=[item])
+    cells = [cell(12, "DZ"), cell(12, "MA"), cell(12, "TN")]
+    services.record_assessments(
+        users.admin,
+        {c: Status.objects.get(pk=c.pk).version for c in cells},
+        level="not_started",
+        effective_on=D(2012, 3, 1),
+        rationale_en="Batch.",
+    )
+    status = Status.objects.get(pk=first.status_id)
+    services.retract_assessment(
+        users.editor, first, reason="Wrong.", expected_version=status.version
+    )
+    services.save_reference(
+        users.admin,
+        Membership(
+            country_id="TN", initiative=Initiative.objects.get(slug="cemoc"), role="observer"
+        ),
+    )
+    canary = Canary(users)
+    for n in range(3):
+        assess(users.admin, cell(19, "DZ"), "under_discussion", D(2012, 4, n + 1))
+    return canary
+
+
+def poll(api, since, limit):
+    """Follow the cursor to the end; return every record and the pages."""
+    seen, pages = [], []
+    while True:
+        body = api.get(url("changes/"), {"since": since, "limit": limit}).json()
+        pages.append(body["results"])
+        if not body["results"]:
+            assert body["next"] == since
+            return seen, pages
+        assert body["next"] == body["results"][-1]["revision"]
+        seen += body["results"]
+        since = body["next"]
+
+
+def expected(user, since):
+    return list(
+        ChangeRecord.objects.visible_to(user)
+        .filter(revision__gt=since)
+        .exclude(content_type__model="userprofile")
+        .order_by("revision", "id")
+        .values_list("revision", "content_type__model", "object_id", "action")
+    )
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 1000])
+@pytest.mark.parametrize("role", ["reader", "editor", "moroccan_analyst"])
+def test_paging_by_cursor_never_misses_or_repeats_a_record(users, limit, role):
+    since = latest_revision()
+    write_some(users)
+    api = client(getattr(users, role))
+    seen, pages = poll(api, since, limit)
+    got = [(r["revision"], r["type"], r["object_id"], r["action"]) for r in seen]
+    assert got == expected(getattr(users, role), since)
+    assert len(set(got)) == len(got)
+    for page, following in zip(pages, pages[1:], strict=False):
+        if following:
+            assert page[-1]["revision"] < following[0]["revision"]  # a revision boundary
+            assert len(page) >= limit  # a short page is the last one
+
+
+def test_a_record_carries_who_did_what_when(users):
+    since = latest_revision()
+    assessment = assess(users.editor, cell(11, "DZ"), "agreed", D(2012, 1, 1))
+    records = client(users.reader).get(url("changes/"), {"since": since}).json()["results"]
+    created = next(r for r in records if r["type"] == "assessment")
+    assert set(created) == {
+        "revision",
+        "time",
+        "type",
+        "action",
+        "object_id",
+        "object",
+        "actor",
+        "message",
+        "before",
+        "after",
+    }
+    assert (created["revision"], created["action"], created["object_id"]) == (
+        assessment.revision,
+        "create",
+        str(assessment.pk),
+    )
+    assert (created["actor"], created["message"]) == ("editor_dz", "Assessment recorded")
+    assert created["after"]["level"] == "agreed" and created["before"] is None
+
+
+def test_hidden_records_are_absent_and_account_changes_are_never_news(users):
+    since = latest_revision()
+    canary = write_some(users)
+    reader = client(users.reader).get(url("changes/"), {"since": since, "limit": 1000}).json()
+    cleared = client(users.moroccan_analyst).get(url("changes/"), {"since": since, "limit": 1000})
+    hidden = {("assessment", str(canary.assessment.pk)), ("evidence", str(canary.evidence.pk))}
+    assert not hidden & {(r["type"], r["object_id"]) for r in reader["results"]}
+    assert canary.text not in str(reader)
+    assert hidden <= {(r["type"], r["object_id"]) for r in cleared.json()["results"]}
+    everything = client(users.admin).get(url("changes/"), {"since": 1, "limit": 1000}).json()
+    assert ChangeRecord.objects.filter(content_type__model="userprofile").exists()
+    assert "userprofile" not in {r["type"] for r in everything["results"]}
+
+
+def test_retractions_and_memberships_are_in_the_feed(users):
+    since = latest_revision()
+    write_some(users)
+    records = client(users.reader).get(url("changes/"), {"since": since, "limit": 1000}).json()
+    kinds = {(r["type"], r["action"]) for r in records["results"]}
+    assert {("assessment", "retract"), ("membership", "create"), ("evidence", "create")} <= kinds
+
+
+def test_a_first_call_may_start_from_a_timestamp(users):
+    assess(users.editor, cell(11, "DZ"), "agreed", D(2012, 1, 1))
+    start = timezone.now()
+    later = assess(users.editor, cell(11, "MA"), "agreed", D(2012, 1, 1))
+    api = client(users.reader)
+    aware, naive = start.isoformat(), start.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    for since in (aware, naive, aware.replace("+", " "), naive + "Z"):  # " ": an unencoded "+"
+        body = api.get(url("changes/"), {"since": since}).json()
+        assert {r["revision"] for r in body["results"]} == {later.revision}
+        assert body["next"] == later.revision
+        assert body["since"].startswith(start.strftime("%Y-%m-%dT%H:%M:%S"))
+    body = api.get(url("changes/"), {"since": timezone.now().isoformat()}).json()
+    assert (body["results"], body["next"]) == ([], None)
+
+
+def test_the_feed_does_not_count_rows_and_varies_by_caller(users):
+    since = latest_revision()
+    write_some(users)
+    with CaptureQueriesContext(connection) as queries:
+        response = client(users.reader).get(url("changes/"), {"since": since, "limit": 2})
+    assert response.status_code == 200
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    assert response["Vary"].startswith("Authorization, Cookie")
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"since": "yesterday"}, "since"),
+        ({"since": "2024-01-01"}, "since"),  # a date is not a timestamp
+        ({"since": "2024-13-45T00:00:00"}, "since"),
+        ({"since": "-1"}, "since"),
+        ({"since": "²"}, "since"),
+        ({"since": "99999999999999999999999"}, "since"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "-5"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"limit": "1.5"}, "limit"),
+        ({"limit": "²"}, "limit"),
+    ],
+)
+def test_a_bad_cursor_or_limit_is_a_400(users, params, field):
+    assert_error(client(users.reader).get(url("changes/"), params), 400, field)
+
+
+def test_a_limit_above_1000_is_capped_at_1000(users):
+    """1100 one-record revisions (written as the bulk paths write them)."""
+    since = latest_revision()
+    actor = services.system_actor()
+    kind = ContentType.objects.get_for_model(Status)
+    ChangeRecord.objects.bulk_create(
+        ChangeRecord(
+            revision=since + n,
+            actor=actor,
+            actor_username=actor.username,
+            action="update",
+            content_type=kind,
+            object_id="1",
+            object_repr="1",
+        )
+        for n in range(1, 1101)
+    )
+    RevisionCounter.objects.filter(pk=1).update(value=since + 1100)
+    body = client(users.reader).get(url("changes/"), {"since": since, "limit": 100000}).json()
+    assert len(body["results"]) == 1000 and body["next"] == since + 1000
+    body = client(users.reader).get(url("changes/"), {"since": body["next"]}).json()
+    assert len(body["results"]) == 100  # the default limit
+
+
+VISIBLE = {
+    "evidence": Evidence,
+    "assessment": Assessment,
+    "source": Source,
+    "initiative": Initiative,
+    "membership": Membership,
+}
+
+
+def leaks(viewer, types):
+    """Records in the caller's whole history about rows the caller may not see."""
+    body = client(viewer).get(url("changes/"), {"since": 0, "limit": 1000}).json()
+    assert body["results"] and body["results"][0]["revision"] == 1  # the seed
+    return [
+        (r["type"], r["object_id"], r["object"])
+        for r in body["results"]
+        if r["type"] in types
+        and not VISIBLE[r["type"]].objects.visible_to(viewer).filter(pk=r["object_id"]).exists()
+    ]
+
+
+@pytest.mark.parametrize("role", ["reader", "french_analyst"])
+def test_the_whole_history_shows_no_hidden_evidence_assessment_source_or_membership(users, role):
+    assert leaks(getattr(users, role), {"evidence", "assessment", "source", "membership"}) == []
+
+
+def test_the_whole_history_shows_no_hidden_initiative(users):
+    assert leaks(users.reader, {"initiative"}) == []
+
+
+def test_deleting_a_confidential_membership_does_not_reveal_it_in_the_feed(users):
+    since = latest_revision()
+    membership = Membership.objects.get(initiative__slug="active-endeavour", country_id="MA")
+    services.delete_reference(users.admin, membership, expected_version=membership.version)
+    body = client(users.reader).get(url("changes/"), {"since": since}).json()
+    assert body["results"] == [], body["results"]

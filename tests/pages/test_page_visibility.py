@@ -1,0 +1,88 @@
+"""No page shows a reader what they are not cleared for: crawl the site as them."""
+
+import pytest
+from django.urls import reverse
+
+from tests.pages.helpers import CANARY, CANARY_SOURCE_TITLE, crawl, plant_canary
+
+pytestmark = pytest.mark.django_db
+
+# Text that exists only in confidential rows of the seed (source 001, the NATO cable).
+SEED_SECRETS = ["PPC-DS(2012)0009", "CSDN", "Partnership Action Plan against Terrorism"]
+
+
+def follow(url):
+    # Every page but the hundreds of cell pages, whose content the other pages
+    # already summarise; the canary's cell is read explicitly.
+    return not url.startswith("/cells/") and "format=csv" not in url
+
+
+def test_a_public_reader_finds_no_confidential_item_on_any_page(client, users):
+    planted = plant_canary(users)
+    client.force_login(users.reader)
+    cell_url = reverse("cell", args=[planted["cell"].pk])
+    start = [
+        "/",
+        "/?as_of=2011-06-30",
+        cell_url,
+        "/measures/",
+        "/countries/",
+        "/initiatives/",
+        "/sources/",
+        "/account/",
+    ]
+    pages = crawl(client, start, follow=follow)
+    assert len(pages) > 100
+    csv_urls = [
+        "/?format=csv&table=heatmap",
+        cell_url + "?format=csv&table=history",
+        cell_url + "?format=csv&table=evidence",
+        "/countries/MA/?format=csv&table=evidence",
+        "/countries/MA/?format=csv&table=measures",
+        "/countries/MA/?format=csv&table=initiatives",
+        "/measures/11/?format=csv&table=history",
+        "/sources/?format=csv&table=sources",
+        "/initiatives/?format=csv&table=initiatives",
+    ]
+    for url in csv_urls:
+        pages[url] = client.get(url)
+    for url, response in pages.items():
+        assert response.status_code in (200, 404), url
+        body = response.content.decode()
+        for secret in [CANARY, CANARY_SOURCE_TITLE, "CONFIDENTIAL", *SEED_SECRETS]:
+            assert secret not in body, (url, secret)
+    # The canary's cell shows the public level, not the confidential one.
+    assert pages[cell_url].context["fresh"].level == "under_discussion"
+    assert client.get(reverse("evidence", args=[planted["evidence"].pk])).status_code == 404
+    assert client.get(reverse("source", args=["canary-source"])).status_code == 404
+
+
+def test_a_cleared_reader_sees_the_canary_and_its_marking(client, users):
+    planted = plant_canary(users)
+    client.force_login(users.moroccan_analyst)
+    page = client.get(reverse("cell", args=[planted["cell"].pk]))
+    body = page.content.decode()
+    assert CANARY in body and "CONFIDENTIAL — releasable to MA" in body
+    assert page.context["fresh"].level == "agreed"
+    # The seed's own secrets exist for those cleared (so the crawl above is not vacuous).
+    client.force_login(users.analyst)
+    seen = client.get("/sources/001/").content.decode()
+    seen += client.get("/initiatives/pap-t/").content.decode()
+    assert all(secret in seen for secret in SEED_SECRETS)
+    # A French analyst with the same clearance is not on the releasable-to list.
+    client.force_login(users.french_analyst)
+    body = client.get(reverse("cell", args=[planted["cell"].pk])).content.decode()
+    assert CANARY not in body
+
+
+def test_the_heat_map_level_follows_the_viewer(client, users):
+    plant_canary(users)
+
+    def level(user):
+        client.force_login(user)
+        groups = client.get("/?region=maghreb").context["groups"]
+        row = next(r for g in groups for r in g["rows"] if r["iso"] == "MA")
+        return row["cells"][10]["level"]
+
+    assert level(users.reader) == "under_discussion"
+    assert level(users.moroccan_analyst) == "agreed"

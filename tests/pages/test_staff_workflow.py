@@ -1,0 +1,201 @@
+"""Editors record assessments from the cell page; the version check, reconfirm, refusals."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from measures.models import Assessment, Evidence, Status
+from tests.factories import EvidenceFactory, assess, cell, make_user
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 11, 20)
+
+
+def form_data(status, **overrides):
+    data = {
+        "action": "record",
+        "version": status.version,
+        "level": "agreed",
+        "effective_on": "2013-05-01",
+        "effective_precision": "month",
+        "rationale_en": "Agreed at the 5+5 ministerial.",
+        "rationale_fr": "",
+        "marking": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_an_editor_in_scope_records_an_assessment_and_sees_it_on_the_heat_map(client, users):
+    status = cell(11, "DZ")
+    evidence = EvidenceFactory(cells=[status], summary_en="Register agreed")
+    client.force_login(users.editor)
+    page = client.get(reverse("cell", args=[status.pk]))
+    assert page.context["form"] is not None
+    assert f'name="version" value="{status.version}"' in page.content.decode()
+    response = client.post(
+        reverse("cell", args=[status.pk]), form_data(status, evidence=[str(evidence.pk)])
+    )
+    assert response.status_code == 302
+    latest = Assessment.objects.filter(status=status).latest("revision")
+    assert (latest.level, latest.effective_on, latest.effective_precision) == (
+        "agreed",
+        datetime.date(2013, 5, 1),
+        "month",
+    )
+    assert list(latest.evidence.all()) == [evidence]
+    assert latest.recorded_by == users.editor
+    follow = client.get(response["Location"])
+    assert "Assessment recorded." in follow.content.decode()
+    groups = client.get("/?region=maghreb").context["groups"]
+    row = next(r for g in groups for r in g["rows"] if r["iso"] == "DZ")
+    assert row["cells"][10]["level"] == "agreed"
+
+
+def test_a_stale_form_is_refused_with_a_clear_message_and_the_fresh_state(client, users):
+    status = cell(11, "DZ")
+    client.force_login(users.editor)
+    stale = form_data(Status.objects.get(pk=status.pk))
+    # Someone else records first.
+    assess(users.admin, status, "implemented", datetime.date(2013, 1, 1), rationale="First.")
+    response = client.post(reverse("cell", args=[status.pk]), stale)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Someone recorded on this cell since you opened it" in body
+    assert "Nothing was saved" in body
+    assert response.context["fresh"].level == "implemented"
+    assert Assessment.objects.filter(status=status).count() == 1
+    fresh_version = Status.objects.get(pk=status.pk).version
+    # The form comes back with the user's input and the version they have now seen.
+    assert response.context["form"]["version"].value() == str(fresh_version)
+    assert response.context["form"]["rationale_en"].value() == stale["rationale_en"]
+    again = client.post(reverse("cell", args=[status.pk]), {**stale, "version": fresh_version})
+    assert again.status_code == 302
+    assert Assessment.objects.filter(status=status).count() == 2
+
+
+def test_reconfirm_records_still_true_today_and_clears_the_staleness_flag(client, users):
+    status = cell(17, "DZ")
+    client.force_login(users.editor)
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC)):
+        before = client.get(reverse("cell", args=[status.pk]))
+        assert before.context["stale"] is True
+        level = before.context["fresh"].level
+        current = before.context["fresh"]
+        response = client.post(
+            reverse("cell", args=[status.pk]), {"action": "reconfirm", "version": current.version}
+        )
+        assert response.status_code == 302
+        after = client.get(reverse("cell", args=[status.pk]))
+    assert after.context["stale"] is False
+    assert after.context["fresh"].level == level
+    latest = Assessment.objects.filter(status=status).latest("revision")
+    assert latest.effective_on == TODAY
+    assert latest.rationale_en.startswith("Reconfirmed: still true as of 2026-11-20")
+    previous = Assessment.objects.filter(status=status).exclude(pk=latest.pk).latest("effective_on")
+    assert latest.marking == previous.marking
+    assert set(latest.evidence.all()) == set(previous.evidence.all())
+
+
+def test_a_stale_reconfirm_is_refused(client, users):
+    status = cell(17, "DZ")
+    client.force_login(users.editor)
+    version = Status.objects.get(pk=status.pk).version
+    assess(users.admin, status, "implemented", datetime.date(2013, 1, 1), rationale="First.")
+    response = client.post(
+        reverse("cell", args=[status.pk]), {"action": "reconfirm", "version": version}
+    )
+    assert response.status_code == 409
+    assert "Someone recorded on this cell since you opened it" in response.content.decode()
+    assert response.context["fresh"].level == "implemented"
+
+
+def test_out_of_scope_editors_and_readers_get_no_form_and_their_post_is_refused(client, users):
+    status = cell(11, "ML")
+    before = Assessment.objects.count()
+    for user in (users.editor, users.reader, users.analyst):
+        client.force_login(user)
+        page = client.get(reverse("cell", args=[status.pk]))
+        assert page.context["form"] is None
+        assert b'id="assessment-form"' not in page.content
+        response = client.post(reverse("cell", args=[status.pk]), form_data(status))
+        assert response.status_code == 403
+        assert "outside your country scope" in response.content.decode()
+    assert Assessment.objects.count() == before
+
+
+def test_an_editor_may_record_for_a_pair_when_either_country_is_in_scope(client, users):
+    status = cell(2, "DZ", "ML")
+    client.force_login(users.editor)
+    response = client.post(reverse("cell", args=[status.pk]), form_data(status))
+    assert response.status_code == 302
+
+
+def test_a_marking_above_the_editors_clearance_is_refused(client, users):
+    status = cell(11, "DZ")
+    client.force_login(users.editor)  # cleared restricted
+    page = client.get(reverse("cell", args=[status.pk]))
+    choices = [value for value, _ in page.context["form"].fields["marking"].choices]
+    assert "confidential" not in choices and "restricted" in choices
+    response = client.post(
+        reverse("cell", args=[status.pk]), form_data(status, marking="confidential")
+    )
+    assert response.status_code == 400
+    assert not Assessment.objects.filter(status=status).exists()
+
+
+def test_a_missing_rationale_is_asked_for(client, users):
+    status = cell(11, "DZ")
+    client.force_login(users.editor)
+    response = client.post(reverse("cell", args=[status.pk]), form_data(status, rationale_en=""))
+    assert response.status_code == 400
+    assert "a rationale (English or French) is required" in response.content.decode()
+
+
+def test_hidden_evidence_cannot_be_picked(client, users):
+    status = cell(11, "MA")
+    secret = Evidence.objects.filter(marking__level="confidential").first()
+    client.force_login(users.editor)
+    page = client.get(reverse("cell", args=[status.pk]))
+    assert str(secret.pk) not in dict(page.context["form"].fields["evidence"].choices)
+    response = client.post(
+        reverse("cell", args=[status.pk]), form_data(status, evidence=[str(secret.pk)])
+    )
+    assert response.status_code == 400
+    assert not Assessment.objects.filter(status=status, recorded_by=users.editor).exists()
+
+
+def test_an_editor_adds_evidence_to_the_cell_then_rests_an_assessment_on_it(client, users):
+    status = cell(11, "DZ")
+    client.force_login(users.editor)
+    response = client.post(
+        reverse("cell", args=[status.pk]),
+        {
+            "action": "evidence",
+            "source": "003",
+            "locator": "p. 4",
+            "occurred_on": "2013-02-01",
+            "occurred_precision": "month",
+            "summary_en": "Algeria discussed a weapons register.",
+            "direction": "supports",
+            "source_reliability": "B",
+            "information_credibility": "2",
+            "marking": "",
+        },
+    )
+    assert response.status_code == 302
+    item = Evidence.objects.get(summary_en="Algeria discussed a weapons register.")
+    assert list(item.cells.all()) == [status]
+    page = client.get(reverse("cell", args=[status.pk]))
+    assert str(item.pk) in dict(page.context["form"].fields["evidence"].choices)
+
+
+def test_a_deactivated_or_other_editor_cannot_record_for_morocco_only_cells(client, users):
+    outsider = make_user("editor_tn", role="editor", clearance="public", countries=["TN"])
+    status = cell(11, "MA")
+    client.force_login(outsider)
+    response = client.post(reverse("cell", args=[status.pk]), form_data(status))
+    assert response.status_code == 403
