@@ -98,7 +98,8 @@ def latest_assessments(viewer, as_of=None, cell_filter=None):
     One query: rank the visible, non-retracted assessments of each cell by
     (effective_on, recorded_at, id) and keep the first.
     """
-    qs = Assessment.objects.visible_to(viewer).filter(retracted=False)
+    # .order_by(): the model's default ordering would join and sort for nothing.
+    qs = Assessment.objects.visible_to(viewer).filter(retracted=False).order_by()
     if as_of is not None:
         qs = qs.filter(effective_on__lte=as_of)
     if cell_filter is not None:
@@ -122,7 +123,8 @@ def latest_assessments(viewer, as_of=None, cell_filter=None):
 
 def evidence_by_cell(viewer, as_of=None, cell_filter=None):
     """Visible, non-retracted evidence per cell: count and latest date (one query)."""
-    qs = Evidence.objects.visible_to(viewer).filter(retracted=False, cells__isnull=False)
+    # .order_by(): a default ordering would also end up in the GROUP BY.
+    qs = Evidence.objects.visible_to(viewer).filter(retracted=False, cells__isnull=False).order_by()
     if as_of is not None:
         qs = qs.filter(occurred_on__lte=as_of)
     if cell_filter is not None:
@@ -142,7 +144,7 @@ def _cell_filter(prefix, codes, measure_ids):
     return q
 
 
-def build_grid(viewer, as_of=None, filters=Filters()):
+def build_grid(viewer, as_of=None, filters=Filters(), with_evidence=True):
     measures = select_measures(filters)
     countries = select_countries(viewer, filters, as_of)
     grid = Grid(as_of=as_of, measures=measures, countries=countries)
@@ -170,7 +172,12 @@ def build_grid(viewer, as_of=None, filters=Filters()):
     for row in latest_assessments(viewer, as_of, _cell_filter("status__", codes, measure_ids)):
         cell = entry(row)
         cell["level"], cell["effective_on"] = row["level"], row["effective_on"]
-    for row in evidence_by_cell(viewer, as_of, _cell_filter("cells__", codes, measure_ids)):
+    evidence = (
+        evidence_by_cell(viewer, as_of, _cell_filter("cells__", codes, measure_ids))
+        if with_evidence
+        else ()  # the matrix shows no evidence counts or dates
+    )
+    for row in evidence:
         entry(row)["evidence_count"] = row["count"]
         for iso in (row["iso"], row["partner"]):
             if iso in selected and (grid.last_evidence.get(iso) or datetime.date.min) < row["last"]:
@@ -412,10 +419,10 @@ def initiative_scorecard(viewer, slug, as_of=None, filters=Filters(), compare_to
 def matrix(viewer, as_of=None, filters=Filters(), compare_to=None):
     """The whole countries × measures matrix in one response."""
     tracked = tracked_pairs()
-    grid = build_grid(viewer, as_of, filters)
+    grid = build_grid(viewer, as_of, filters, with_evidence=False)
     then = {}
     if compare_to is not None:
-        past = build_grid(viewer, compare_to, filters)
+        past = build_grid(viewer, compare_to, filters, with_evidence=False)
         then = {c["iso2"]: summarise(e)["score"] for c, e in _country_rows(past, tracked)}
     rows = []
     for country, entries in _country_rows(grid, tracked):

@@ -105,7 +105,9 @@ def synthesise(actor, *, countries, measures, years, evidence, seed=1, progress=
                 key="synthetic", title="Synthetic data", language="en", marking=markings[0]
             )
             audited([source])
-        cells = list(Status.objects.values_list("pk", flat=True))
+        # Loaded whole: each audit record's repr names the cell and its measure.
+        cell_rows = Status.objects.select_related("measure", "country", "partner").in_bulk()
+        cells = list(cell_rows)
         start = datetime.date.today().replace(month=1, day=1) - datetime.timedelta(days=365 * years)
         span = 365 * years
 
@@ -149,7 +151,7 @@ def synthesise(actor, *, countries, measures, years, evidence, seed=1, progress=
                     level = max(0, min(len(LEVELS) - 1, level + rng.choice((-1, 0, 1, 1))))
                     batch.append(
                         Assessment(
-                            status_id=status_id,
+                            status=cell_rows[status_id],
                             level=LEVELS[level],
                             effective_on=start + datetime.timedelta(days=day),
                             rationale_en="Synthetic.",

@@ -1,0 +1,151 @@
+"""HTTP throughput with wrk against gunicorn: the country-scorecard endpoint
+vs. a minimal Django view returning the same bytes — goal ≥ 50 %.
+
+One gunicorn (the start command of compose/start-web, bench settings: the
+application's URLs plus /bench/static/, throttles out of the way) serves
+both; the minimal view sits behind the same middleware stack, so the ratio
+is what the scorecard itself costs. Both are requested with the same API
+token header. Rounds alternate the two endpoints; the result is the median
+requests per second of each.
+
+    apt-get install -y wrk
+    .venv/bin/python bench/throughput.py --engine postgres [--rounds 10] [--seconds 5]
+
+Set REDIS_URL to make the cache (throttle counters) Redis, as in production.
+"""
+
+import argparse
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402
+
+SCORECARD = "/api/v1/scorecards/countries/MA/"
+MINIMAL = "/bench/static/"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wrk(url, token, seconds, connections, threads):
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-H",
+            f"Authorization: Token {token}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"wrk saw {errors.group(1)} error responses from {url}:\n{out}")
+    p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
+    return rps, p50
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    common.add_arguments(parser)
+    parser.set_defaults(rounds=10)
+    parser.add_argument("--seconds", type=int, default=5, help="length of one wrk run")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--connections", type=int, default=4)
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop gunicorn on the way out
+    common.setup(args.engine, args.dataset)
+
+    token = common.api_token(common.ANALYST)
+    status, _, body = common.WSGI(token).get(SCORECARD)
+    assert status == 200, (status, body[:300])
+    body_file = Path(tempfile.mkstemp(prefix="cbm-bench-body-")[1])
+    body_file.write_bytes(body)
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": common.database_url(args.engine, args.dataset),
+        "CBM_BENCH_BODY": str(body_file),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(args.workers),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONPATH": str(common.ROOT),
+    }
+    gunicorn = subprocess.Popen(
+        [str(common.ROOT / "compose" / "start-web")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                request = urllib.request.Request(
+                    base + MINIMAL, headers={"Authorization": f"Token {token}"}
+                )
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    assert response.read() == body
+                break
+            except OSError:
+                if time.monotonic() > deadline or gunicorn.poll() is not None:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.5)
+        threads = 1
+        for path in (SCORECARD, MINIMAL):  # warm-up: every worker, both paths
+            wrk(base + path, token, 2, args.connections, threads)
+        samples = {"scorecard": [], "minimal": []}
+        latency = {}
+        for _ in range(args.rounds):
+            for name, path in (("scorecard", SCORECARD), ("minimal", MINIMAL)):
+                rps, p50 = wrk(base + path, token, args.seconds, args.connections, threads)
+                samples[name].append(rps)
+                latency[name] = p50
+    finally:
+        os.killpg(gunicorn.pid, signal.SIGTERM)
+        gunicorn.wait(30)
+        body_file.unlink()
+    median = {name: statistics.median(v) for name, v in samples.items()}
+    result = {
+        "dataset": args.dataset,
+        "rounds": args.rounds,
+        "wrk": f"-t{threads} -c{args.connections} -d{args.seconds}s",
+        "gunicorn_workers": args.workers,
+        "cache": "redis" if os.environ.get("REDIS_URL") else "local memory",
+        "body_bytes": len(body),
+        "scorecard_rps": round(median["scorecard"], 1),
+        "minimal_rps": round(median["minimal"], 1),
+        "scorecard_p50_last_round": latency["scorecard"],
+        "minimal_p50_last_round": latency["minimal"],
+        **common.goal(median["scorecard"] / median["minimal"], 0.5, at_most=False),
+        "samples_rps": samples,
+    }
+    common.report("throughput", args.engine, result)
+
+
+if __name__ == "__main__":
+    main()
