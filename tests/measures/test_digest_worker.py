@@ -108,7 +108,14 @@ def broker():
 
 def weekly_job():
     """What beat sends every Monday."""
-    celery_app.send_task("measures.tasks.send_weekly_digests", kwargs={"period": PERIOD})
+    # An explicit connection: the app's producer pool may still point at the
+    # broker an earlier test configured.
+    with celery_app.connection_for_write(BROKER) as connection:
+        celery_app.send_task(
+            "measures.tasks.send_weekly_digests",
+            kwargs={"period": PERIOD},
+            connection=connection,
+        )
 
 
 def wait_for(condition, timeout=90, what="condition"):

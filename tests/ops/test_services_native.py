@@ -266,7 +266,14 @@ def test_the_compose_services_run_natively(tmp_path, users, broker, started):
         worker = Service("worker", env, tmp_path).start()
         started.append(worker)
         wait_for(lambda: "ready." in worker.output(), worker, "the worker to be ready")
-        celery_app.send_task("measures.tasks.send_weekly_digests", kwargs={"period": PERIOD})
+        # An explicit connection: the app's producer pool may still point at
+        # the broker an earlier test configured.
+        with celery_app.connection_for_write(BROKER) as connection:
+            celery_app.send_task(
+                "measures.tasks.send_weekly_digests",
+                kwargs={"period": PERIOD},
+                connection=connection,
+            )
         wait_for(
             lambda: DigestDelivery.objects.filter(period=PERIOD, state="sent").exists(),
             worker,
