@@ -133,11 +133,12 @@ class BlankQueryParametersMiddleware:
 
     def __call__(self, request):
         if request.path.startswith("/api/") and request.META.get("QUERY_STRING"):
-            kept = [(k, v) for k, values in request.GET.lists() for v in values if v != ""]
-            if len(kept) != sum(len(values) for values in request.GET.lists()):
+            pairs = [(key, value) for key, values in request.GET.lists() for value in values]
+            if any(value == "" for _key, value in pairs):
                 query = QueryDict(mutable=True)
-                for key, value in kept:
-                    query.appendlist(key, value)
+                for key, value in pairs:
+                    if value != "":
+                        query.appendlist(key, value)
                 query._mutable = False
                 request.GET = query
         return self.get_response(request)

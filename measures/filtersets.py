@@ -1,5 +1,7 @@
 """Filters REST clients use (django-filter: a bad value is a 400 naming the field)."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import CharField, Q
@@ -77,6 +79,45 @@ class NumberListFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+class UTCDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 timestamp, handed to the database in UTC: PostgreSQL refuses
+    offsets beyond ±15:59 that Python parses (``...-19:32`` was a 500)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):  # year 9999 pushed past the end
+            raise forms.ValidationError(_("An ISO 8601 timestamp."), code="invalid") from None
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (also ``1``/``0``); anything else is a 400, where
+    django-filter's NullBooleanField would read it as "no filter"."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+    default_error_messages = {"invalid": _("true or false.")}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() not in self.VALUES:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return self.VALUES[str(value).lower()]
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 def initiative_choice(**kwargs):
     """An initiative slug the caller may see (a hidden one is "not a valid choice")."""
     return SlugChoiceFilter(queryset=visible_initiatives, to_field_name="slug", **kwargs)
@@ -127,7 +168,7 @@ class StatusFilterSet(CellFilterMixin):
     initiative = initiative_choice(
         method="filter_initiative", label="member countries at as_of (slug)"
     )
-    updated_since = django_filters.IsoDateTimeFilter(method="filter_updated_since")
+    updated_since = UTCDateTimeFilter(method="filter_updated_since")
     as_of = django_filters.DateFilter(
         method="filter_as_of", label="levels as of this date", input_formats=ISO_DATE
     )
@@ -172,9 +213,9 @@ class AssessmentFilterSet(CellFilterMixin):
     marking = django_filters.MultipleChoiceFilter(
         field_name="marking__level", choices=MarkingLevel.choices
     )
-    retracted = django_filters.BooleanFilter()
+    retracted = StrictBooleanFilter()
     initiative = initiative_choice(method="filter_initiative", label="member countries (slug)")
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UTCDateTimeFilter(
         method="filter_updated_since", label="recorded or retracted since"
     )
     as_of = django_filters.DateFilter(
@@ -225,14 +266,14 @@ class EvidenceFilterSet(django_filters.FilterSet):
     marking = django_filters.MultipleChoiceFilter(
         field_name="marking__level", choices=MarkingLevel.choices
     )
-    retracted = django_filters.BooleanFilter()
+    retracted = StrictBooleanFilter()
     occurred_after = django_filters.DateFilter(
         field_name="occurred_on", lookup_expr="gte", input_formats=ISO_DATE
     )
     occurred_before = django_filters.DateFilter(
         field_name="occurred_on", lookup_expr="lte", input_formats=ISO_DATE
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UTCDateTimeFilter(
         method="filter_updated_since", label="filed, linked, re-marked or retracted since"
     )
     q = django_filters.CharFilter(method="filter_q")

@@ -140,8 +140,13 @@ def postprocess_schema(result, generator, request, public):
     - an empty query parameter is one not sent (``allowEmptyValue``; see
       cbm_tracker/middleware.py ``BlankQueryParametersMiddleware``);
     - pages and page sizes start at 1; If-Match is never empty;
+    - write bodies take no other field than those listed (StrictSerializer
+      refuses the rest with a 400: ``additionalProperties: false``);
     - the links between operations (``LINKS``).
     """
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if not isinstance(operation, dict):

@@ -5,6 +5,7 @@ import decimal
 import io
 
 import orjson
+from rest_framework import exceptions, parsers
 from rest_framework.renderers import BaseRenderer
 
 # A spreadsheet treats a cell starting with one of these as a formula.
@@ -56,3 +57,15 @@ class CSVRenderer(BaseRenderer):
             for key, value in data.items():
                 writer.writerow([neutralise(str(key)), neutralise(str(value))])
         return out.getvalue().encode("utf-8")
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with a nesting too deep to decode (``{"a": {"a": ...``
+    thousands deep) refused as a parse error: ``json`` raises RecursionError,
+    which DRF lets through as a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None

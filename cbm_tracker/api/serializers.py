@@ -19,6 +19,9 @@ def _json_type_ok(field, value):
     wrong type has a bug, and a 400 tells it (the schema says the type)."""
     if value is None:
         return True  # allow_null decides
+    declared = getattr(field, "json_type", None)  # e.g. a measure by its number
+    if declared is not None:
+        return isinstance(value, declared) and not isinstance(value, bool)
     if isinstance(field, serializers.ManyRelatedField):
         return isinstance(value, list) and all(
             _json_type_ok(field.child_relation, item) for item in value

@@ -201,7 +201,12 @@ FEED_EXCLUDED_MODELS = ("userprofile",)
     parameters=[
         OpenApiParameter(
             "since",
-            OpenApiTypes.STR,
+            {
+                "oneOf": [
+                    {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+                    {"type": "string", "format": "date-time"},
+                ]
+            },
             description="A revision number (the previous `next`), or an ISO "
             "timestamp for a first call.",
         ),
@@ -273,6 +278,14 @@ class ChangeFeedView(APIView):
                 raise ValidationError({"since": ["A revision number or an ISO timestamp."]})
             if timezone.is_naive(since):
                 since = timezone.make_aware(since)
+            try:
+                # In UTC before it reaches the database: PostgreSQL refuses offsets
+                # beyond ±15:59 that Python parses (a 500 otherwise).
+                since = since.astimezone(datetime.UTC)
+            except (OverflowError, ValueError):  # year 9999 pushed past the end
+                raise ValidationError(
+                    {"since": ["A revision number or an ISO timestamp."]}
+                ) from None
         raw_limit = request.query_params.get("limit", "100").strip()
         if not _whole(raw_limit) or int(raw_limit) < 1:
             raise ValidationError({"limit": ["A whole number from 1 to 1000."]})

@@ -26,6 +26,7 @@ from measures.models import Assessment, Evidence, Indicator, Measure, Source, St
             "label": {"type": "string", "readOnly": True},
         },
         "required": ["level"],
+        "additionalProperties": False,
     }
 )
 class MarkingField(serializers.Field):
@@ -54,7 +55,7 @@ class MarkingField(serializers.Field):
             raise serializers.ValidationError(
                 _("level must be one of %(levels)s.") % {"levels": ", ".join(MarkingLevel.values)}
             )
-        codes = data.get("releasable_to") or []
+        codes = data.get("releasable_to", [])  # a {} or "" is refused below, not emptied
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise serializers.ValidationError(_("releasable_to must be a list of codes."))
         return (level, tuple(codes))
@@ -163,8 +164,16 @@ class AssessmentCreateSerializer(StrictSerializer):
 
 
 class RetractSerializer(StrictSerializer):
+    """POST /evidence/{id}/retract/ (the version is the If-Match header)."""
+
     reason = serializers.CharField(max_length=2000)
-    expected_version = serializers.IntegerField(min_value=1, required=False)
+
+
+class AssessmentRetractSerializer(RetractSerializer):
+    """POST /assessments/{id}/retract/: the version of the cell you read is
+    required (an ``expected_version`` sent to evidence would be ignored: refused)."""
+
+    expected_version = serializers.IntegerField(min_value=1)
 
 
 class EvidenceSerializer(serializers.ModelSerializer):

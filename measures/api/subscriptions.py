@@ -1,7 +1,7 @@
 """/api/v1/subscriptions/: the caller's own digest subscriptions."""
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -16,10 +16,17 @@ from measures.models import Measure, Subscription
 from .schema import IF_MATCH, WRITE_ERRORS
 
 
+@extend_schema_field({"type": "integer"})
+class MeasureNumberField(serializers.SlugRelatedField):
+    """A measure by its number, sent as a JSON number (``[3, 17]``)."""
+
+    json_type = int
+
+
 class SubscriptionSerializer(serializers.ModelSerializer):
     email = serializers.CharField(source="recipient", read_only=True)
     countries = serializers.SlugRelatedField(slug_field="iso2", many=True, read_only=True)
-    measures = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
+    measures = MeasureNumberField(slug_field="number", many=True, read_only=True)
     initiatives = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     follows_everything = serializers.SerializerMethodField()
 
@@ -49,7 +56,7 @@ class SubscriptionWriteSerializer(StrictSerializer):
     countries = serializers.SlugRelatedField(
         slug_field="iso2", many=True, required=False, queryset=Country.objects.all()
     )
-    measures = serializers.SlugRelatedField(
+    measures = MeasureNumberField(
         slug_field="number", many=True, required=False, queryset=Measure.objects.all()
     )
     initiatives = serializers.SlugRelatedField(

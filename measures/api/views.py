@@ -179,15 +179,14 @@ class AssessmentViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=s.RetractSerializer, responses={200: s.AssessmentSerializer, **WRITE_ERRORS}
+        request=s.AssessmentRetractSerializer,
+        responses={200: s.AssessmentSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def retract(self, request, pk=None):
         assessment = self.get_object()
-        payload = s.RetractSerializer(data=request.data, context={"request": request})
+        payload = s.AssessmentRetractSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
-        if "expected_version" not in payload.validated_data:
-            raise ValidationError({"expected_version": ["The cell's version you read."]})
         services.retract_assessment(
             request.user,
             assessment,
