@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= cbm_tracker.settings.local
 
-.PHONY: run test lint check-migrations messages lock clean
+.PHONY: run test security lint check-migrations messages lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ run: $(VENV)/.base-installed
 test: $(VENV)/.dev-installed lint check-migrations
 	DJANGO_SETTINGS_MODULE=cbm_tracker.settings.test $(BIN)/python manage.py compile_translations
 	DJANGO_SETTINGS_MODULE=cbm_tracker.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+# The security suite alone (docs/security.md): fuzzing, authorization matrix, mass
+# assignment, lost updates, audit, tokens and throttles, bad input, headers. Its
+# PostgreSQL and Redis parts need DATABASE_URL=postgres://... and REDIS_URL.
+security: $(VENV)/.dev-installed
+	DJANGO_SETTINGS_MODULE=cbm_tracker.settings.test $(BIN)/pytest tests/security -n 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
