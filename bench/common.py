@@ -9,6 +9,7 @@ data set lives in its own database, never the development or test ones:
 """
 
 import json
+import contextlib
 import os
 import platform
 import statistics
@@ -87,20 +88,16 @@ def side_by_side(fns, rounds, warmup=1):
 
 
 def machine():
-    cpu = ""
-    try:
+    # Machine details are best-effort: a missing /proc leaves them empty.
+    cpu = memory = ""
+    with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    except OSError:
-        pass
-    memory = ""
-    try:
+    with contextlib.suppress(OSError, ValueError, IndexError):
         kb = int(Path("/proc/meminfo").read_text().split()[1])
         memory = f"{kb / 2**20:.0f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
