@@ -8,8 +8,8 @@ data set lives in its own database, never the development or test ones:
 - SQLite: ``$CBM_BENCH_DIR/<name>.sqlite3`` (default ``/tmp/cbm-bench``).
 """
 
-import json
 import contextlib
+import json
 import os
 import platform
 import statistics
