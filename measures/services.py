@@ -12,12 +12,16 @@ may not see the object: callers answer 404), ``StaleVersion`` (someone wrote
 first). On any of them nothing is written.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from knox.models import AuthToken
 
 from countries.models import Country, CountryPair, Initiative
 
@@ -34,9 +38,10 @@ from .models import (
 )
 from .revisions import bump_version, change, snapshot
 from .tasks import send_subscription_confirmation
-from .visibility import viewer_for
+from .visibility import access_snapshot, viewer_for
 
 SYSTEM_USERNAME = "system"
+TOKEN_MAX_DAYS = 3650
 
 
 class NotVisible(ObjectDoesNotExist):
@@ -680,14 +685,41 @@ def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
         user.is_staff = role != Role.READER
         user.is_superuser = role == Role.ADMIN
         user.save(update_fields=["is_staff", "is_superuser"])
+        profile.access = access_snapshot(profile, [role])
+        profile.save(update_fields=["access"])
         current.record(
             profile,
             Action.CREATE if created else Action.UPDATE,
             before,
             {**snapshot(profile), "role": role},
         )
-        vars(user).pop("_cbm_viewer", None)  # the cached Viewer is now stale
+        # The Viewer cached on this user object is now stale.
+        user.cbm_profile = profile
+        vars(user).pop("_cbm_viewer", None)
         return profile
+
+
+def issue_token(user, days):
+    """A new API token for ``user``: ``(row, token)``, the token in clear only here.
+
+    The user's expired tokens are deleted now rather than on every request
+    (knox's default), so that authenticating a request reads one row.
+    """
+    if not 1 <= days <= TOKEN_MAX_DAYS:
+        raise ValidationError(
+            {"days": _("A token lives between 1 and %(max)d days.") % {"max": TOKEN_MAX_DAYS}}
+        )
+    if not user.is_active:
+        raise ValidationError({"user": _("User %(user)s is deactivated.") % {"user": user}})
+    with transaction.atomic():
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+        return AuthToken.objects.create(user, expiry=datetime.timedelta(days=days))
+
+
+def revoke_token(user, token_key):
+    """Delete one of ``user``'s tokens; False if they hold none by that key."""
+    deleted, _rows = AuthToken.objects.filter(user=user, token_key=token_key).delete()
+    return bool(deleted)
 
 
 # --- subscriptions ---------------------------------------------------------

@@ -874,9 +874,7 @@ def account(request):
         if action == "create_token":
             token_form = TokenForm(request.POST)
             if token_form.is_valid():
-                instance, new_token = AuthToken.objects.create(
-                    user, expiry=datetime.timedelta(days=token_form.cleaned_data["days"])
-                )
+                _row, new_token = services.issue_token(user, token_form.cleaned_data["days"])
                 messages.success(
                     request,
                     _("Token created. Copy it now: it is shown only once and stored hashed."),
@@ -884,10 +882,7 @@ def account(request):
         elif action == "revoke_token":
             form = RevokeTokenForm(request.POST)
             if form.is_valid():
-                deleted, _rows = AuthToken.objects.filter(
-                    user=user, token_key=form.cleaned_data["token_key"]
-                ).delete()
-                if deleted:
+                if services.revoke_token(user, form.cleaned_data["token_key"]):
                     messages.success(request, _("Token revoked."))
                 else:
                     messages.error(request, _("No such token."))

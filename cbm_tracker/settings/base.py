@@ -66,7 +66,7 @@ MIDDLEWARE = [
 # from one address too often is locked out (429) for AXES_COOLOFF_TIME.
 AUTHENTICATION_BACKENDS = [
     "cbm_tracker.middleware.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "cbm_tracker.backends.ProfileModelBackend",
 ]
 
 ROOT_URLCONF = "cbm_tracker.urls"
@@ -193,6 +193,9 @@ CBM_DIGEST_MAX_ATTEMPTS = env.int("CBM_DIGEST_MAX_ATTEMPTS", default=5)
 # A rated cell with no assessment or evidence for this long is "stale".
 CBM_STALE_AFTER_DAYS = env.int("CBM_STALE_AFTER_DAYS", default=365)
 # Absolute links in mails.
+# Scorecards rendered once per ETag and kept in the cache this long
+# (cbm_tracker/api/rendered.py; the ETag changes with every write).
+CBM_RENDERED_CACHE_SECONDS = env.int("CBM_RENDERED_CACHE_SECONDS", default=300)
 CBM_SITE_URL = env("CBM_SITE_URL", default="http://127.0.0.1:8000")
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

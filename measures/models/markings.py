@@ -123,6 +123,9 @@ class UserProfile(models.Model):
     affiliated_initiatives = models.ManyToManyField(Initiative, blank=True, related_name="+")
     # Countries an editor may record for (a pair if either country is in scope).
     scope_countries = models.ManyToManyField(Country, blank=True, related_name="+")
+    # The above (and the user's role) as one snapshot, written with them by
+    # services.grant: what measures.visibility builds a Viewer from.
+    access = models.JSONField(default=dict, editable=False)
 
     class Meta:
         constraints = [

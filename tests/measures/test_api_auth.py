@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from measures import services
 from measures.models import Assessment, Status
 from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
     assert_error,
@@ -23,7 +24,7 @@ from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixtur
     token_for,
     url,
 )
-from tests.factories import cell
+from tests.factories import cell, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +208,25 @@ def test_signed_in_callers_are_throttled_per_user(users, throttled):
     other = client(token=token_for(users.analyst))
     cache.delete(f"throttle_user_{users.analyst.pk}")
     assert other.get(url("countries/")).status_code == 200
+
+
+def test_making_a_token_removes_the_users_expired_ones_and_keeps_the_live_ones(users):
+    AuthToken.objects.create(users.reader, expiry=datetime.timedelta(seconds=-1))
+    live = token_for(users.reader)
+    create_token("reader_pub")
+    assert AuthToken.objects.filter(user=users.reader).count() == 2
+    assert client(token=live).get(url("countries/")).status_code == 200
+
+
+def test_a_regrant_takes_effect_on_the_next_request_of_a_live_token(users):
+    """The Viewer comes from the profile read with the token: no stale copy survives."""
+    user = make_user("promoted", role="reader", clearance="public")
+    api = client(token=token_for(user))
+    cable = "sources/001/"
+    assert api.get(url(cable)).status_code == 404
+    services.grant(
+        services.system_actor(), user, role="analyst", clearance="confidential", affiliations=["MA"]
+    )
+    assert api.get(url(cable)).status_code == 200
+    services.grant(services.system_actor(), user, role="reader", clearance="public")
+    assert api.get(url(cable)).status_code == 404

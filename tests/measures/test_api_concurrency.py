@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from measures import services
@@ -106,17 +107,27 @@ def test_a_304_scorecard_costs_the_authentication_and_one_revision_lookup(users)
             response = api.get(url(path), HTTP_IF_NONE_MATCH=tag)
         assert response.status_code == 304
         tables = [query_tables(q["sql"]) for q in queries.captured_queries]
-        # knox: the token with its user, and the user's other tokens (knox prunes the
-        # expired ones); the viewer: roles and the profile (clearance, affiliations,
-        # scope), which name the audience; then the revision counter. Nothing else.
+        # The token with its user and the user's profile (whose access snapshot
+        # names the audience), then the revision counter. Nothing else.
         assert tables == [
-            {"knox_authtoken", "auth_user"},
-            {"knox_authtoken"},
-            {"auth_group", "auth_user_groups"},
-            {"measures_userprofile"},
-            {"countries_country", "measures_userprofile_affiliated_countries"},
-            {"countries_initiative", "measures_userprofile_affiliated_initiatives"},
-            {"countries_country", "measures_userprofile_scope_countries"},
+            {"knox_authtoken", "auth_user", "measures_userprofile"},
+            {"measures_revisioncounter"},
+        ], path
+
+
+def test_a_304_under_a_browser_session_costs_the_session_the_user_and_one_revision_lookup(
+    users,
+):
+    browser = Client()
+    browser.force_login(users.reader)
+    for path in SCORECARDS:
+        tag = browser.get(url(path))["ETag"]
+        with CaptureQueriesContext(connection) as queries:
+            response = browser.get(url(path), HTTP_IF_NONE_MATCH=tag)
+        assert response.status_code == 304
+        assert [query_tables(q["sql"]) for q in queries.captured_queries] == [
+            {"django_session"},
+            {"auth_user", "measures_userprofile"},
             {"measures_revisioncounter"},
         ], path
 

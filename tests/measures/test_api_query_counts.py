@@ -2,10 +2,9 @@
 the seed, then the seed plus 45 countries with their cells, pairs, memberships,
 evidence and assessments. ``as_of`` adds none; ``compare_to`` a fixed few.
 
-Each request authenticates with a knox token, as a REST client does: 2 queries
-(the token with its user; knox's sweep of the user's expired tokens) and 5 for
-the viewer (roles; the profile with its affiliations and scope) — 7 in all,
-before the endpoint's own.
+Each request authenticates with a knox token, as a REST client does: one query
+reads the token with its user and the user's profile, whose access snapshot is
+the viewer — before the endpoint's own.
 """
 
 import pytest
@@ -21,7 +20,7 @@ from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixtur
 
 pytestmark = pytest.mark.django_db
 
-AUTH = 7
+AUTH = 1
 PAGE = {"page_size": 1000}
 
 # path, query, queries of the endpoint itself (after AUTH).

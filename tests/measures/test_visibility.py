@@ -98,3 +98,16 @@ def test_viewers_who_see_the_same_data_share_a_visibility_key(users):
     }
     assert len(set(keys.values())) == 4
     assert viewer_for(AnonymousUser()).key == "none"
+
+
+def test_every_profiles_access_snapshot_matches_its_role_clearance_and_links(users):
+    """The Viewer is built from ``UserProfile.access``; grant keeps it equal to the
+    rows it summarises (the only writer of those rows)."""
+    from measures.models import UserProfile
+    from measures.visibility import access_snapshot
+
+    profiles = UserProfile.objects.select_related("user").exclude(user__username="system")
+    assert profiles.count() >= 6
+    for profile in profiles:
+        roles = profile.user.groups.values_list("name", flat=True)
+        assert profile.access == access_snapshot(profile, roles), profile

@@ -1,8 +1,8 @@
-import datetime
-
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from knox.models import AuthToken
+
+from measures import services
 
 
 class Command(BaseCommand):
@@ -13,14 +13,18 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=90, help="Lifetime in days (default 90).")
 
     def handle(self, *args, username, days, **options):
-        if not 1 <= days <= 3650:
-            raise CommandError("create_api_token: --days must be between 1 and 3650")
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"create_api_token: no user {username!r}")
-        if not user.is_active:
-            raise CommandError(f"create_api_token: user {username!r} is deactivated")
-        instance, token = AuthToken.objects.create(user, expiry=datetime.timedelta(days=days))
+        try:
+            instance, token = services.issue_token(user, days)
+        except ValidationError as error:
+            # A field error names the option it came from: ``--days: ...``.
+            problems = [
+                f"--{field}: {' '.join(messages)}" if field == "days" else " ".join(messages)
+                for field, messages in error.message_dict.items()
+            ]
+            raise CommandError(f"create_api_token: {'; '.join(problems)}") from error
         self.stdout.write(token)
         self.stderr.write(
             f"Token for {username}, expires {instance.expiry:%Y-%m-%d %H:%M} UTC. "
