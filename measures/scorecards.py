@@ -211,9 +211,14 @@ def _pair_rows(grid, iso, measure, tracked):
     return rows
 
 
-def tracked_pairs():
+def tracked_pairs(countries=()):
+    """Each country's tracked partners: of every country, or of ``countries``
+    only, so that one country's card does not read every pair there is."""
+    rows = CountryPair.objects.all()
+    if countries:
+        rows = rows.filter(Q(country_id__in=countries) | Q(partner_id__in=countries))
     pairs = {}
-    for a, b in CountryPair.objects.values_list("country_id", "partner_id"):
+    for a, b in rows.values_list("country_id", "partner_id"):
         pairs.setdefault(a, set()).add(b)
         pairs.setdefault(b, set()).add(a)
     return pairs
@@ -309,7 +314,7 @@ def countries_scorecard(viewer, as_of=None, filters=Filters(), compare_to=None):
 
 def country_scorecard(viewer, iso, as_of=None, filters=Filters(), compare_to=None):
     """One country's measures with level, date, evidence count and partner cells."""
-    tracked = tracked_pairs()
+    tracked = tracked_pairs([iso])
     scoped = Filters(
         **{**filters.__dict__, "countries": (iso,), "initiative": None, "region": None}
     )

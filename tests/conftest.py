@@ -1,9 +1,11 @@
 import os
+import uuid
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from cbm_tracker.api import rendered
 from tests.factories import make_user
 from tests.services import require_service
 
@@ -29,6 +31,16 @@ def _seed_data(request):
 
     if not Measure.objects.exists():
         call_command("seed", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _own_rendered_cache(monkeypatch):
+    """Each test renders into a cache namespace of its own. Tests roll their
+    writes back, so revision numbers — part of every rendered entry's key —
+    recur from test to test with other data, which outside tests cannot
+    happen (cbm_tracker/api/rendered.py); and the Redis cache is shared by
+    the parallel workers and by the SQLite and PostgreSQL runs."""
+    monkeypatch.setattr(rendered, "PREFIX", f"cbm:rendered:test-{uuid.uuid4().hex}:")
 
 
 def pytest_runtest_setup(item):

@@ -2,7 +2,8 @@
 
 The conditional-GET check comes first, after DRF has authenticated the
 caller: an unchanged scorecard costs the authentication plus one revision
-lookup, and answers 304.
+lookup, and answers 304. A full response is rendered once per ETag and then
+served from the cache (cbm_tracker/api/rendered.py).
 """
 
 import datetime
@@ -18,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cbm_tracker.api.conditional import VARY, revision_etag
+from cbm_tracker.api.rendered import rendered
 from cbm_tracker.api.renderers import CSVRenderer, ORJSONRenderer
 from cbm_tracker.api.viewsets import conditional_response
 from countries.models import Country, Initiative, Region
@@ -137,7 +139,8 @@ class ScorecardView(APIView):
                 )
             return Response(data)
 
-        return conditional_response(request, revision_etag(request), build)
+        etag = revision_etag(request)
+        return conditional_response(request, etag, lambda: rendered(request, etag, build))
 
 
 @extend_schema_view(get=card_schema("scorecards_countries_list"))
