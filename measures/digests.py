@@ -328,24 +328,38 @@ def _pick(english, french, language):
 
 
 def build_messages(deliveries, period):
-    """(delivery, message or None) for a chunk, in a fixed number of queries."""
+    """(delivery, message or None) for a chunk, in a fixed number of queries.
+
+    Subscribers who see the same markings, follow the same things and read
+    the same language get the same digest: it is rendered once for them all
+    (template rendering is most of a digest's cost).
+    """
     subscriptions = {d.subscription_id: d.subscription for d in deliveries}
     users = [s.user for s in subscriptions.values() if s.user_id]
     viewers = viewers_for(users)
     initiative_ids = {i.pk for s in subscriptions.values() for i in s.initiatives.all()}
     data = read_period(period, initiative_ids)
+    digests = {}
     results = []
     for delivery in deliveries:
         sub = delivery.subscription
         viewer = viewers[sub.user_id] if sub.user_id else viewer_for(None)
-        context = digest_context(sub, viewer, data, sub.language)
-        if context is None:
-            results.append((delivery, None))
-            continue
-        with translation.override(sub.language):
-            message = emails.digest(sub, period, context, tokens.make(sub, tokens.UNSUBSCRIBE))
+        audience = (viewer.key, _follows(sub), sub.language)
+        if audience not in digests:
+            with translation.override(sub.language):
+                context = digest_context(sub, viewer, data, sub.language)
+                digests[audience] = context and emails.Digest(period, context)
+        digest = digests[audience]
+        message = digest and digest.message(sub, tokens.make(sub, tokens.UNSUBSCRIBE))
         results.append((delivery, message))
     return results
+
+
+def _follows(subscription):
+    return tuple(
+        frozenset(o.pk for o in rel.all())  # prefetched by _load()
+        for rel in (subscription.countries, subscription.measures, subscription.initiatives)
+    )
 
 
 def _load(ids):
@@ -380,14 +394,19 @@ def send_chunk(ids, period, run_id=None):
     if not claimed:
         return result
     messages = build_messages(_load(claimed), period)
+    # Opened at the first mail, so that a chunk with nothing to send costs no
+    # connection; then one connection for the chunk.
     connection = get_connection()
     remaining = {d.pk for d, _ in messages}
+    opened = False
     try:
-        connection.open()
         for delivery, message in messages:
             if message is None:
                 result.skipped += _finish(delivery.pk, token, State.SKIPPED)
             else:
+                if not opened:
+                    connection.open()
+                    opened = True
                 connection.send_messages([message])
                 result.sent += _finish(
                     delivery.pk,

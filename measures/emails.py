@@ -1,10 +1,13 @@
 """Outgoing mail as a subject/text/html template trio (Healthchecks'
 hc/lib/emails.py habit), rendered in the recipient's language."""
 
+import uuid
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 
 
 def _domain():
@@ -20,23 +23,46 @@ def make_message(template, context, to, headers=None):
     return message
 
 
-def digest(subscription, period, context, token):
-    """The weekly digest. Its Message-ID is the same for the same subscriber
-    and week, so a mail sent twice (a crash between SMTP and our commit)
-    folds into one in mail clients."""
-    site = settings.CBM_SITE_URL.rstrip("/")
-    unsubscribe = site + reverse("subscription-unsubscribe", args=[token])
-    return make_message(
-        "digest",
-        {**context, "period": period, "unsubscribe_url": unsubscribe, "site_url": site},
-        subscription.recipient,
-        headers={
-            "Message-ID": f"<digest.{period}.{subscription.pk}@{_domain()}>",
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            # RFC 8058: mail clients unsubscribe with one POST, no page visit.
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
-    )
+class Digest:
+    """One digest, rendered once for everyone who gets the same text — the same
+    visibility, follows and language (measures/digests.py) — then addressed
+    to each of them: only the recipient, the unsubscribe link and the
+    Message-ID differ from one subscriber to the next."""
+
+    def __init__(self, period, context):
+        self.period = period
+        self.site = settings.CBM_SITE_URL.rstrip("/")
+        # Stands for the recipient's link while rendering; random, so that no
+        # text a subscriber is sent can contain it by chance or on purpose.
+        self.marker = f"cbm-unsubscribe-{uuid.uuid4().hex}"
+        context = {
+            **context,
+            "period": period,
+            "unsubscribe_url": self.marker,
+            "site_url": self.site,
+        }
+        self.subject = render_to_string("emails/digest-subject.txt", context).strip()
+        self.text = render_to_string("emails/digest-body.txt", context)
+        self.html = render_to_string("emails/digest-body.html", context)
+
+    def message(self, subscription, token):
+        """The mail for one subscriber. Its Message-ID is the same for the same
+        subscriber and week, so a mail sent twice (a crash between SMTP and
+        our commit) folds into one in mail clients."""
+        unsubscribe = self.site + reverse("subscription-unsubscribe", args=[token])
+        message = EmailMultiAlternatives(
+            self.subject,
+            self.text.replace(self.marker, unsubscribe),
+            to=[subscription.recipient],
+            headers={
+                "Message-ID": f"<digest.{self.period}.{subscription.pk}@{_domain()}>",
+                "List-Unsubscribe": f"<{unsubscribe}>",
+                # RFC 8058: mail clients unsubscribe with one POST, no page visit.
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+        message.attach_alternative(self.html.replace(self.marker, escape(unsubscribe)), "text/html")
+        return message
 
 
 def confirmation(subscription, token):

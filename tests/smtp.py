@@ -23,7 +23,14 @@ class Sink:
         self.messages = []
         self.delay = delay
         self.fail_next = 0
+        self.connections = 0  # each SMTP client greets once per connection
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:

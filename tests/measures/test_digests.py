@@ -271,3 +271,55 @@ def test_one_active_subscription_per_user(users):
     with pytest.raises(Exception, match="already have a subscription"):
         services.subscribe(users.reader)
     assert Subscription.objects.filter(user=users.reader).count() == 1
+
+
+def test_one_smtp_connection_per_chunk_and_none_for_a_chunk_with_nothing_to_send(
+    smtp, week, settings
+):
+    settings.CBM_DIGEST_CHUNK_SIZE = 2
+    for n in range(5):
+        subscriber(f"chunked{n}")
+    run()
+    assert len(smtp.sink.messages) == 5
+    assert smtp.sink.connections == 3  # ⌈5 / 2⌉
+    run("2020-W10")  # a week with no news: every digest is skipped
+    assert smtp.sink.connections == 3
+
+
+def test_one_audience_is_rendered_once_and_each_mail_carries_its_own_link(smtp, week):
+    """Three English readers following everything see the same digest; a French one
+    and a confidential analyst each get their own."""
+    from django.test.signals import template_rendered
+
+    same = [subscriber(f"same{n}") for n in range(3)]
+    french = subscriber("francais", language="fr")
+    cleared = subscriber("cleared", clearance="confidential", affiliations=["MA"])
+    rendered = []
+
+    def count(sender, template, **kwargs):
+        if template.name == "emails/digest-body.html":
+            rendered.append(template.name)
+
+    template_rendered.connect(count)
+    try:
+        run()
+    finally:
+        template_rendered.disconnect(count)
+    assert len(rendered) == 3  # the three English readers, the French reader, the analyst
+    mails = {m["To"]: m for m in smtp.sink.messages}
+    bodies = {sub.recipient: text(mails[sub.recipient]) for sub in [*same, french, cleared]}
+    links = {
+        sub.recipient: mails[sub.recipient]["List-Unsubscribe"].strip().strip("<>")
+        for sub in same
+    }
+    assert len(set(links.values())) == 3
+    first = bodies[same[0].recipient].replace(links[same[0].recipient], "LINK")
+    for sub in same:
+        link = links[sub.recipient]
+        assert link in mails[sub.recipient].get_body(("plain",)).get_content()
+        assert link in mails[sub.recipient].get_body(("html",)).get_content()
+        assert bodies[sub.recipient].replace(link, "LINK") == first
+        assert "cbm-unsubscribe-" not in bodies[sub.recipient]
+    assert CANARY in bodies[cleared.recipient]
+    assert CANARY not in bodies[same[0].recipient] and CANARY not in bodies[french.recipient]
+    assert "Registre des armes" in bodies[french.recipient]
