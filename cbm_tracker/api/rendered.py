@@ -26,20 +26,26 @@ def rendered(request, etag, build):
     ``build()`` returns a DRF ``Response``; its data is rendered here with the
     negotiated renderer, the way DRF would, so that the bytes can be kept.
     """
+    seconds = settings.CBM_RENDERED_CACHE_SECONDS  # 0: no cache, render every time
     key = PREFIX + etag.strip('"')
-    hit = cache.get(key)
+    hit = cache.get(key) if seconds else None
     if hit is None:
-        response = build()
-        renderer = request.accepted_renderer
-        content_type = request.accepted_media_type
-        if renderer.charset:
-            content_type = f"{content_type}; charset={renderer.charset}"
-        body = renderer.render(response.data, request.accepted_media_type, {"request": request})
-        headers = [(n, response[n]) for n in ("Content-Disposition",) if n in response]
-        hit = (content_type, headers, body)
-        cache.set(key, hit, settings.CBM_RENDERED_CACHE_SECONDS)
+        hit = _render(request, build())
+        if seconds:
+            cache.set(key, hit, seconds)
     content_type, headers, body = hit
     response = HttpResponse(body, content_type=content_type)
     for name, value in headers:
         response[name] = value
     return response
+
+
+def _render(request, response):
+    """(content type, headers, bytes) of a DRF ``Response``, as DRF renders it."""
+    renderer = request.accepted_renderer
+    content_type = request.accepted_media_type
+    if renderer.charset:
+        content_type = f"{content_type}; charset={renderer.charset}"
+    body = renderer.render(response.data, request.accepted_media_type, {"request": request})
+    headers = [(n, response[n]) for n in ("Content-Disposition",) if n in response]
+    return content_type, headers, body

@@ -66,3 +66,14 @@ def test_one_audiences_rendering_never_reaches_another(users):
         assert canary.text.encode() not in reader.content
         m6 = next(m for m in reader.json()["measures"] if m["measure"] == 6)
         assert m6["level"] == "partial"
+
+
+def test_with_the_cache_switched_off_every_request_is_rendered(users, settings):
+    settings.CBM_RENDERED_CACHE_SECONDS = 0
+    api = client(token=token_for(users.reader))
+    path = url("scorecards/countries/MA/")
+    first = api.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        again = api.get(path)
+    assert again.content == first.content
+    assert len(queries) > 2
