@@ -215,24 +215,7 @@ def country_detail(request, iso2):
                 for m in memberships
             ],
         ),
-        *[
-            Table(
-                f"indicator-{c['indicator'].slug}",
-                ["indicator", "observed_on", "precision", "value", "unit", "note"],
-                [
-                    (
-                        c["indicator"].slug,
-                        o.observed_on,
-                        o.precision,
-                        o.value,
-                        c["indicator"].unit,
-                        o.note,
-                    )
-                    for o in c["observations"]
-                ],
-            )
-            for c in indicator_charts
-        ],
+        *pages.indicator_tables(indicator_charts),
     ]
     if response := csv_download(request, tables, f"country-{iso}"):
         return response

@@ -170,6 +170,31 @@ class Table:
         return out.getvalue()
 
 
+def indicator_tables(charts, *, by_country=False):
+    """One table per indicator chart: its observations (with the country when a
+    page shows several countries' series)."""
+    columns = ["indicator", *(["country"] if by_country else []), "observed_on"]
+    return [
+        Table(
+            f"indicator-{c['indicator'].slug}",
+            [*columns, "precision", "value", "unit", "note"],
+            [
+                (
+                    c["indicator"].slug,
+                    *([o.country_id] if by_country else []),
+                    o.observed_on,
+                    o.precision,
+                    o.value,
+                    c["indicator"].unit,
+                    o.note,
+                )
+                for o in c["observations"]
+            ],
+        )
+        for c in charts
+    ]
+
+
 def _plain(value):
     if value is None:
         return ""

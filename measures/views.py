@@ -373,25 +373,7 @@ def measure_detail(request, number):
                 for a in history
             ],
         ),
-        *[
-            Table(
-                f"indicator-{c['indicator'].slug}",
-                ["indicator", "country", "observed_on", "precision", "value", "unit", "note"],
-                [
-                    (
-                        c["indicator"].slug,
-                        o.country_id,
-                        o.observed_on,
-                        o.precision,
-                        o.value,
-                        c["indicator"].unit,
-                        o.note,
-                    )
-                    for o in c["observations"]
-                ],
-            )
-            for c in charts_out
-        ],
+        *pages.indicator_tables(charts_out, by_country=True),
     ]
     if response := csv_download(request, tables, f"measure-{number}"):
         return response
