@@ -425,15 +425,3 @@ class AssessmentAdmin(RetractMixin, ServiceAdmin):
             )
             or "—"
         )
-
-    @admin.display(description=_("retracted"))
-    def retraction(self, obj):
-        if not obj.retracted:
-            return _("no")
-        return format_html(
-            "<strong>{}</strong> {} ({}, {})",
-            _("Retracted:"),
-            obj.retracted_reason,
-            obj.retracted_by,
-            obj.retracted_at,
-        )

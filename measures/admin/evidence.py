@@ -57,6 +57,18 @@ class RetractMixin:
     asking for the reason, and the same page for one row at ``<pk>/retract/``.
     All rows are retracted or none."""
 
+    @admin.display(description=_("retracted"))
+    def retraction(self, obj):
+        if not obj.retracted:
+            return _("no")
+        return format_html(
+            "<strong>{}</strong> {} ({}, {})",
+            _("Retracted:"),
+            obj.retracted_reason,
+            obj.retracted_by,
+            obj.retracted_at,
+        )
+
     def has_retract_permission(self, request):
         opts = self.opts
         return viewer_for(request.user).is_editor and request.user.has_perm(
@@ -412,18 +424,6 @@ class EvidenceAdmin(RetractMixin, ServiceAdmin):
                 ((reverse("admin:measures_assessment_change", args=[a.pk]), str(a)) for a in rows),
             )
             or "—"
-        )
-
-    @admin.display(description=_("retracted"))
-    def retraction(self, obj):
-        if not obj.retracted:
-            return _("no")
-        return format_html(
-            "<strong>{}</strong> {} ({}, {})",
-            _("Retracted:"),
-            obj.retracted_reason,
-            obj.retracted_by,
-            obj.retracted_at,
         )
 
 
