@@ -32,17 +32,40 @@ SMALL, LARGE = "50", "200"
 
 
 def child(engine, dataset):
-    """Serve timing requests: read an endpoint name per line, answer JSON."""
+    """Serve timing requests: read an endpoint name per line, answer JSON.
+
+    ``work <endpoint>`` answers what does not depend on the machine's load:
+    the number of Python function calls and of queries one request makes.
+    """
     common.setup(engine, dataset)
     client = common.WSGI(common.api_token(common.ANALYST))
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
-        path = ENDPOINTS[line.strip()]
+        command, _, name = line.strip().rpartition(" ")
+        path = ENDPOINTS[name]
+        if command == "work":
+            print(json.dumps(work(client, path)), flush=True)
+            continue
         start = time.perf_counter()
         status, _, body = client.get(path)
         elapsed = time.perf_counter() - start
         assert status == 200, (path, status, body[:300])
         print(json.dumps({"seconds": elapsed, "bytes": len(body)}), flush=True)
+
+
+def work(client, path):
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    profile = cProfile.Profile()
+    with CaptureQueriesContext(connection) as queries:
+        profile.enable()
+        client.get(path)
+        profile.disable()
+    return {"python_calls": pstats.Stats(profile).total_calls, "queries": len(queries)}
 
 
 class Child:
@@ -55,8 +78,8 @@ class Child:
         )
         assert json.loads(self.process.stdout.readline())["ready"]
 
-    def ask(self, endpoint):
-        self.process.stdin.write(endpoint + "\n")
+    def ask(self, endpoint, command=""):
+        self.process.stdin.write(f"{command} {endpoint}\n")
         self.process.stdin.flush()
         return json.loads(self.process.stdout.readline())
 
@@ -87,6 +110,10 @@ def main():
                     answer = child_process.ask(endpoint)
                     samples[name].append(answer["seconds"])
                     size[name] = answer["bytes"]
+            work = {
+                name: child_process.ask(endpoint, "work")
+                for name, child_process in children.items()
+            }
             median = {name: statistics.median(t) for name, t in samples.items()}
             time_ratio = median[LARGE] / median[SMALL]
             size_ratio = size[LARGE] / size[SMALL]
@@ -97,6 +124,11 @@ def main():
                 "bytes_200": size[LARGE],
                 "time_ratio": round(time_ratio, 3),
                 "size_ratio": round(size_ratio, 3),
+                # Independent of the machine's load: what one request does.
+                "python_calls_50": work[SMALL]["python_calls"],
+                "python_calls_200": work[LARGE]["python_calls"],
+                "queries_50": work[SMALL]["queries"],
+                "queries_200": work[LARGE]["queries"],
                 "goal": "time ratio ≤ size ratio (+10 % for noise)",
                 "met": time_ratio <= size_ratio * 1.10,
             }
