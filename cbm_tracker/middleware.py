@@ -3,6 +3,7 @@ import uuid
 from urllib.parse import unquote
 
 from axes.backends import AxesStandaloneBackend
+from csp.constants import NONCE
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import JsonResponse, QueryDict
@@ -73,28 +74,49 @@ class RejectOversizedBodyMiddleware:
         return self.get_response(request)
 
 
+# The one <style> Redoc's bundle adds as it loads, before Redoc.init can hand
+# it the nonce: perfect-scrollbar's CSS (drf-spectacular-sidecar's Redoc
+# 2.5.4), inserted empty and then filled, so the browser checks both texts.
+# An upgrade that changes it shows as a refused style in
+# tests/browser/test_csp.py (Chromium's console message names the new hash).
+REDOC_BUNDLE_STYLES = [
+    "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",  # perfect-scrollbar's CSS
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # "" (nothing to apply)
+]
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware with the strict policy of CONTENT_SECURITY_POLICY
-    everywhere, and two narrow exceptions for pages we do not write:
+    everywhere — no ``'unsafe-inline'`` anywhere, scripts strict everywhere —
+    and one narrow exception (docs/security.md, "Security headers"):
 
-    - the admin: Django's change list and our admin/cbm/styles.html use inline
-      ``<style>``: ``style-src 'unsafe-inline'`` there (scripts stay strict);
-    - the API documentation pages: Swagger UI and Redoc inject styles at run
-      time, and drf-spectacular's Swagger page initialises with an inline
-      script: ``'unsafe-inline'`` for styles and (Swagger only) scripts.
+    - the API documentation pages (cbm_tracker/api/docs.py): Swagger UI's page
+      and Redoc's styled-components need ``<style>`` elements, so these pages
+      get ``style-src 'self' 'nonce-…'`` (and, for Redoc, the hashes of the one
+      style its bundle adds before it has the nonce): only those ``<style>``
+      elements apply, and ``style=`` attributes are still refused. Their
+      scripts are same-origin files ('self'), none inline.
+
+    The admin needs no exception: the tracker's admin styles are a stylesheet
+    (measures/static/admin/cbm/cbm.css), Django's admin templates use no
+    ``style=`` attribute, and its scripts set styles through the CSSOM, which
+    CSP does not restrict. tests/browser/test_csp.py loads these pages in
+    Chromium and finds nothing refused.
     """
 
-    INLINE_STYLES = ("/admin/", "/api/v1/docs/", "/api/v1/redoc/")
-    INLINE_SCRIPTS = ("/api/v1/docs/",)
+    # Path prefix: sources added to style-src. The nonce appears in the
+    # header only if the page used it (django-csp).
+    STYLE_EXCEPTIONS = {
+        "/api/v1/docs/": [NONCE],
+        "/api/v1/redoc/": [NONCE, *REDOC_BUNDLE_STYLES],
+    }
 
     def process_response(self, request, response):
-        update = dict(getattr(response, "_csp_update", None) or {})
-        if request.path.startswith(self.INLINE_STYLES):
-            update["style-src"] = ["'unsafe-inline'"]
-        if request.path.startswith(self.INLINE_SCRIPTS):
-            update["script-src"] = ["'unsafe-inline'"]
-        if update:
-            response._csp_update = update
+        for prefix, sources in self.STYLE_EXCEPTIONS.items():
+            if request.path.startswith(prefix):
+                update = dict(getattr(response, "_csp_update", None) or {})
+                update["style-src"] = [*update.get("style-src", []), *sources]
+                response._csp_update = update
         return super().process_response(request, response)
 
 

@@ -2,8 +2,9 @@
 
 The file is validated against the Compose Specification's JSON schema (the
 copy check-jsonschema ships as ``vendor.compose-spec``), and its shape is
-pinned: the services, who may scale, health checks, named volumes, and that
-every environment variable is documented. The services' commands themselves
+pinned: the services, who may scale, health checks, named volumes, which
+database role each service connects as (and which secrets it can read), and
+that every environment variable is documented. The services' commands themselves
 are run natively by tests/ops/test_services_native.py.
 """
 
@@ -12,6 +13,7 @@ import re
 import shlex
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlparse
 
 import jsonschema
 import pytest
@@ -162,13 +164,20 @@ def test_django_services_wait_for_healthy_services_and_the_migration():
 
 
 def test_state_lives_in_named_volumes():
+    """Only configuration of the repository is bind-mounted, read-only."""
     compose = load_compose()
     declared = set(compose["volumes"])
     used = set()
     for service in compose["services"].values():
         for volume in service.get("volumes", []):
-            source = volume.split(":")[0] if isinstance(volume, str) else volume["source"]
-            assert not source.startswith(("/", ".")), f"{source}: use a named volume"
+            assert isinstance(volume, str), volume
+            source, _target, *options = volume.split(":")
+            if source.startswith(("/", ".")):
+                assert source.startswith("./compose/") and options == ["ro"], (
+                    f"{volume}: state belongs in a named volume"
+                )
+                assert (ROOT / source).is_file(), source
+                continue
             used.add(source)
     assert used == declared
     assert {"postgres_data", "redis_data", "beat_data"} <= declared
@@ -187,6 +196,63 @@ def test_the_beat_start_script_removes_a_stale_pid_file_before_starting():
     script = (ROOT / "compose" / "start-beat").read_text()
     assert script.index('rm -f "$pidfile"') < script.index("exec celery")
     assert '--pidfile "$pidfile"' in script
+
+
+# --- database roles -----------------------------------------------------------
+
+
+def test_each_service_connects_as_its_own_database_role():
+    """docs/security.md, "Database roles": migrate as the owner (then db_roles),
+    web, worker and beat as the application's role, without the owner's or
+    the maintenance role's password anywhere in their environment."""
+    services = load_compose()["services"]
+    for name in DJANGO_SERVICES:
+        env_files = [entry["path"] for entry in services[name]["env_file"]]
+        role = services[name]["environment"]["CBM_DATABASE_ROLE"]
+        if name == "migrate":
+            assert role == "owner"
+            assert env_files == ["compose/django.env", "compose/postgres.env"]
+        else:
+            assert role == "app", name
+            assert env_files == ["compose/django.env"], name
+    django_env = env_names(ROOT / "compose" / "django.env.example")
+    assert "DATABASE_URL" in django_env
+    secrets = {"POSTGRES_PASSWORD", "CBM_MAINTENANCE_DB_PASSWORD", "CBM_MAINTENANCE_DATABASE_URL"}
+    assert not secrets & set(django_env)
+    script = (ROOT / "compose" / "start-migrate").read_text()
+    assert script.index("python manage.py migrate") < script.index("exec python manage.py db_roles")
+
+
+def test_the_postgres_service_creates_the_roles_the_application_connects_as():
+    services = load_compose()["services"]
+    mounts = {
+        volume.split(":")[1]: volume.split(":")[0] for volume in services["postgres"]["volumes"]
+    }
+    script = mounts["/docker-entrypoint-initdb.d/10-cbm-roles.sh"]
+    assert script == "./compose/postgres-roles.sh"
+    assert (ROOT / script).stat().st_mode & 0o111, "the image runs it only if executable"
+    assert [entry["path"] for entry in services["postgres"]["env_file"]] == ["compose/postgres.env"]
+    # The examples agree: DATABASE_URL names the role and password the script creates.
+    postgres_env = dict(
+        line.split("=", 1)
+        for line in (ROOT / "compose" / "postgres.env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    django_env = (ROOT / "compose" / "django.env.example").read_text()
+    app_url = re.search(r"^DATABASE_URL=(.*)$", django_env, re.M).group(1)
+    parsed = urlparse(app_url)
+    assert (parsed.username, parsed.password) == (
+        postgres_env["CBM_APP_DB_USER"],
+        postgres_env["CBM_APP_DB_PASSWORD"],
+    )
+    assert (parsed.hostname, str(parsed.port), parsed.path) == (
+        postgres_env["POSTGRES_HOST"],
+        postgres_env["POSTGRES_PORT"],
+        "/" + postgres_env["POSTGRES_DB"],
+    )
+    assert parsed.username != postgres_env["POSTGRES_USER"]
+    passwords = [postgres_env[k] for k in postgres_env if k.endswith("PASSWORD")]
+    assert len(set(passwords)) == len(passwords) == 3
 
 
 # --- environment ------------------------------------------------------------

@@ -3,29 +3,42 @@
 The commands are read from docker-compose.yml and run through the
 Dockerfile's ENTRYPOINT, with /app (the image's WORKDIR) mapped to this
 repository, against the local PostgreSQL test database and Redis: so the
-file and what CI runs cannot drift apart.
+file and what CI runs cannot drift apart. Each service gets the variables of
+the env files docker-compose.yml gives it (local stand-ins for
+compose/django.env and compose/postgres.env) and its ``environment``:
 
-- ``migrate`` applies migrations, with DATABASE_URL built by the entrypoint
-  from the POSTGRES_* variables of compose/postgres.env;
+- ``migrate`` applies migrations as the role that owns the tables (the
+  entrypoint builds its DATABASE_URL from compose/postgres.env, over the
+  application's from compose/django.env), then grants the roles (db_roles);
 - ``web`` (gunicorn) answers /healthz over plain HTTP under production
-  settings, and its compose health check passes;
+  settings, connected as the application's role ``cbm_app`` (seen in
+  pg_stat_activity), and its compose health check passes;
 - ``beat`` starts although a pid file naming a live process was left behind;
 - ``worker`` takes a weekly digest job sent through Redis (as beat sends it)
-  and delivers the digest to a local SMTP server;
+  and delivers the digest to a local SMTP server, as ``cbm_app`` too;
+- ``prune_audit``, run in the migrate container as docs/operations.md says,
+  connects as the maintenance role ``cbm_maintenance``;
 
-then each is stopped with SIGTERM, as ``docker compose stop`` does.
+then each is stopped with SIGTERM, as ``docker compose stop`` does. The
+roles are those .ci/run creates (password = name). Apart from that,
+compose/postgres-roles.sh (the postgres container's init script) creates
+roles on the local server, when this process may act as ``postgres``.
 """
 
 import datetime
 import json
 import os
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 import redis
 import time_machine
@@ -35,7 +48,13 @@ from cbm_tracker.celery import app as celery_app
 from measures import services
 from measures.models import DigestDelivery
 from tests.factories import EvidenceFactory, assess, cell, make_user
-from tests.ops.test_compose import command_words, entrypoint_words, in_repository, load_compose
+from tests.ops.test_compose import (
+    ROOT,
+    command_words,
+    entrypoint_words,
+    in_repository,
+    load_compose,
+)
 from tests.smtp import SMTPServer, free_port
 
 pytestmark = [
@@ -56,31 +75,27 @@ BROKER = (
 )
 
 
-def database_parts():
+# The roles .ci/run creates, each with its name as password (docs/security.md).
+APP, MAINTENANCE = "cbm_app", "cbm_maintenance"
+# Not inherited from this process: compose sets them, or nothing does.
+NOT_INHERITED = {
+    "DATABASE_URL",
+    "CBM_MAINTENANCE_DATABASE_URL",
+    "CBM_DATABASE_ROLE",
+    "DJANGO_SETTINGS_MODULE",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+}
+NOT_INHERITED_PREFIXES = ("POSTGRES_", "CBM_APP_DB_", "CBM_MAINTENANCE_DB_", "PG")
+
+
+def env_files(tmp_path, smtp, **extra):
+    """Local stand-ins for the env files of docker-compose.yml, by path."""
     db = connection.settings_dict
+    host, port, name = db["HOST"] or "127.0.0.1", str(db["PORT"] or 5432), db["NAME"]
     return {
-        "POSTGRES_HOST": db["HOST"] or "127.0.0.1",
-        "POSTGRES_PORT": str(db["PORT"] or 5432),
-        "POSTGRES_DB": db["NAME"],
-        "POSTGRES_USER": db["USER"],
-        "POSTGRES_PASSWORD": db["PASSWORD"],
-    }
-
-
-def service_environment(tmp_path, smtp, **extra):
-    """What compose gives the Django containers, pointed at local services."""
-    compose_env = load_compose()["services"]["web"]["environment"]
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "REDIS_URL", "CELERY_BROKER_URL")
-    }
-    env.update(
-        {
-            **compose_env,
-            **database_parts(),  # the entrypoint builds DATABASE_URL from these
-            # The image puts its Python first on PATH; here the virtualenv's.
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "compose/django.env": {
+            "DATABASE_URL": f"postgres://{APP}:{APP}@{host}:{port}/{name}",
             "DJANGO_SECRET_KEY": "native-test-" + "s3cr3t-" * 8,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "REDIS_URL": BROKER,
@@ -91,24 +106,94 @@ def service_environment(tmp_path, smtp, **extra):
             "CELERY_BEAT_PIDFILE": str(tmp_path / "celerybeat.pid"),
             "CELERY_BEAT_SCHEDULE": str(tmp_path / "celerybeat-schedule"),
             **extra,
-        }
-    )
+        },
+        "compose/postgres.env": {
+            "POSTGRES_HOST": host,
+            "POSTGRES_PORT": port,
+            "POSTGRES_DB": name,
+            "POSTGRES_USER": db["USER"],  # the test database's owner
+            "POSTGRES_PASSWORD": db["PASSWORD"],
+            "CBM_APP_DB_USER": APP,
+            "CBM_APP_DB_PASSWORD": APP,
+            "CBM_MAINTENANCE_DB_USER": MAINTENANCE,
+            "CBM_MAINTENANCE_DB_PASSWORD": MAINTENANCE,
+        },
+    }
+
+
+def service_environment(name, files):
+    """What compose gives the service ``name``: its env files, in order, then
+    its ``environment``, pointed at local services."""
+    service = load_compose()["services"][name]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in NOT_INHERITED and not k.startswith(NOT_INHERITED_PREFIXES)
+    }
+    for entry in service["env_file"]:
+        env.update(files[entry["path"]])
+    env.update(service["environment"])
+    # The image puts its Python first on PATH; here the virtualenv's.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    # Names this service's database sessions in pg_stat_activity (libpq reads it).
+    env["PGAPPNAME"] = f"cbm-native-{name}"
     return env
 
 
-class Service:
-    """One compose service's command, in its own process group."""
+def session_roles(name):
+    """The roles of the database sessions the service ``name`` has open."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT usename FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = %s",
+            [f"cbm-native-{name}"],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
-    def __init__(self, name, env, tmp_path):
-        self.name, self.env = name, env
+
+@pytest.fixture
+def roles():
+    """The application's and the maintenance roles exist (.ci/run creates them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_roles WHERE rolname IN (%s, %s)", [APP, MAINTENANCE]
+        )
+        if cursor.fetchone()[0] != 2:
+            message = f"needs the PostgreSQL roles {APP} and {MAINTENANCE} (.ci/run creates them)"
+            if os.environ.get("CI") == "true":
+                pytest.fail(message)
+            pytest.skip(message)
+
+
+WHO_CONNECTS = """
+import json
+from django.db import connections
+users = {}
+for alias in ("default", "maintenance"):
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        users[alias] = cursor.fetchone()[0]
+print(json.dumps(users))
+"""
+
+
+def entrypoint_argv():
+    return [str(in_repository(w)) if w.startswith("/") else w for w in entrypoint_words()]
+
+
+class Service:
+    """One compose service's command, in its own process group, with the
+    environment compose gives that service."""
+
+    def __init__(self, name, files, tmp_path):
+        self.name, self.env = name, service_environment(name, files)
         self.log = tmp_path / f"{name}.log"
         self.process = None
 
     @property
     def argv(self):
-        entrypoint = [str(in_repository(w)) if w.startswith("/") else w for w in entrypoint_words()]
         command = command_words(self.name)
-        return [*entrypoint, str(in_repository(command[0])), *command[1:]]
+        return [*entrypoint_argv(), str(in_repository(command[0])), *command[1:]]
 
     def start(self):
         with self.log.open("wb") as out:
@@ -211,20 +296,25 @@ def one_subscriber_with_news(users):
     return services.subscribe(make_user("native_sub", role="reader", clearance="public"))
 
 
-def test_the_compose_services_run_natively(tmp_path, users, broker, started):
+def test_the_compose_services_run_natively(tmp_path, users, roles, broker, started):
     subscription = one_subscriber_with_news(users)
     port = free_port()
     with SMTPServer() as smtp:
-        env = service_environment(tmp_path, smtp, GUNICORN_BIND=f"127.0.0.1:{port}")
+        files = env_files(tmp_path, smtp, GUNICORN_BIND=f"127.0.0.1:{port}")
 
-        # migrate: a one-shot that must succeed (DATABASE_URL from POSTGRES_*).
-        migrate = Service("migrate", env, tmp_path).start()
+        # migrate: a one-shot that must succeed, as the owner (DATABASE_URL
+        # from POSTGRES_*), then grants the roles their rights.
+        migrate = Service("migrate", files, tmp_path).start()
         started.append(migrate)
         assert migrate.process.wait(120) == 0, migrate.output()
         assert "No migrations to apply" in migrate.output()
+        assert f"{APP}: all tables, audit records insert/select only" in migrate.output()
+        assert f"{MAINTENANCE}: audit records select/delete" in migrate.output()
 
-        # web: gunicorn answers /healthz over plain HTTP; the rest goes to HTTPS.
-        web = Service("web", env, tmp_path).start()
+        # web: gunicorn answers /healthz over plain HTTP, connected as the
+        # application's role; the rest goes to HTTPS.
+        web = Service("web", files, tmp_path).start()
+        assert not {"POSTGRES_PASSWORD", "CBM_MAINTENANCE_DB_PASSWORD"} & set(web.env)
         started.append(web)
         healthz = f"http://127.0.0.1:{port}/healthz"
 
@@ -241,16 +331,17 @@ def test_the_compose_services_run_natively(tmp_path, users, broker, started):
             "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
         }
         assert headers["X-Request-ID"]
+        assert session_roles("web") == {APP}  # its connection outlives the request
         status, headers, _ = get(f"http://127.0.0.1:{port}/api/v1/measures/")
         assert status == 301 and headers["Location"].startswith("https://")
-        check = run_healthcheck(env, "web")
+        check = run_healthcheck(web.env, "web")
         assert check.returncode == 0, check.stdout + check.stderr
 
         # beat: starts although the last container left its pid file behind,
         # naming a live process (without the start script's rm, beat refuses).
-        pidfile = Path(env["CELERY_BEAT_PIDFILE"])
+        pidfile = Path(files["compose/django.env"]["CELERY_BEAT_PIDFILE"])
         pidfile.write_text(f"{os.getpid()}\n")
-        beat = Service("beat", env, tmp_path).start()
+        beat = Service("beat", files, tmp_path).start()
         started.append(beat)
         wait_for(
             lambda: pidfile.exists() and pidfile.read_text().strip() == str(beat.process.pid),
@@ -258,21 +349,21 @@ def test_the_compose_services_run_natively(tmp_path, users, broker, started):
             "beat to write its own pid file",
         )
         wait_for(lambda: "beat: Starting" in beat.output(), beat, "beat to start")
-        check = run_healthcheck(env, "beat")
+        check = run_healthcheck(beat.env, "beat")
         assert check.returncode == 0, check.stdout + check.stderr
 
         # worker: the weekly job, sent through Redis as beat sends it, ends
         # with the digest in the SMTP server.
-        worker = Service("worker", env, tmp_path).start()
+        worker = Service("worker", files, tmp_path).start()
         started.append(worker)
         wait_for(lambda: "ready." in worker.output(), worker, "the worker to be ready")
         # An explicit connection: the app's producer pool may still point at
         # the broker an earlier test configured.
-        with celery_app.connection_for_write(BROKER) as connection:
+        with celery_app.connection_for_write(BROKER) as broker_connection:
             celery_app.send_task(
                 "measures.tasks.send_weekly_digests",
                 kwargs={"period": PERIOD},
-                connection=connection,
+                connection=broker_connection,
             )
         wait_for(
             lambda: DigestDelivery.objects.filter(period=PERIOD, state="sent").exists(),
@@ -281,11 +372,106 @@ def test_the_compose_services_run_natively(tmp_path, users, broker, started):
             timeout=90,
         )
         assert smtp.sink.recipients() == [subscription.recipient]
-        check = run_healthcheck(env, "worker")
+        assert session_roles("worker") <= {APP}
+        check = run_healthcheck(worker.env, "worker")
         assert check.returncode == 0, check.stdout + check.stderr
+
+        # Retention, as docs/operations.md runs it: a one-off migrate
+        # container, whose entrypoint gives prune_audit the maintenance role.
+        def one_off(*command):
+            done = subprocess.run(
+                [*entrypoint_argv(), "python", "manage.py", *command],
+                cwd=ROOT,  # the image's WORKDIR
+                env=migrate.env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            return done.stdout
+
+        assert "(database maintenance)" in one_off("prune_audit", "--older-than-days", "36500")
+        users_of = one_off("shell", "-c", WHO_CONNECTS)
+        assert json.loads(users_of.strip().splitlines()[-1]) == {
+            "default": connection.settings_dict["USER"],
+            "maintenance": MAINTENANCE,
+        }
 
         # docker compose stop: SIGTERM, and each process ends by itself.
         for service in (worker, beat, web):
             service.stop()
             assert not service.running()
         assert not pidfile.exists(), "beat removes its pid file on a clean stop"
+
+
+def postgres_superuser(*argv, env=None):
+    """Run ``argv`` as the OS user postgres (peer authentication as the
+    superuser, as the postgres image runs its init scripts)."""
+    assigned = [f"{key}={value}" for key, value in (env or {}).items()]
+    command = shlex.join(["env", *assigned, *map(str, argv)])
+    return subprocess.run(
+        ["su", "postgres", "-s", "/bin/sh", "-c", command],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def can_log_in(role, password):
+    params = connection.get_connection_params()
+    try:
+        with psycopg.connect(
+            host=params.get("host") or "127.0.0.1",
+            port=params.get("port") or 5432,
+            dbname=params["dbname"],
+            user=role,
+            password=password,
+        ) as session:
+            return session.execute("SELECT current_user").fetchone()[0] == role
+    except psycopg.OperationalError:
+        return False
+
+
+def test_the_postgres_init_script_creates_the_roles_and_can_run_again():
+    mounts = dict(
+        reversed(volume.split(":")[:2])
+        for volume in load_compose()["services"]["postgres"]["volumes"]
+    )
+    script = ROOT / mounts["/docker-entrypoint-initdb.d/10-cbm-roles.sh"]
+    refused = subprocess.run([script], env={"PATH": os.environ["PATH"]}, capture_output=True)
+    assert refused.returncode != 0 and b"CBM_APP_DB_PASSWORD" in refused.stderr
+    if os.geteuid() != 0 or not shutil.which("su"):
+        pytest.skip("runs the script as the postgres superuser: needs root (as .ci/run has)")
+
+    suffix = uuid.uuid4().hex[:8]
+    app, maintenance = f"cbm_app_{suffix}", f"cbm_maintenance_{suffix}"
+    env = {
+        "POSTGRES_USER": "postgres",
+        "POSTGRES_DB": "postgres",
+        "CBM_APP_DB_USER": app,
+        "CBM_MAINTENANCE_DB_USER": maintenance,
+    }
+    try:
+        for app_password, maintenance_password in (("first-1", "first-2"), ("it's-2", "new 3")):
+            done = postgres_superuser(
+                script,
+                env={
+                    **env,
+                    "CBM_APP_DB_PASSWORD": app_password,
+                    "CBM_MAINTENANCE_DB_PASSWORD": maintenance_password,
+                },
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert can_log_in(app, app_password) and can_log_in(maintenance, maintenance_password)
+        assert not can_log_in(app, "first-1")  # a second run sets the new passwords
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rolname, rolcanlogin, rolsuper OR rolcreatedb OR rolcreaterole "
+                "OR rolreplication OR rolbypassrls FROM pg_roles WHERE rolname IN (%s, %s)",
+                [app, maintenance],
+            )
+            assert sorted(cursor.fetchall()) == [(app, True, False), (maintenance, True, False)]
+    finally:
+        drop = postgres_superuser("psql", "-q", "-c", f"DROP ROLE IF EXISTS {app}, {maintenance}")
+        assert drop.returncode == 0, drop.stderr

@@ -1,11 +1,14 @@
 """Security headers and settings.
 
 - Every response carries a Content-Security-Policy without ``unsafe-inline``
-  or ``unsafe-eval`` and with nothing from another origin; only the admin
-  (inline ``<style>``) and the API documentation pages (Swagger UI, Redoc)
-  relax ``style-src`` (and, for Swagger, ``script-src``).
-- The pages hold nothing the strict policy would block: no inline script, no
-  ``<style>`` element, no ``style=`` attribute, no ``on...=`` handler.
+  or ``unsafe-eval`` and with nothing from another origin, the admin
+  included; only the API documentation pages (Swagger UI, Redoc) add to
+  ``style-src``: the response's nonce (and, for Redoc, the hashes of the
+  style its bundle adds as it loads). Scripts are ``'self'`` everywhere.
+- The pages, the admin's included, hold nothing the strict policy would
+  block: no inline script, no ``<style>`` element, no ``style=`` attribute,
+  no ``on...=`` handler. (tests/browser/test_csp.py checks what Chromium
+  refuses on the admin and the documentation pages.)
 - Production settings: HTTPS redirect, HSTS with subdomains and preload,
   secure session and CSRF cookies, nosniff, DENY framing, a same-origin
   referrer policy (``check --deploy`` is tests/ops/test_operations.py).
@@ -20,6 +23,7 @@ import sys
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django.urls import reverse
 
 from tests.api_helpers import no_throttles  # noqa: F401 (autouse fixture)
 from tests.factories import cell
@@ -70,14 +74,30 @@ def pages(users):
     return [*PAGES, f"/cells/{status.pk}/", f"/evidence/{evidence.pk}/"]
 
 
+def admin_pages():
+    evidence = cell(6, "MA").evidence.first()
+    return [
+        "/admin/",
+        reverse("admin:measures_evidence_changelist"),
+        reverse("admin:measures_evidence_change", args=[evidence.pk]),
+        reverse("admin:measures_evidence_retract", args=[evidence.pk]),
+        reverse("admin:measures_userprofile_add"),
+        reverse("admin:countries_country_changelist"),
+    ]
+
+
 def test_every_page_and_api_response_has_a_strict_policy(browser, users):
-    for path in [*pages(users), "/api/v1/countries/", "/api/v1/schema/", "/accounts/login/"]:
-        response = browser.get(path)
+    api = ["/api/v1/countries/", "/api/v1/schema/"]
+    anonymous = Client()
+    visits = [(browser, path) for path in [*pages(users), *admin_pages(), *api]]
+    for client, path in [*visits, (anonymous, "/accounts/login/"), (anonymous, "/admin/login/")]:
+        response = client.get(path)
         assert response.status_code == 200, path
         policy = directives(response["Content-Security-Policy"])
         assert policy["default-src"] == ["'self'"], path
         assert policy["script-src"] == ["'self'"], path
         assert policy["style-src"] == ["'self'"], path
+        assert not [key for key in policy if key.endswith(("-attr", "-elem"))], path
         assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
         assert policy["base-uri"] == ["'none'"] and policy["form-action"] == ["'self'"]
         assert response["X-Frame-Options"] == "DENY"
@@ -86,30 +106,62 @@ def test_every_page_and_api_response_has_a_strict_policy(browser, users):
 
 
 def test_the_pages_hold_nothing_the_strict_policy_blocks(browser, users):
-    for path in [*pages(users), "/accounts/login/"]:
-        html = browser.get(path).content.decode()
+    anonymous = Client()
+    visits = [(browser, path) for path in [*pages(users), *admin_pages()]]
+    for client, path in [*visits, (anonymous, "/accounts/login/"), (anonymous, "/admin/login/")]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.content.decode()
         for pattern, what in INLINE:
             found = pattern.search(html)
             assert not found, f"{path} has {what}: {found.group(0)[:80]}"
 
 
-def test_only_the_admin_and_the_api_docs_relax_the_policy_and_only_as_far_as_needed(browser):
-    admin = directives(browser.get("/admin/")["Content-Security-Policy"])
-    assert admin["style-src"] == ["'self'", "'unsafe-inline'"]
-    assert admin["script-src"] == ["'self'"]
-    swagger = directives(browser.get("/api/v1/docs/")["Content-Security-Policy"])
-    assert swagger["script-src"] == ["'self'", "'unsafe-inline'"]
-    redoc = directives(browser.get("/api/v1/redoc/")["Content-Security-Policy"])
+def test_only_the_api_docs_relax_the_policy_and_only_as_far_as_needed(browser):
+    nonce = re.compile(r"^'nonce-[A-Za-z0-9+/]{22}=='$")
+    hashed = re.compile(r"^'sha256-[A-Za-z0-9+/]{43}='$")
+    swagger_page = browser.get("/api/v1/docs/")
+    swagger = directives(swagger_page["Content-Security-Policy"])
+    assert swagger["script-src"] == ["'self'"]
+    assert swagger["style-src"][0] == "'self'" and len(swagger["style-src"]) == 2
+    assert nonce.match(swagger["style-src"][1])
+    # The page's one <style> carries that nonce; its script is a file.
+    page = swagger_page.content.decode()
+    assert f'<style nonce="{swagger["style-src"][1][7:-1]}">' in page
+    assert '<script src="/api/v1/docs/?script=init"></script>' in page
+
+    redoc_page = browser.get("/api/v1/redoc/")
+    redoc = directives(redoc_page["Content-Security-Policy"])
     assert redoc["script-src"] == ["'self'"]
-    for policy in (admin, swagger, redoc):
-        assert "'unsafe-eval'" not in policy["script-src"]
-        assert all(not source.startswith("http") for values in policy.values() for source in values)
+    assert redoc["style-src"][0] == "'self'" and nonce.match(redoc["style-src"][1])
+    assert len(redoc["style-src"]) == 4 and all(map(hashed.match, redoc["style-src"][2:]))
+    assert redoc["style-src"][1][7:-1] in redoc_page.content.decode()
+
+    for policy in (swagger, redoc):
+        assert not any(key.startswith(("style-src-", "script-src-")) for key in policy)
+        assert policy["img-src"] == ["'self'", "data:"]
+        sources = [source for values in policy.values() for source in values]
+        assert not [source for source in sources if source.startswith(("'unsafe-", "http"))]
+    # A fresh nonce per response.
+    again = directives(browser.get("/api/v1/docs/")["Content-Security-Policy"])
+    assert again["style-src"][1] != swagger["style-src"][1]
+
+
+def test_the_documentation_scripts_are_same_origin_files(browser):
+    for path in ("/api/v1/docs/?script=init", "/api/v1/redoc/?script=init"):
+        response = browser.get(path)
+        assert response.status_code == 200, path
+        assert response["Content-Type"].startswith("application/javascript"), path
+        assert "<" not in response.content.decode(), path  # a script, not the page again
+    assert "SwaggerUIBundle(" in browser.get("/api/v1/docs/?script=init").content.decode()
+    assert "Redoc.init(" in browser.get("/api/v1/redoc/?script=init").content.decode()
 
 
 PRODUCTION_PROBE = """
 import json, django
 django.setup()
 from django.test import Client
+from django.urls import reverse
 c = Client()
 plain = c.get("/accounts/login/", HTTP_HOST="cbm.example.org")
 healthz = c.get("/healthz", HTTP_HOST="cbm.example.org")
