@@ -309,8 +309,7 @@ def test_one_audience_is_rendered_once_and_each_mail_carries_its_own_link(smtp, 
     mails = {m["To"]: m for m in smtp.sink.messages}
     bodies = {sub.recipient: text(mails[sub.recipient]) for sub in [*same, french, cleared]}
     links = {
-        sub.recipient: mails[sub.recipient]["List-Unsubscribe"].strip().strip("<>")
-        for sub in same
+        sub.recipient: mails[sub.recipient]["List-Unsubscribe"].strip().strip("<>") for sub in same
     }
     assert len(set(links.values())) == 3
     first = bodies[same[0].recipient].replace(links[same[0].recipient], "LINK")
