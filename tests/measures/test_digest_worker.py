@@ -16,32 +16,21 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import redis
 import time_machine
 from django.conf import settings
 from django.db import connection
 
 from cbm_tracker.celery import app as celery_app
 from measures.models import DigestDelivery, DigestRun
+from tests.brokers import PROCESS_MARKS, broker_url, celery_through
 from tests.factories import EvidenceFactory, assess, cell, make_user
 from tests.smtp import SMTPServer
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.worker,
-    pytest.mark.smtp,
-    pytest.mark.heavy,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = PROCESS_MARKS
 
 PERIOD = "2025-W11"
 IN_PERIOD = datetime.datetime(2025, 3, 12, 10, 0, tzinfo=datetime.UTC)
-# A Redis database of its own per xdist worker, so parallel runs never share a queue.
-_XDIST = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-BROKER = (
-    os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + f"/{14 - _XDIST}"
-)
+BROKER = broker_url(14)
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 
@@ -97,13 +86,8 @@ class Worker:
 
 @pytest.fixture
 def broker():
-    client = redis.Redis.from_url(BROKER)
-    client.flushdb()
-    previous = celery_app.conf.broker_url, celery_app.conf.task_always_eager
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = BROKER, False
-    yield
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
-    client.flushdb()
+    with celery_through(BROKER):
+        yield
 
 
 def weekly_job():

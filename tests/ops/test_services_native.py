@@ -40,13 +40,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import redis
 import time_machine
 from django.db import connection
 
 from cbm_tracker.celery import app as celery_app
 from measures import services
 from measures.models import DigestDelivery
+from tests.brokers import PROCESS_MARKS, broker_url, celery_through
 from tests.factories import EvidenceFactory, assess, cell, make_user
 from tests.ops.test_compose import (
     ROOT,
@@ -57,22 +57,11 @@ from tests.ops.test_compose import (
 )
 from tests.smtp import SMTPServer, free_port
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.redis,
-    pytest.mark.worker,
-    pytest.mark.smtp,
-    pytest.mark.heavy,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = PROCESS_MARKS
 
 PERIOD = "2025-W20"
 IN_PERIOD = datetime.datetime(2025, 5, 14, 10, 0, tzinfo=datetime.UTC)
-# A Redis database per xdist worker, apart from the digest worker tests' (14, 13).
-_XDIST = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-BROKER = (
-    os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + f"/{12 - _XDIST}"
-)
+BROKER = broker_url(12)  # apart from the digest worker tests' (14, 13)
 
 
 # The roles .ci/run creates, each with its name as password (docs/security.md).
@@ -264,13 +253,8 @@ def run_healthcheck(env, name):
 
 @pytest.fixture
 def broker():
-    client = redis.Redis.from_url(BROKER)
-    client.flushdb()
-    previous = celery_app.conf.broker_url, celery_app.conf.task_always_eager
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = BROKER, False
-    yield
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
-    client.flushdb()
+    with celery_through(BROKER):
+        yield
 
 
 @pytest.fixture

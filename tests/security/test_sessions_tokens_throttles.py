@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 
 import pytest
@@ -29,6 +28,7 @@ from django.test import Client
 from knox.models import AuthToken
 
 from tests.api_helpers import assert_error, client, no_throttles, token_for, url  # noqa: F401
+from tests.brokers import broker_url
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -164,8 +164,9 @@ def get(port, token):
 @pytest.mark.heavy
 @pytest.mark.django_db(transaction=True)
 def test_two_app_processes_share_one_throttle_budget_through_redis(users):
-    # A Redis database of our own, so that flushing it touches nobody else's keys.
-    redis_url = urllib.parse.urlsplit(os.environ["REDIS_URL"])._replace(path="/13").geturl()
+    # A Redis database of our own (apart from the worker tests' 14…11), so that
+    # flushing it touches nobody else's keys.
+    redis_url = broker_url(10)
     params = connection.get_connection_params()
     database = (
         f"postgres://{params['user']}:{params.get('password', '')}@"
