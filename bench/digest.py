@@ -172,6 +172,7 @@ def main():
         )
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = broker, False
     fanout_connections = []
+    last_states = {}  # of the last fan-out (the floor's round deletes the rows)
 
     def reset():
         DigestDelivery.objects.filter(period=period).delete()
@@ -196,6 +197,9 @@ def main():
                     break
             time.sleep(0.05)
         fanout_connections.append(sink.connections)
+        last_states.clear()
+        for state in DigestDelivery.objects.filter(period=period).values_list("state", flat=True):
+            last_states[state] = last_states.get(state, 0) + 1
 
     samples = {"fanout": [], "floor": []}
     try:
@@ -214,10 +218,6 @@ def main():
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(60)
         controller.stop()
-    deliveries = DigestDelivery.objects.filter(period=period)
-    states = dict.fromkeys(["sent", "skipped", "failed"], 0)
-    for state in deliveries.values_list("state", flat=True):
-        states[state] = states.get(state, 0) + 1
     median = {name: statistics.median(v) for name, v in samples.items()}
     allowed = math.ceil(mails / args.chunk)
     result = {
@@ -226,7 +226,7 @@ def main():
         "rounds": args.rounds,
         "subscribers": len(subscriptions),
         "mails": mails,
-        "last_run_states": states,
+        "last_fanout_states": last_states,
         "chunk": args.chunk,
         "stale_after_days": args.stale_days,
         "mail_bytes_median": mail_bytes,
