@@ -26,26 +26,21 @@ COUNTRY = "/api/v1/scorecards/countries/MA/"
 
 def floor_query(vendor, marking_ids):
     """The latest visible, non-retracted assessment of every cell: the rows the
-    matrix is made of, in the best single query each engine has."""
+    matrix is made of, in the best single query each engine has — one index
+    seek per cell (a LATERAL join on PostgreSQL, a correlated subquery on
+    SQLite), with the viewer's marking ids inlined."""
     marks = ", ".join(str(int(pk)) for pk in marking_ids) or "NULL"
+    latest = (
+        "FROM measures_assessment a2 WHERE a2.status_id = s.id AND a2.retracted = false "
+        f"AND a2.marking_id IN ({marks}) "
+        "ORDER BY a2.effective_on DESC, a2.recorded_at DESC, a2.id DESC LIMIT 1"
+    )
     columns = "s.country_id, s.partner_id, m.number, a.level, a.effective_on"
-    joins = (
-        "FROM measures_assessment a "
-        "JOIN measures_status s ON s.id = a.status_id "
-        "JOIN measures_measure m ON m.id = s.measure_id "
-        f"WHERE a.retracted = false AND a.marking_id IN ({marks})"
-    )
+    cells = "FROM measures_status s JOIN measures_measure m ON m.id = s.measure_id"
     if vendor == "postgresql":
-        return (
-            f"SELECT DISTINCT ON (a.status_id) {columns} {joins} "
-            "ORDER BY a.status_id, a.effective_on DESC, a.recorded_at DESC, a.id DESC"
-        )
-    return (
-        f"SELECT country_id, partner_id, number, level, effective_on FROM ("
-        f"SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY a.status_id "
-        "ORDER BY a.effective_on DESC, a.recorded_at DESC, a.id DESC) AS rank "
-        f"{joins}) WHERE rank = 1"
-    )
+        lateral = f"CROSS JOIN LATERAL (SELECT a2.level, a2.effective_on {latest}) a"
+        return f"SELECT {columns} {cells} {lateral}"
+    return f"SELECT {columns} {cells} JOIN measures_assessment a ON a.id = (SELECT a2.id {latest})"
 
 
 def main():

@@ -17,14 +17,13 @@ score is the mean value over the measures it has one for.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 
 from countries.choices import MembershipRole
 from countries.models import Country, CountryPair, Initiative, Membership
 
 from .choices import NO_EVIDENCE, WEIGHTS, Level, Scope
-from .models import Assessment, Evidence, Measure
+from .models import Assessment, Evidence, Measure, Status
 
 MIXED = "mixed"
 COUNTED_LEVELS = [*Level.values, MIXED, NO_EVIDENCE]
@@ -95,29 +94,45 @@ def select_measures(filters):
 def latest_assessments(viewer, as_of=None, cell_filter=None):
     """The current assessment of every rated cell, as the viewer sees it.
 
-    One query: rank the visible, non-retracted assessments of each cell by
-    (effective_on, recorded_at, id) and keep the first.
+    One query over the cells: for each, its first visible, non-retracted
+    assessment in (effective_on, recorded_at, id) descending order, read by
+    one seek down the assessment_latest_idx index per column — so the cost
+    follows the number of cells, not the length of their histories. (A window
+    function ranking every assessment read all 10^6 of them: 5× slower on
+    PostgreSQL, 8× on SQLite, and it grew faster than the output. A LATERAL
+    join would read each cell's row once instead of once per column, but the
+    ORM cannot say it.) ``cell_filter`` is on the cell (Status) fields.
     """
-    # .order_by(): the model's default ordering would join and sort for nothing.
-    qs = Assessment.objects.visible_to(viewer).filter(retracted=False).order_by()
+    candidates = Assessment.objects.visible_to(viewer).filter(
+        status=OuterRef("pk"), retracted=False
+    )
     if as_of is not None:
-        qs = qs.filter(effective_on__lte=as_of)
+        candidates = candidates.filter(effective_on__lte=as_of)
+    first = candidates.order_by("-effective_on", "-recorded_at", "-id")[:1]
+    cells = Status.objects.order_by()
     if cell_filter is not None:
-        qs = qs.filter(cell_filter)
-    ranked = qs.annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("status_id")],
-            order_by=[F("effective_on").desc(), F("recorded_at").desc(), F("id").desc()],
-        )
-    ).filter(rank=1)
-    return ranked.values(
-        "status_id",
-        "level",
-        "effective_on",
-        measure_id=F("status__measure_id"),
-        iso=F("status__country_id"),
-        partner=F("status__partner_id"),
+        cells = cells.filter(cell_filter)
+    rows = cells.values_list(
+        "pk",
+        "measure_id",
+        "country_id",
+        "partner_id",
+        Subquery(first.values("level")),
+        Subquery(first.values("effective_on")),
+    )
+    # Unrated cells come back with NULLs; filtering them in SQL would run the
+    # subqueries again.
+    return (
+        {
+            "status_id": pk,
+            "measure_id": measure_id,
+            "iso": iso,
+            "partner": partner,
+            "level": level,
+            "effective_on": effective_on,
+        }
+        for pk, measure_id, iso, partner, level, effective_on in rows
+        if level is not None
     )
 
 
@@ -169,7 +184,7 @@ def build_grid(viewer, as_of=None, filters=Filters(), with_evidence=True):
             }
         return entries[key]
 
-    for row in latest_assessments(viewer, as_of, _cell_filter("status__", codes, measure_ids)):
+    for row in latest_assessments(viewer, as_of, _cell_filter("", codes, measure_ids)):
         cell = entry(row)
         cell["level"], cell["effective_on"] = row["level"], row["effective_on"]
     evidence = (
