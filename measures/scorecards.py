@@ -95,7 +95,8 @@ def select_measures(filters):
 
 
 def latest_assessments(viewer, as_of=None, cell_filter=None):
-    """The current assessment of every rated cell, as the viewer sees it.
+    """The current assessment of every rated cell, as the viewer sees it, as
+    the grid's cells (``evidence_count`` is filled in by ``build_grid``).
 
     One query over the cells: for each, its first visible, non-retracted
     assessment in (effective_on, recorded_at, id) descending order, found by
@@ -149,6 +150,7 @@ def latest_assessments(viewer, as_of=None, cell_filter=None):
             "level": level,
             # SQLite hands dates back as text.
             "effective_on": datetime.date.fromisoformat(day) if isinstance(day, str) else day,
+            "evidence_count": 0,
         }
         for pk, measure_id, iso, partner, level, day in rows
     ]
@@ -202,9 +204,9 @@ def build_grid(viewer, as_of=None, filters=Filters(), with_evidence=True):
             }
         return entries[key]
 
+    # The rows become the cells themselves (the matrix makes 40,000 of them).
     for row in latest_assessments(viewer, as_of, _cell_filter("", codes, measure_ids)):
-        cell = entry(row)
-        cell["level"], cell["effective_on"] = row["level"], row["effective_on"]
+        entries[row["status_id"]] = row
     evidence = (
         evidence_by_cell(viewer, as_of, _cell_filter("cells__", codes, measure_ids))
         if with_evidence
