@@ -53,10 +53,31 @@ def missing(service):
     return f"unknown service {service!r}"
 
 
+def unavailable(reason, in_ci=None):
+    """Skip with ``reason`` here; fail under CI=true, which must provide it."""
+    if in_ci is None:
+        in_ci = os.environ.get("CI") == "true"
+    if in_ci:
+        pytest.fail(f"CI must provide this: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 def require_service(service, in_ci):
     reason = missing(service)
-    if reason is None:
-        return
-    if in_ci:
-        pytest.fail(f"CI must provide this service: {reason}", pytrace=False)
-    pytest.skip(reason)
+    if reason is not None:
+        unavailable(reason, in_ci)
+
+
+# The PostgreSQL roles .ci/run creates, each with its name as password
+# (docs/security.md, "Database roles").
+APP_ROLE, MAINTENANCE_ROLE = "cbm_app", "cbm_maintenance"
+
+
+def require_roles():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_roles WHERE rolname IN (%s, %s)", [APP_ROLE, MAINTENANCE_ROLE]
+        )
+        if cursor.fetchone()[0] != 2:
+            roles = f"{APP_ROLE} and {MAINTENANCE_ROLE}"
+            unavailable(f"needs the PostgreSQL roles {roles} (.ci/run creates them)")

@@ -55,6 +55,7 @@ from tests.ops.test_compose import (
     in_repository,
     load_compose,
 )
+from tests.services import APP_ROLE, MAINTENANCE_ROLE, require_roles, unavailable
 from tests.smtp import SMTPServer, free_port
 
 pytestmark = PROCESS_MARKS
@@ -64,8 +65,7 @@ IN_PERIOD = datetime.datetime(2025, 5, 14, 10, 0, tzinfo=datetime.UTC)
 BROKER = broker_url(12)  # apart from the digest worker tests' (14, 13)
 
 
-# The roles .ci/run creates, each with its name as password (docs/security.md).
-APP, MAINTENANCE = "cbm_app", "cbm_maintenance"
+APP, MAINTENANCE = APP_ROLE, MAINTENANCE_ROLE
 # Not inherited from this process: compose sets them, or nothing does.
 NOT_INHERITED = {
     "DATABASE_URL",
@@ -143,15 +143,7 @@ def session_roles(name):
 @pytest.fixture
 def roles():
     """The application's and the maintenance roles exist (.ci/run creates them)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_roles WHERE rolname IN (%s, %s)", [APP, MAINTENANCE]
-        )
-        if cursor.fetchone()[0] != 2:
-            message = f"needs the PostgreSQL roles {APP} and {MAINTENANCE} (.ci/run creates them)"
-            if os.environ.get("CI") == "true":
-                pytest.fail(message)
-            pytest.skip(message)
+    require_roles()
 
 
 WHO_CONNECTS = """
@@ -426,7 +418,7 @@ def test_the_postgres_init_script_creates_the_roles_and_can_run_again():
     refused = subprocess.run([script], env={"PATH": os.environ["PATH"]}, capture_output=True)
     assert refused.returncode != 0 and b"CBM_APP_DB_PASSWORD" in refused.stderr
     if os.geteuid() != 0 or not shutil.which("su"):
-        pytest.skip("runs the script as the postgres superuser: needs root (as .ci/run has)")
+        unavailable("runs the script as the postgres superuser: needs root (as .ci/run has)")
 
     suffix = uuid.uuid4().hex[:8]
     app, maintenance = f"cbm_app_{suffix}", f"cbm_maintenance_{suffix}"

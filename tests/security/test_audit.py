@@ -28,6 +28,7 @@ from measures.models import ChangeRecord, Evidence, Status
 from measures.revisions import latest_revision
 from tests.api_helpers import client, no_throttles, url  # noqa: F401 (autouse fixture)
 from tests.factories import cell
+from tests.services import APP_ROLE, MAINTENANCE_ROLE, require_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +160,7 @@ def test_every_successful_write_is_one_audited_revision_and_no_refusal_is(users)
 
 # --- the database roles (PostgreSQL) -----------------------------------------------
 
-APP, MAINTENANCE = "cbm_app", "cbm_maintenance"
+APP, MAINTENANCE = APP_ROLE, MAINTENANCE_ROLE
 
 
 def connect_as(role):
@@ -176,15 +177,7 @@ def connect_as(role):
 
 @pytest.fixture
 def granted():
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_roles WHERE rolname IN (%s, %s)", [APP, MAINTENANCE]
-        )
-        if cursor.fetchone()[0] != 2:
-            message = f"needs the PostgreSQL roles {APP} and {MAINTENANCE} (.ci/run creates them)"
-            if os.environ.get("CI") == "true":
-                pytest.fail(message)
-            pytest.skip(message)
+    require_roles()
     call_command("db_roles", app_role=APP, maintenance_role=MAINTENANCE, stdout=io.StringIO())
 
 
