@@ -40,3 +40,13 @@ def celery_through(url):
     finally:
         celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
         client.flushdb()
+
+
+def send_weekly_job(url, period):
+    """What beat sends every Monday, through the broker at ``url``."""
+    # An explicit connection: the app's producer pool may still point at the
+    # broker an earlier test configured.
+    with celery_app.connection_for_write(url) as connection:
+        celery_app.send_task(
+            "measures.tasks.send_weekly_digests", kwargs={"period": period}, connection=connection
+        )

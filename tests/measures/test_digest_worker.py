@@ -20,9 +20,8 @@ import time_machine
 from django.conf import settings
 from django.db import connection
 
-from cbm_tracker.celery import app as celery_app
 from measures.models import DigestDelivery, DigestRun
-from tests.brokers import PROCESS_MARKS, broker_url, celery_through
+from tests.brokers import PROCESS_MARKS, broker_url, celery_through, send_weekly_job
 from tests.factories import EvidenceFactory, assess, cell, make_user
 from tests.smtp import SMTPServer
 
@@ -91,15 +90,7 @@ def broker():
 
 
 def weekly_job():
-    """What beat sends every Monday."""
-    # An explicit connection: the app's producer pool may still point at the
-    # broker an earlier test configured.
-    with celery_app.connection_for_write(BROKER) as connection:
-        celery_app.send_task(
-            "measures.tasks.send_weekly_digests",
-            kwargs={"period": PERIOD},
-            connection=connection,
-        )
+    send_weekly_job(BROKER, PERIOD)
 
 
 def wait_for(condition, timeout=90, what="condition"):

@@ -43,10 +43,9 @@ import pytest
 import time_machine
 from django.db import connection
 
-from cbm_tracker.celery import app as celery_app
 from measures import services
 from measures.models import DigestDelivery
-from tests.brokers import PROCESS_MARKS, broker_url, celery_through
+from tests.brokers import PROCESS_MARKS, broker_url, celery_through, send_weekly_job
 from tests.factories import EvidenceFactory, assess, cell, make_user
 from tests.ops.test_compose import (
     ROOT,
@@ -333,14 +332,7 @@ def test_the_compose_services_run_natively(tmp_path, users, roles, broker, start
         worker = Service("worker", files, tmp_path).start()
         started.append(worker)
         wait_for(lambda: "ready." in worker.output(), worker, "the worker to be ready")
-        # An explicit connection: the app's producer pool may still point at
-        # the broker an earlier test configured.
-        with celery_app.connection_for_write(BROKER) as broker_connection:
-            celery_app.send_task(
-                "measures.tasks.send_weekly_digests",
-                kwargs={"period": PERIOD},
-                connection=broker_connection,
-            )
+        send_weekly_job(BROKER, PERIOD)
         wait_for(
             lambda: DigestDelivery.objects.filter(period=PERIOD, state="sent").exists(),
             worker,
