@@ -185,7 +185,7 @@ def country_detail(request, iso2):
             ],
             [
                 (
-                    e.pk,
+                    e.public_id,
                     e.occurred_on,
                     e.occurred_precision,
                     localized(e, "summary"),
@@ -377,7 +377,7 @@ def initiative_detail(request, slug):
             ["id", "occurred_on", "summary", "source", "locator", "grade", "marking"],
             [
                 (
-                    e.pk,
+                    e.public_id,
                     e.occurred_on,
                     localized(e, "summary"),
                     e.source.key,

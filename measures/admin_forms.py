@@ -257,6 +257,7 @@ class AssessmentAddForm(MarkingFieldsForm, VersionedModelForm):
     marking_help = _("(the lowest marking covering the evidence)")
 
     version_of = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    user = None  # set by the admin: whose version of the cell counts
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -271,7 +272,7 @@ class AssessmentAddForm(MarkingFieldsForm, VersionedModelForm):
         if status is not None and cleaned.get("version_of") != status.pk:
             # The user picked a cell other than the one whose page they came from:
             # they have read nothing of it, so there is no older state to protect.
-            cleaned["expected_version"] = status.version
+            cleaned["expected_version"] = status.version_for(self.user)
         return cleaned
 
 

@@ -153,10 +153,10 @@ class AssessmentForm(forms.Form):
 
     def __init__(self, *args, user, evidence, **kwargs):
         super().__init__(*args, **kwargs)
-        self.evidence_rows = {str(e.pk): e for e in evidence}
+        self.evidence_rows = {str(e.public_id): e for e in evidence}
         self.fields["evidence"].choices = [
             (
-                str(e.pk),
+                str(e.public_id),
                 f"{e.occurred_on:%Y-%m-%d} · {Truncator(localized(e, 'summary')).chars(90)} "
                 f"[{e.source.key}, {e.reliability}, {e.marking}]",
             )

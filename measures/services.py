@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
@@ -36,7 +37,7 @@ from .models import (
     Subscription,
     UserProfile,
 )
-from .revisions import bump_version, change, snapshot
+from .revisions import StaleVersion, bump_version, change, snapshot
 from .tasks import send_subscription_confirmation
 from .visibility import access_snapshot, viewer_for
 
@@ -131,6 +132,20 @@ def _check_covers(marking, others, what):
 def _locked(model, pk):
     """Re-read a row inside the transaction (row-locked on PostgreSQL)."""
     return model._base_manager.select_for_update().get(pk=pk)
+
+
+def _check_cell_version(actor, status, expected_version):
+    """Compare-and-swap on the actor's *own* version of the cell, under the
+    cell's row lock (taken by ``_locked``; SQLite serialises writers): a write
+    the actor may not see never makes them stale, and two editors who see the
+    same assessments still cannot overwrite each other."""
+    if expected_version is None:
+        raise ValidationError({"expected_version": _("The version you read is required.")})
+    version = (
+        Status.objects.filter(pk=status.pk).with_version(actor).values_list("version", flat=True)[0]
+    )
+    if version != expected_version:
+        raise StaleVersion(status, expected_version, version)
 
 
 # --- cells -----------------------------------------------------------------
@@ -241,14 +256,17 @@ def _record(
     if not (rationale_en.strip() or rationale_fr.strip()):
         raise ValidationError({"rationale_en": _("Say why: a rationale is required.")})
     assessment.full_clean(exclude=["revision"])
-    cell_before = snapshot(status)
-    bump_version(status, expected_version)
+    _check_cell_version(actor, status, expected_version)
     assessment.revision = current.take_revision()
     assessment.save()
     for item in evidence:
         if not item.cells.filter(pk=status.pk).exists():
+            # Citing evidence links it to the cell (docs/api.md): a change of
+            # the evidence, seen by its readers, so it moves its version.
             before = snapshot(item)
             item.cells.add(status)
+            Evidence.objects.filter(pk=item.pk).update(version=F("version") + 1)
+            item.version += 1
             current.record(
                 item,
                 Action.UPDATE,
@@ -260,9 +278,6 @@ def _record(
     if evidence:
         assessment.evidence.set(evidence)
     current.record(assessment, Action.CREATE, after=snapshot(assessment), marking=marking)
-    # The cell's new version is a change too; it is marked like the assessment
-    # so that the change feed does not reveal that a hidden assessment exists.
-    current.record(status, Action.UPDATE, cell_before, snapshot(status), marking=marking)
     return assessment
 
 
@@ -331,12 +346,9 @@ def retract_assessment(actor, assessment, *, reason, expected_version):
         status = assessment.status
         _check_may_edit(actor, status)
         _check_retractable(assessment, reason)
-        cell_before = snapshot(status)
-        bump_version(status, expected_version)
+        _locked(Status, status.pk)
+        _check_cell_version(actor, status, expected_version)
         _retract(current, actor, assessment, reason, before=snapshot(assessment))
-        current.record(
-            status, Action.UPDATE, cell_before, snapshot(status), marking=assessment.marking
-        )
         return assessment
 
 
@@ -448,9 +460,14 @@ def remark_evidence(actor, evidence, marking, *, expected_version, reason=""):
         _check_covers(
             marking, [i.marking for i in evidence.initiatives.all() if i.marking], _("initiative")
         )
+        # Only assessments still in force and seen by the actor hold a
+        # re-marking back: a retracted one cites nothing any more, and naming
+        # one the actor may not see would tell them it exists.
         resting = [
             a
-            for a in evidence.assessments.select_related("marking")
+            for a in Assessment.objects.visible_to(actor)
+            .filter(evidence=evidence, retracted=False)
+            .select_related("marking")
             if not a.marking.covers(marking)
         ]
         if resting:
@@ -460,7 +477,7 @@ def remark_evidence(actor, evidence, marking, *, expected_version, reason=""):
                         "Assessments %(ids)s rest on this evidence with a lower marking; "
                         "retract them first."
                     )
-                    % {"ids": ", ".join(str(a.pk) for a in resting)}
+                    % {"ids": ", ".join(str(a.public_id) for a in resting)}
                 }
             )
         old = evidence.marking
@@ -468,6 +485,7 @@ def remark_evidence(actor, evidence, marking, *, expected_version, reason=""):
         before = snapshot(evidence)
         evidence.marking = marking
         evidence.save(update_fields=["marking"])
+        current.touch(old)
         # The record shows the old content too, so it is readable only by
         # those who could read both markings. Incomparable markings (releasable
         # to different parties) have no such reader; keep no "before" then.

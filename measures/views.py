@@ -453,12 +453,12 @@ def _indicator_chart(indicator, measure=None, country=None):
 
 
 @readable
-def evidence_detail(request, pk):
+def evidence_detail(request, public_id):
     evidence = get_object_or_404(
         Evidence.objects.visible_to(request.user).select_related(
             "source", "marking", "source__marking"
         ),
-        pk=pk,
+        public_id=public_id,
     )
     cells = list(
         evidence.cells.select_related("measure", "country", "partner").order_by(
@@ -497,7 +497,7 @@ def evidence_detail(request, pk):
             ],
         ),
     ]
-    if response := csv_download(request, tables, f"evidence-{pk}"):
+    if response := csv_download(request, tables, f"evidence-{public_id}"):
         return response
     return render(
         request,
@@ -778,7 +778,7 @@ def _render_cell(
                     a.recorded_at,
                     a.recorded_by.get_username(),
                     localized(a, "rationale"),
-                    " ".join(str(e.pk) for e in a.evidence.all()),
+                    " ".join(str(e.public_id) for e in a.evidence.all()),
                     str(a.marking),
                     a.retracted,
                 )
@@ -790,7 +790,7 @@ def _render_cell(
             ["id", "occurred_on", "summary", "source", "locator", "grade", "direction", "marking"],
             [
                 (
-                    e.pk,
+                    e.public_id,
                     e.occurred_on,
                     localized(e, "summary"),
                     e.source.key,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from .choices import MARKING_RANK, MarkingLevel, Role
 
@@ -190,6 +190,25 @@ def editable_cells(user, cells):
     return cells.filter(Q(country__in=viewer.scope) | Q(partner__in=viewer.scope))
 
 
+# The audit records of accounts (profiles, grants, tokens, subscriptions and
+# their deliveries) are read by admins only: a role, a clearance or a mail
+# address is nobody else's business, whatever the marking.
+ACCOUNT_MODELS = frozenset(
+    {
+        ("auth", "user"),
+        ("auth", "group"),
+        ("knox", "authtoken"),
+        ("measures", "userprofile"),
+        ("measures", "subscription"),
+        ("measures", "digestdelivery"),
+    }
+)
+
+
+def is_account_model(model):
+    return (model._meta.app_label, model._meta.model_name) in ACCOUNT_MODELS
+
+
 class VisibleQuerySet(models.QuerySet):
     """Rows carrying one ``marking`` foreign key; that marking decides visibility."""
 
@@ -221,3 +240,35 @@ class OptionallyMarkedQuerySet(models.QuerySet):
 
 class CarriedWithInitiativeQuerySet(OptionallyMarkedQuerySet):
     marking_field = "initiative__marking"
+
+
+class ChangeRecordQuerySet(models.QuerySet):
+    """Audit records: history is at least as protected as the row is now.
+
+    A record is visible to someone who may see both the marking it was
+    written under and the row's current marking (``RowMarking``; for a
+    deleted row, its last one), so re-marking a row up also hides its past.
+    Records of accounts are for admins only.
+    """
+
+    def visible_to(self, user):
+        from .models import RowMarking
+
+        viewer = viewer_for(user)
+        if not viewer.can_read:
+            return self.none()
+        if viewer.sees_all:
+            return self
+        visible = visible_markings(viewer).values("pk")
+        hidden_now = RowMarking.objects.filter(
+            content_type=OuterRef("content_type"), object_id=OuterRef("object_id")
+        ).exclude(marking__in=visible)
+        records = self.filter(Q(marking__isnull=True) | Q(marking__in=visible)).exclude(
+            Exists(hidden_now)
+        )
+        if not viewer.is_admin:
+            for app_label, model in ACCOUNT_MODELS:
+                records = records.exclude(
+                    content_type__app_label=app_label, content_type__model=model
+                )
+        return records

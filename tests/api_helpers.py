@@ -5,7 +5,6 @@ import datetime
 import uuid
 
 import pytest
-from django.db.models import F
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
@@ -15,6 +14,7 @@ from measures import services
 from measures.choices import Action
 from measures.models import (
     Assessment,
+    AudienceRevision,
     ChangeRecord,
     Evidence,
     Indicator,
@@ -98,7 +98,7 @@ def footprint():
         ChangeRecord.objects.count(),
         Assessment.objects.count(),
         list(Evidence.objects.order_by("pk").values_list("pk", "version", "marking_id")),
-        list(Status.objects.order_by("pk").values_list("pk", "version")),
+        sorted(AudienceRevision.objects.values_list("audience", "revision")),
     )
 
 
@@ -241,17 +241,10 @@ def grow(n=45):
                 for key, level, mark in plan
             ]
         )
-        touched = {cells[key].pk: mark for key, _level, mark in plan}
-        Status.objects.filter(pk__in=touched).update(version=F("version") + 1)
         for item in items:
             current.record(item, Action.CREATE, after=snapshot(item), marking=public)
         for assessment in assessments:
             current.record(
                 assessment, Action.CREATE, after=snapshot(assessment), marking=assessment.marking
-            )
-        for status in Status.objects.filter(pk__in=touched):
-            # Marked like the assessment it records, as the services do.
-            current.record(
-                status, Action.UPDATE, after=snapshot(status), marking=touched[status.pk]
             )
     return codes

@@ -77,13 +77,12 @@ def cell(number, country, partner=None):
 
 def assess(actor, status, level, on, *, evidence=(), marking=None, rationale="Test."):
     """Record an assessment through the service, reading the cell's version first."""
-    status = Status.objects.get(pk=status.pk)
     return services.record_assessment(
         actor,
         status,
         level=level,
         effective_on=on,
-        expected_version=status.version,
+        expected_version=status.version_for(actor),
         rationale_en=rationale,
         evidence=evidence,
         marking=marking,

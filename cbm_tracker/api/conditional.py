@@ -11,7 +11,7 @@ If-Match on them is not defeated by unrelated writes.
 import datetime
 import hashlib
 
-from measures.revisions import latest_revision
+from measures.revisions import latest_revision_for
 from measures.visibility import viewer_for
 
 from .errors import PreconditionFailed, PreconditionRequired
@@ -37,7 +37,7 @@ def revision_etag(request):
     query, and today's date (memberships "at today" move without a write)."""
     return make_etag(
         request,
-        latest_revision(),
+        latest_revision_for(request.user),
         request.path,
         *_representation(request),
         datetime.date.today().isoformat(),

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
+from .. import handles, services
 from ..admin_forms import (
     UserProfileForm,
 )
@@ -16,7 +16,6 @@ from ..choices import Role
 from ..models import (
     ChangeRecord,
     Marking,
-    Source,
     UserProfile,
 )
 from ..visibility import viewer_for
@@ -36,8 +35,9 @@ class ChangeRecordAdmin(ServiceAdmin):
 
     writer_role = None
     show_audit_trail = False
+    # No revision numbers or row ids: they count writes and rows the staff
+    # user may not see (handles and public ids instead, measures/handles.py).
     list_display = [
-        "revision",
         "time",
         "actor_username",
         "action",
@@ -46,44 +46,57 @@ class ChangeRecordAdmin(ServiceAdmin):
         "marking_display",
         "message",
     ]
-    list_display_links = ["revision", "object_repr"]
+    list_display_links = ["time", "object_repr"]
     list_filter = ["action", ("content_type", admin.RelatedOnlyFieldListFilter), "marking__level"]
-    search_fields = ["object_repr", "actor_username", "message", "request_id", "object_id"]
+    search_fields = ["object_repr", "actor_username", "message", "request_id"]
     date_hierarchy = "time"
     list_select_related = ["content_type", "marking"]
     ordering = ["-revision", "-id"]
     fields = [
-        ("revision", "time"),
+        "time",
         ("actor_username", "request_id"),
-        ("action", "content_type", "object_id"),
+        ("action", "content_type", "object_handle"),
         "object_repr",
         "marking_display",
         "message",
         "before_shown",
         "after_shown",
     ]
-    readonly_fields = ["marking_display", "before_shown", "after_shown"]
+    readonly_fields = ["object_handle", "marking_display", "before_shown", "after_shown"]
 
     def prepare_object(self, request, obj):
-        obj.visible_sources = set(
-            Source.objects.visible_to(request.user).values_list("pk", flat=True)
+        # Internal ids become handles; a row the user may not see (a source a
+        # row cites, say) has none, as on the row's own page.
+        model = handles.model_for(obj.content_type)
+        wanted = {(model, obj.object_id)}
+        for data in (obj.before, obj.after):
+            wanted.update(handles.snapshot_refs(model, data))
+        names = handles.resolve(wanted, request.user)
+        obj.shown = {
+            "object": names[(model, obj.object_id)],
+            "before": handles.public_snapshot(model, obj.before, names),
+            "after": handles.public_snapshot(model, obj.after, names),
+        }
+
+    def _shown(self, obj, which):
+        data = obj.shown[which]
+        if isinstance(data, dict) and data.get("cite_source", "") is None:
+            data = {**data, "cite_source": str(NOT_CLEARED), "cite_locator": str(NOT_CLEARED)}
+        return format_html(
+            "<pre>{}</pre>", json.dumps(data, indent=2, ensure_ascii=False, default=str)
         )
 
-    def _shown(self, obj, data):
-        # A row may be unmarked yet cite a source the viewer is not cleared
-        # for: its citation is masked here as on the row's own page.
-        cited = data.get("cite_source_id") if isinstance(data, dict) else None
-        if cited is not None and cited not in getattr(obj, "visible_sources", ()):
-            data = {**data, "cite_source_id": str(NOT_CLEARED), "cite_locator": str(NOT_CLEARED)}
-        return format_html("<pre>{}</pre>", json.dumps(data, indent=2, ensure_ascii=False))
+    @admin.display(description=_("object"))
+    def object_handle(self, obj):
+        return obj.shown["object"] or "—"
 
     @admin.display(description=_("before"))
     def before_shown(self, obj):
-        return self._shown(obj, obj.before)
+        return self._shown(obj, "before")
 
     @admin.display(description=_("after"))
     def after_shown(self, obj):
-        return self._shown(obj, obj.after)
+        return self._shown(obj, "after")
 
 
 @admin.register(Marking)

@@ -84,7 +84,7 @@ class AssessmentHistoryInline(ReadOnlyInline):
 
     @admin.display(description=_("recorded"))
     def recorded(self, obj):
-        return f"{obj.recorded_at:%Y-%m-%d %H:%M} {obj.recorded_by} (r{obj.revision})"
+        return f"{obj.recorded_at:%Y-%m-%d %H:%M} {obj.recorded_by}"
 
     @admin.display(description="")
     def link(self, obj):
@@ -134,8 +134,10 @@ class StatusAdmin(ServiceAdmin):
             queryset = editable_cells(request.user, queryset)
         return queryset, duplicates
 
-    fields = ["measure", "country", "partner", "scope", "current_level", "version", "created_at"]
-    readonly_fields = ["scope", "current_level", "version", "created_at"]
+    fields = [
+        "measure", "country", "partner", "scope", "current_level", "your_version", "created_at"
+    ]  # fmt: skip
+    readonly_fields = ["scope", "current_level", "your_version", "created_at"]
 
     # Every country and tracked pair has its cells from the start (the
     # services create them with the country, pair or measure), and a cell
@@ -194,6 +196,10 @@ class StatusAdmin(ServiceAdmin):
             return format_html('<span class="cbm-not-rated">{}</span>', label)
         return format_html('<span class="cbm-level cbm-level-{}">{}</span>', level, label)
 
+    @admin.display(description=_("version (for you)"))
+    def your_version(self, obj):
+        return obj.version
+
     @admin.display(description=_("since"), ordering="level_effective_on")
     def level_effective_on(self, obj):
         return getattr(obj, "level_effective_on", None) or "—"
@@ -242,11 +248,11 @@ class StatusAdmin(ServiceAdmin):
                     self.message_user(
                         request,
                         ngettext(
-                            "Recorded %(n)d assessment under revision %(r)s.",
-                            "Recorded %(n)d assessments under revision %(r)s.",
+                            "Recorded %(n)d assessment in one transaction.",
+                            "Recorded %(n)d assessments in one transaction.",
                             len(created),
                         )
-                        % {"n": len(created), "r": created[0].revision if created else "—"},
+                        % {"n": len(created)},
                         messages.SUCCESS,
                     )
                     return None
@@ -325,7 +331,7 @@ class AssessmentAdmin(RetractMixin, ServiceAdmin):
             {
                 "fields": [
                     "marking_display",
-                    ("recorded_at", "recorded_by", "revision"),
+                    ("recorded_at", "recorded_by"),
                     "retraction",
                 ]
             },
@@ -338,10 +344,15 @@ class AssessmentAdmin(RetractMixin, ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["evidence_list", "marking_display", "retraction"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The form reads cell versions as this user sees them.
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         if initial.get("status") and "expected_version" not in initial:
-            cell = Status.objects.filter(pk=initial["status"]).first()
+            cell = Status.objects.filter(pk=initial["status"]).with_version(request.user).first()
             if cell is not None:
                 initial.update(version_of=cell.pk, expected_version=cell.version)
         return initial
@@ -382,18 +393,23 @@ class AssessmentAdmin(RetractMixin, ServiceAdmin):
         )
         adopt(obj, result)
 
-    def retract_versions(self, rows):
-        return {obj.status_id: obj.status.version for obj in rows}
+    def retract_versions(self, request, rows):
+        cells = {obj.status_id for obj in rows}
+        return dict(
+            Status.objects.filter(pk__in=cells)
+            .with_version(request.user)
+            .values_list("pk", "version")
+        )
 
     def retract_all(self, request, rows, reason, versions):
         expected = dict(versions)
         for obj in rows:
-            done = services.retract_assessment(
+            services.retract_assessment(
                 request.user, obj, reason=reason, expected_version=expected[obj.status_id]
             )
-            # Each retraction moves its cell's version: the next one on the
-            # same cell expects the version this one left.
-            expected[obj.status_id] = done.status.version
+            # A retraction the user sees moves their version of the cell by
+            # one: the next one on the same cell expects that.
+            expected[obj.status_id] += 1
 
     def retract_row(self, obj):
         return [str(obj.status), obj.get_level_display(), obj.effective_on, obj.marking]

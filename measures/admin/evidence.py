@@ -105,7 +105,7 @@ class RetractMixin:
         return self.retract_rows(request, list(queryset), action="retract_selected")
 
     def retract_rows(self, request, rows, action):
-        versions = self.retract_versions(rows)
+        versions = self.retract_versions(request, rows)
         if "apply" in request.POST:
             form = RetractForm(request.POST, versions=versions)
             if form.is_valid():
@@ -360,7 +360,7 @@ class EvidenceAdmin(RetractMixin, ServiceAdmin):
                 reason=data["remark_reason"],
             )
 
-    def retract_versions(self, rows):
+    def retract_versions(self, request, rows):
         return {obj.pk: obj.version for obj in rows}
 
     def retract_all(self, request, rows, reason, versions):

@@ -2,6 +2,9 @@
 to measures/services.py, which holds every rule; querysets of related ids are
 narrowed to what the caller may see, so a hidden id is "does not exist"."""
 
+import uuid
+
+from django.utils.encoding import smart_str
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -67,6 +70,21 @@ def caller(serializer):
     return getattr(serializer.context.get("request"), "user", None)
 
 
+class PublicIdRelatedField(serializers.SlugRelatedField):
+    """A related row named by its opaque ``public_id``; a malformed id is
+    refused exactly like an unknown or hidden one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="public_id", **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            uuid.UUID(str(data))
+        except ValueError:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
+        return super().to_internal_value(data)
+
+
 def _visible(field, queryset):
     """Point a related field (or a many=True field) at a caller-specific queryset."""
     target = getattr(field, "child_relation", field)
@@ -111,9 +129,7 @@ class StatusUpdateSerializer(StrictSerializer):
     effective_on = serializers.DateField()
     effective_precision = serializers.ChoiceField(choices=DatePrecision.choices, default="day")
     rationale = serializers.CharField(max_length=5000)
-    evidence = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=Evidence.objects.none()
-    )
+    evidence = PublicIdRelatedField(many=True, required=False, queryset=Evidence.objects.none())
     marking = MarkingField(required=False)
 
     def __init__(self, *args, **kwargs):
@@ -123,6 +139,7 @@ class StatusUpdateSerializer(StrictSerializer):
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
     measure = serializers.IntegerField(source="status.measure.number")
     country = serializers.CharField(source="status.country_id")
     partner = serializers.CharField(source="status.partner_id", allow_null=True)
@@ -135,13 +152,13 @@ class AssessmentSerializer(serializers.ModelSerializer):
         model = Assessment
         fields = [
             "id", "status", "measure", "country", "partner", "level", "effective_on",
-            "effective_precision", "recorded_at", "recorded_by", "revision", "rationale_en",
+            "effective_precision", "recorded_at", "recorded_by", "rationale_en",
             "rationale_fr", "evidence", "marking", "retracted", "retracted_reason",
             "retracted_at", "retracted_by",
         ]  # fmt: skip
 
-    def get_evidence(self, obj) -> list[int]:
-        return sorted(e.pk for e in obj.visible_evidence)
+    def get_evidence(self, obj) -> list[uuid.UUID]:
+        return sorted(str(e.public_id) for e in obj.visible_evidence)
 
 
 class AssessmentCreateSerializer(StrictSerializer):
@@ -152,9 +169,7 @@ class AssessmentCreateSerializer(StrictSerializer):
     effective_precision = serializers.ChoiceField(choices=DatePrecision.choices, default="day")
     rationale_en = serializers.CharField(max_length=5000, required=False, default="")
     rationale_fr = serializers.CharField(max_length=5000, required=False, default="")
-    evidence = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=Evidence.objects.none()
-    )
+    evidence = PublicIdRelatedField(many=True, required=False, queryset=Evidence.objects.none())
     marking = MarkingField(required=False)
 
     def __init__(self, *args, **kwargs):
@@ -177,6 +192,7 @@ class AssessmentRetractSerializer(RetractSerializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
     source = serializers.CharField(source="source.key")
     marking = MarkingField(read_only=True)
     cells = CellSerializer(many=True)

@@ -37,6 +37,9 @@ from measures.models import (
 from . import serializers as s
 from .schema import ERRORS, IF_MATCH, WRITE_ERRORS
 
+# Marked rows are addressed by their opaque public id (``{id}`` in paths).
+PUBLIC_ID = ("public_id", "id", "[0-9a-fA-F-]{36}")
+
 
 def date_param(request, name):
     raw = request.query_params.get(name)
@@ -144,6 +147,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
 
     serializer_class = s.AssessmentSerializer
     filterset_class = AssessmentFilterSet
+    lookup_field, lookup_url_kwarg, lookup_value_regex = PUBLIC_ID
 
     def base_queryset(self, user):
         return (
@@ -152,7 +156,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
             .prefetch_related(
                 Prefetch(
                     "evidence",
-                    queryset=Evidence.objects.visible_to(user).only("id"),
+                    queryset=Evidence.objects.visible_to(user).only("id", "public_id"),
                     to_attr="visible_evidence",
                 )
             )
@@ -183,7 +187,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         responses={200: s.AssessmentSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
-    def retract(self, request, pk=None):
+    def retract(self, request, **kwargs):
         assessment = self.get_object()
         payload = s.AssessmentRetractSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
@@ -202,6 +206,7 @@ class EvidenceViewSet(mixins.CreateModelMixin, VersionedViewSet):
 
     serializer_class = s.EvidenceSerializer
     filterset_class = EvidenceFilterSet
+    lookup_field, lookup_url_kwarg, lookup_value_regex = PUBLIC_ID
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def base_queryset(self, user):
@@ -280,7 +285,7 @@ class EvidenceViewSet(mixins.CreateModelMixin, VersionedViewSet):
         responses={200: s.EvidenceSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
-    def retract(self, request, pk=None):
+    def retract(self, request, **kwargs):
         item = self.get_object()
         payload = s.RetractSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)

@@ -1,4 +1,4 @@
-from .audit import ChangeRecord, RevisionCounter
+from .audit import AudienceRevision, ChangeRecord, RevisionCounter, RowMarking
 from .catalogue import CarriedMeasure, Measure, Source
 from .cells import Assessment, Status
 from .evidence import Evidence
@@ -8,6 +8,7 @@ from .subscriptions import DigestDelivery, DigestRun, Subscription
 
 __all__ = [
     "Assessment",
+    "AudienceRevision",
     "CarriedMeasure",
     "ChangeRecord",
     "DigestDelivery",
@@ -18,6 +19,7 @@ __all__ = [
     "Measure",
     "Observation",
     "RevisionCounter",
+    "RowMarking",
     "Source",
     "Status",
     "Subscription",

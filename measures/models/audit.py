@@ -1,5 +1,7 @@
 """Revisions and the audit trail: one mechanism for history, change feed and ETags."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
@@ -8,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..choices import Action
-from ..visibility import OptionallyMarkedQuerySet
+from ..visibility import ChangeRecordQuerySet
 
 
 class RevisionCounter(models.Model):
@@ -30,9 +32,53 @@ class RevisionCounter(models.Model):
         return f"revision {self.value}"
 
 
+class AudienceRevision(models.Model):
+    """The last revision that wrote something one audience may see.
+
+    An audience is a marking (by its key) or ``accounts`` (the records of
+    profiles, grants, tokens and subscriptions, which only admins read).
+    Every write sets the row of each audience it touched, in its own
+    transaction, so "the latest revision *this viewer* may see" is one
+    lookup over a handful of rows: ETags then move only on writes the viewer
+    can see (docs/security.md, non-interference).
+    """
+
+    ACCOUNTS = "accounts"
+
+    audience = models.CharField(max_length=300, primary_key=True)
+    revision = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.audience} @ r{self.revision}"
+
+
+class RowMarking(models.Model):
+    """The current marking of every marked row the audit trail describes.
+
+    Audit records are append-only (the application's database role may not
+    update them), so they cannot follow a re-marking; this row does, and a
+    record is shown only to someone who may see both the marking it was
+    written under and this one (for a deleted row, its last marking).
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    marking = models.ForeignKey("measures.Marking", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="rowmarking_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.content_type_id}:{self.object_id} {self.marking_id}"
+
+
 class ChangeRecord(models.Model):
     """One changed row under one revision (NetBox's ObjectChange, append-only)."""
 
+    # What clients see instead of the sequential id: it counts nothing hidden.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     revision = models.PositiveBigIntegerField(db_index=True)
     time = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -51,7 +97,7 @@ class ChangeRecord(models.Model):
     after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     message = models.TextField(blank=True)
 
-    objects = OptionallyMarkedQuerySet.as_manager()
+    objects = ChangeRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["revision", "id"]
@@ -65,4 +111,5 @@ class ChangeRecord(models.Model):
         ]
 
     def __str__(self):
-        return f"r{self.revision} {self.action} {self.object_repr}"
+        # No revision number: it counts writes the reader may not see.
+        return f"{self.time:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

@@ -1,14 +1,15 @@
 """A cell (Status) and its append-only, effective-dated history (Assessment)."""
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cbm_tracker.models import Versioned
 from countries.choices import DatePrecision
 from countries.models import CountryPair
 
@@ -18,7 +19,8 @@ from ..visibility import VisibleQuerySet
 
 class StatusQuerySet(models.QuerySet):
     def with_level(self, user, as_of=None):
-        """Annotate each cell with its current level *for this viewer*.
+        """Annotate each cell with its current level *for this viewer*, and
+        the viewer's version of it (``with_version``).
 
         Current = the latest non-retracted assessment the viewer may see, by
         (effective_on, recorded_at, id); ``as_of`` replays history by
@@ -28,13 +30,37 @@ class StatusQuerySet(models.QuerySet):
         if as_of is not None:
             latest = latest.filter(effective_on__lte=as_of)
         latest = latest.order_by("-effective_on", "-recorded_at", "-id")
-        return self.annotate(
+        return self.with_version(user).annotate(
             level=Coalesce(Subquery(latest.values("level")[:1]), Value(NO_EVIDENCE)),
             level_effective_on=Subquery(latest.values("effective_on")[:1]),
         )
 
+    def with_version(self, user):
+        """Annotate ``version``: the cell's version *for this viewer*.
 
-class Status(Versioned):
+        A cell stores no version: one shared counter would move when someone
+        records an assessment the viewer may not see. The viewer's version is
+        1 + the number of events on the cell the viewer may see (an
+        assessment recorded counts 1, one since retracted 2). Assessments are
+        never re-marked, so for one viewer it only grows, and two editors who
+        see the same assessments hold the same version (services compare it
+        under the cell's row lock).
+        """
+        return self.annotate(version=cell_version(user))
+
+
+def cell_version(user, cell=None):
+    """The expression ``with_version`` annotates (``cell``: for one cell, not
+    a correlated subquery)."""
+    events = Assessment.objects.visible_to(user).filter(
+        status=cell if cell is not None else OuterRef("pk")
+    )
+    weight = Sum(Case(When(retracted=True, then=Value(2)), default=Value(1)))
+    counted = events.order_by().values("status").annotate(n=weight).values("n")
+    return Coalesce(Subquery(counted), Value(0)) + Value(1)
+
+
+class Status(models.Model):
     """The identity of one cell: a measure for a country, or for a pair.
 
     It stores no level: what is current depends on who is looking, so a stored
@@ -86,13 +112,22 @@ class Status(Versioned):
     def __str__(self):
         return f"{self.measure.number} · {self.cell_label}"
 
-    @property
-    def cell_label(self):
-        return f"{self.country_id}–{self.partner_id}" if self.partner_id else self.country_id
-
     def save(self, *args, **kwargs):
         self.scope = self.measure.scope
         super().save(*args, **kwargs)
+
+    def version_for(self, user):
+        """This cell's version as ``user`` reads it (``StatusQuerySet.with_version``)."""
+        return (
+            type(self)
+            .objects.filter(pk=self.pk)
+            .with_version(user)
+            .values_list("version", flat=True)[0]
+        )
+
+    @property
+    def cell_label(self):
+        return f"{self.country_id}–{self.partner_id}" if self.partner_id else self.country_id
 
     def clean(self):
         if self.measure_id is None or self.country_id is None:
@@ -184,6 +219,8 @@ class Assessment(AppendOnly, Retractable):
 
     mutable_fields = Retractable.RETRACTION_FIELDS
 
+    # The identifier clients see: random, so that it counts nothing hidden.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     key = models.SlugField(
         max_length=100,
         unique=True,

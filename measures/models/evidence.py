@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -19,6 +21,8 @@ class Evidence(Versioned, Retractable):
     concerns four countries and two measures, hence the many-to-many links.
     """
 
+    # The identifier clients see: random, so that it counts nothing hidden.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     key = models.SlugField(
         max_length=100,
         unique=True,

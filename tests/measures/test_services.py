@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from measures import services
-from measures.models import Assessment, ChangeRecord, Evidence, Status
+from measures.models import Assessment, AudienceRevision, ChangeRecord, Evidence, Status
 from measures.revisions import StaleVersion, latest_revision
 from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
 
@@ -22,7 +22,7 @@ def footprint():
         ChangeRecord.objects.count(),
         Assessment.objects.count(),
         Evidence.objects.count(),
-        list(Status.objects.order_by("pk").values_list("pk", "version")),
+        sorted(AudienceRevision.objects.values_list("audience", "revision")),
     )
 
 
