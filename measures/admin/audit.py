@@ -21,6 +21,7 @@ from ..models import (
 from ..visibility import viewer_for
 from .base import (
     NOT_CLEARED,
+    PublicIdAdminMixin,
     ServiceAdmin,
     adopt,
     call,
@@ -30,7 +31,7 @@ from .base import (
 
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(ServiceAdmin):
+class ChangeRecordAdmin(PublicIdAdminMixin, ServiceAdmin):
     """The audit trail: read-only, each record visible under the marking of its row."""
 
     writer_role = None

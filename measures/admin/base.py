@@ -1,9 +1,12 @@
 """Shared admin machinery: calling the services, visibility-aware filters and bases."""
 
+import uuid
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.utils import NestedObjects, flatten_fieldsets
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
@@ -219,6 +222,7 @@ class VisibleChoicesMixin:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.related_model is Evidence:
             kwargs["queryset"] = Evidence.objects.visible_to(request.user).filter(retracted=False)
+            kwargs["to_field_name"] = "public_id"  # never the sequential id
         elif hasattr(db_field.related_model.objects, "visible_to"):
             kwargs["queryset"] = db_field.related_model.objects.visible_to(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
@@ -279,6 +283,74 @@ class ReferenceFieldsMixin:
             return NOT_CLEARED
         locator = f", {obj.cite_locator}" if obj.cite_locator else ""
         return f"[{obj.cite_source.key}]{locator}"
+
+
+class PublicIdChangeList(ChangeList):
+    """Links to rows by their public id (``PublicIdAdminMixin``)."""
+
+    def url_for_result(self, result):
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=(str(result.public_id),),
+            current_app=self.model_admin.admin_site.name,
+        )
+
+
+class PublicIdAdminMixin:
+    """Rows addressed by their random ``public_id`` in every admin URL, link
+    and action selection: the sequential ids count rows the staff user may not
+    see (measures/handles.py)."""
+
+    def get_object(self, request, object_id, from_field=None):
+        if from_field is None:
+            try:
+                uuid.UUID(str(object_id))
+            except ValueError:
+                object_id, from_field = None, "public_id"
+            else:
+                from_field = "public_id"
+        if object_id is None:
+            raise Http404(_("No such %(model)s.") % {"model": self.opts.verbose_name})
+        return super().get_object(request, object_id, from_field)
+
+    def get_changelist(self, request, **kwargs):
+        return PublicIdChangeList
+
+    def action_checkbox(self, obj):
+        return super().action_checkbox(PublicIdHandle(obj))
+
+    def response_action(self, request, queryset):
+        # Django narrows the queryset by primary key to the selection; the
+        # page sent public ids, so hand Django the keys they stand for, and
+        # put the public ids back for any intermediate page.
+        sent = request.POST
+        selected = [v for v in sent.getlist(helpers.ACTION_CHECKBOX_NAME) if is_uuid(v)]
+        keys = queryset.filter(public_id__in=selected).values_list("pk", flat=True)
+        post = sent.copy()
+        post.setlist(helpers.ACTION_CHECKBOX_NAME, [str(pk) for pk in keys])
+        request.POST = post
+        try:
+            return super().response_action(request, queryset)
+        finally:
+            request.POST = sent
+
+
+class PublicIdHandle:
+    """``obj`` seen through its public id, for Django's action checkbox."""
+
+    def __init__(self, obj):
+        self.pk, self._obj = obj.public_id, obj
+
+    def __str__(self):
+        return str(self._obj)
+
+
+def is_uuid(value):
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 class ServiceAdmin(VisibleRowsMixin, VisibleChoicesMixin, admin.ModelAdmin):

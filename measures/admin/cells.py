@@ -31,6 +31,7 @@ from .base import (
     CellInitiativeFilter,
     InitiativeFilter,
     LevelFilter,
+    PublicIdAdminMixin,
     ReadOnlyInline,
     ServiceAdmin,
     adopt,
@@ -88,7 +89,7 @@ class AssessmentHistoryInline(ReadOnlyInline):
 
     @admin.display(description="")
     def link(self, obj):
-        url = reverse("admin:measures_assessment_change", args=[obj.pk])
+        url = reverse("admin:measures_assessment_change", args=[obj.public_id])
         return format_html('<a href="{}">{}</a>', url, _("view"))
 
 
@@ -278,7 +279,7 @@ class StatusAdmin(ServiceAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(RetractMixin, ServiceAdmin):
+class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
     form = AssessmentAddForm
     list_display = [
         "cell",
@@ -312,7 +313,10 @@ class AssessmentAdmin(RetractMixin, ServiceAdmin):
     date_hierarchy = "effective_on"
     list_select_related = ["status__measure", "marking", "recorded_by"]
     ordering = ["-recorded_at", "-id"]
-    autocomplete_fields = ["status", "evidence"]
+    # Evidence is picked from a filtered list, not an autocomplete: Django's
+    # autocomplete answers with primary keys, which count hidden rows.
+    autocomplete_fields = ["status"]
+    filter_horizontal = ["evidence"]
     actions = ["retract_selected"]
     retract_headers = [_("cell"), _("level"), _("effective on"), _("marking")]
     add_fieldsets = [
@@ -372,7 +376,7 @@ class AssessmentAdmin(RetractMixin, ServiceAdmin):
             and viewer_for(request.user).may_edit_cell(obj.status)
         ):
             links.append(
-                (reverse("admin:measures_assessment_retract", args=[obj.pk]), _("Retract…"))
+                (reverse("admin:measures_assessment_retract", args=[obj.public_id]), _("Retract…"))
             )
         return links
 
@@ -437,7 +441,10 @@ class AssessmentAdmin(RetractMixin, ServiceAdmin):
             format_html_join(
                 mark_safe("<br>"),
                 '<a href="{}">{}</a>',
-                ((reverse("admin:measures_evidence_change", args=[e.pk]), str(e)) for e in rows),
+                (
+                    (reverse("admin:measures_evidence_change", args=[e.public_id]), str(e))
+                    for e in rows
+                ),
             )
             or "—"
         )

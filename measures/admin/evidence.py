@@ -28,6 +28,7 @@ from ..models import (
 from ..revisions import StaleVersion
 from ..visibility import editable_cells, viewer_for
 from .base import (
+    PublicIdAdminMixin,
     ReadOnlyInline,
     ServiceAdmin,
     VisibleInitiativeFilter,
@@ -92,7 +93,7 @@ class RetractMixin:
         obj = self.get_object(request, unquote(object_id))
         change_url = reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-            args=[obj.pk],
+            args=[obj.public_id],
             current_app=self.admin_site.name,
         )
         response = self.retract_rows(request, [obj], action=None)
@@ -139,7 +140,7 @@ class RetractMixin:
             ),
             headers=self.retract_headers,
             rows=[self.retract_row(obj) for obj in rows],
-            selected=[obj.pk for obj in rows] if action else [],
+            selected=[obj.public_id for obj in rows] if action else [],
             action=action,
             form=form,
             submit_label=_("Retract"),
@@ -193,7 +194,7 @@ class EvidenceLinkInline(ReadOnlyInline):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(RetractMixin, ServiceAdmin):
+class EvidenceAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
     list_display = [
         "occurred",
         "summary",
@@ -313,7 +314,7 @@ class EvidenceAdmin(RetractMixin, ServiceAdmin):
     def object_links(self, request, obj):
         if obj.retracted or not self.has_retract_permission(request):
             return []
-        return [(reverse("admin:measures_evidence_retract", args=[obj.pk]), _("Retract…"))]
+        return [(reverse("admin:measures_evidence_retract", args=[obj.public_id]), _("Retract…"))]
 
     # -- writes ------------------------------------------------------------------
 
@@ -361,12 +362,12 @@ class EvidenceAdmin(RetractMixin, ServiceAdmin):
             )
 
     def retract_versions(self, request, rows):
-        return {obj.pk: obj.version for obj in rows}
+        return {obj.public_id.hex: obj.version for obj in rows}
 
     def retract_all(self, request, rows, reason, versions):
         for obj in rows:
             services.retract_evidence(
-                request.user, obj, reason=reason, expected_version=versions[obj.pk]
+                request.user, obj, reason=reason, expected_version=versions[obj.public_id.hex]
             )
 
     def retract_row(self, obj):
@@ -421,7 +422,10 @@ class EvidenceAdmin(RetractMixin, ServiceAdmin):
             format_html_join(
                 ", ",
                 '<a href="{}">{}</a>',
-                ((reverse("admin:measures_assessment_change", args=[a.pk]), str(a)) for a in rows),
+                (
+                    (reverse("admin:measures_assessment_change", args=[a.public_id]), str(a))
+                    for a in rows
+                ),
             )
             or "—"
         )
