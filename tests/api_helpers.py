@@ -102,6 +102,13 @@ def footprint():
     )
 
 
+def feed_cursor():
+    """The change feed's cursor as of now: the public id of the latest record
+    (what a poller holds as ``next`` after reading everything), "0" if none."""
+    last = ChangeRecord.objects.order_by("-revision", "-id").first()
+    return str(last.public_id) if last is not None else "0"
+
+
 def results(response):
     body = response.json()
     assert response.status_code == 200, body

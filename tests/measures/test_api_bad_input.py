@@ -129,11 +129,11 @@ def test_a_nul_byte_in_a_query_parameter_is_a_400(users, path, query):
     assert_error(client(users.reader).get(f"{url(path)}?{query}"), 400, "query")
 
 
-def assessment_payload(**fields):
+def assessment_payload(user, **fields):
     status = cell(11, "DZ")
     return {
         "status": status.pk,
-        "expected_version": status.version,
+        "expected_version": status.version_for(user),
         "level": "agreed",
         "effective_on": "2013-05-01",
         "rationale_en": "Agreed.",
@@ -158,6 +158,9 @@ def assessment_payload(**fields):
         ({"evidence": "1"}, "evidence"),
         ({"evidence": [999999]}, "evidence"),
         ({"evidence": [int(HUGE)]}, "evidence"),
+        ({"evidence": ["not-a-uuid"]}, "evidence"),
+        ({"evidence": ["00000000-0000-0000-0000-000000000000"]}, "evidence"),  # unknown
+        ({"evidence": [{"id": 1}]}, "evidence"),
         ({"marking": "public"}, "marking"),
         ({"marking": {"level": "secret"}}, "marking"),
         ({"marking": {"level": "public", "releasable_to": "MA"}}, "marking"),
@@ -170,6 +173,7 @@ def assessment_payload(**fields):
         ({"recorded_by": "admin_all"}, "recorded_by"),
         ({"version": 7}, "version"),
         ({"id": 1}, "id"),
+        ({"id": "00000000-0000-0000-0000-000000000000"}, "id"),
         ({"revision": 1}, "revision"),
         ({"retracted": True}, "retracted"),
         ({"nonsense": 1}, "nonsense"),
@@ -177,7 +181,9 @@ def assessment_payload(**fields):
 )
 def test_a_bad_assessment_is_a_400_naming_the_field_and_writes_nothing(users, fields, field):
     before = footprint()
-    response = client(users.editor).post(url("assessments/"), assessment_payload(**fields))
+    response = client(users.editor).post(
+        url("assessments/"), assessment_payload(users.editor, **fields)
+    )
     body = assert_error(response, 400, field)
     assert body["code"] == "invalid"
     assert all(isinstance(m, str) for m in body["fields"][field]) or isinstance(
@@ -253,9 +259,9 @@ def test_bad_evidence_is_a_400_naming_the_field_and_writes_nothing(users, fields
 def test_evidence_patch_refuses_fields_it_cannot_change(users, field):
     item = EvidenceFactory(cells=[cell(11, "DZ")])
     api = client(users.editor)
-    tag = api.get(url(f"evidence/{item.pk}/"))["ETag"]
+    tag = api.get(url(f"evidence/{item.public_id}/"))["ETag"]
     before = footprint()
-    response = api.patch(url(f"evidence/{item.pk}/"), {field: "B1"}, HTTP_IF_MATCH=tag)
+    response = api.patch(url(f"evidence/{item.public_id}/"), {field: "B1"}, HTTP_IF_MATCH=tag)
     assert_error(response, 400, field)
     assert footprint() == before
     assert Evidence.objects.get(pk=item.pk).summary_en == item.summary_en

@@ -1,10 +1,12 @@
-"""/api/v1/changes/: what was recorded after a revision, paged by revision cursor."""
+"""/api/v1/changes/: what was recorded after a cursor, paged by opaque cursors."""
 
 import datetime
+import uuid
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -18,15 +20,15 @@ from measures.models import (
     Source,
     Status,
 )
-from measures.revisions import latest_revision
 from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
     Canary,
     assert_error,
     client,
+    feed_cursor,
     no_throttles,
     url,
 )
-from tests.factories import EvidenceFactory, assess, cell
+from tests.factories import EvidenceFactory, assess, cell, marking
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +44,14 @@ def write_some(users):
     cells = [cell(12, "DZ"), cell(12, "MA"), cell(12, "TN")]
     services.record_assessments(
         users.admin,
-        {c: Status.objects.get(pk=c.pk).version for c in cells},
+        {c: c.version_for(users.admin) for c in cells},
         level="not_started",
         effective_on=D(2012, 3, 1),
         rationale_en="Batch.",
     )
     status = Status.objects.get(pk=first.status_id)
     services.retract_assessment(
-        users.editor, first, reason="Wrong.", expected_version=status.version
+        users.editor, first, reason="Wrong.", expected_version=status.version_for(users.editor)
     )
     services.save_reference(
         users.admin,
@@ -72,44 +74,72 @@ def poll(api, since, limit):
         if not body["results"]:
             assert body["next"] == since
             return seen, pages
-        assert body["next"] == body["results"][-1]["revision"]
+        assert body["next"] == body["results"][-1]["id"]
         seen += body["results"]
         since = body["next"]
 
 
 def expected(user, since):
+    """The records after the cursor ``since`` (a public id) that ``user`` may
+    see, in commit order."""
+    after = ChangeRecord.objects.get(public_id=since)
     return list(
         ChangeRecord.objects.visible_to(user)
-        .filter(revision__gt=since)
+        .filter(Q(revision__gt=after.revision) | Q(revision=after.revision, id__gt=after.id))
         .exclude(content_type__model="userprofile")
         .order_by("revision", "id")
-        .values_list("revision", "content_type__model", "object_id", "action")
+        .values_list("public_id", "content_type__model", "action")
     )
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3, 1000])
 @pytest.mark.parametrize("role", ["reader", "editor", "moroccan_analyst"])
 def test_paging_by_cursor_never_misses_or_repeats_a_record(users, limit, role):
-    since = latest_revision()
+    since = feed_cursor()
     write_some(users)
     api = client(getattr(users, role))
     seen, pages = poll(api, since, limit)
-    got = [(r["revision"], r["type"], r["object_id"], r["action"]) for r in seen]
+    got = [(uuid.UUID(r["id"]), r["type"], r["action"]) for r in seen]
     assert got == expected(getattr(users, role), since)
     assert len(set(got)) == len(got)
+    assert all(len(page) <= limit for page in pages)  # a page never exceeds the limit
     for page, following in zip(pages, pages[1:], strict=False):
         if following:
-            assert page[-1]["revision"] < following[0]["revision"]  # a revision boundary
-            assert len(page) >= limit  # a short page is the last one
+            assert len(page) == limit  # a short page is the last one
+    assert "revision" not in str([set(r) for r in seen])
+
+
+def test_a_page_may_end_inside_a_revision_and_the_next_resumes_there(users):
+    since = feed_cursor()
+    cells = [cell(12, "DZ"), cell(12, "MA"), cell(12, "TN")]
+    services.record_assessments(
+        users.admin,
+        {c: c.version_for(users.admin) for c in cells},
+        level="not_started",
+        effective_on=D(2012, 3, 1),
+        rationale_en="Batch.",
+    )
+    batch = list(
+        ChangeRecord.objects.filter(revision=ChangeRecord.objects.latest("revision").revision)
+        .order_by("id")
+        .values_list("public_id", flat=True)
+    )
+    assert len(batch) == 3
+    api = client(users.reader)
+    first = api.get(url("changes/"), {"since": since, "limit": 2}).json()
+    assert [r["id"] for r in first["results"]] == [str(p) for p in batch[:2]]
+    assert first["next"] == str(batch[1])
+    rest = api.get(url("changes/"), {"since": first["next"], "limit": 2}).json()
+    assert [r["id"] for r in rest["results"]] == [str(batch[2])]
 
 
 def test_a_record_carries_who_did_what_when(users):
-    since = latest_revision()
+    since = feed_cursor()
     assessment = assess(users.editor, cell(11, "DZ"), "agreed", D(2012, 1, 1))
     records = client(users.reader).get(url("changes/"), {"since": since}).json()["results"]
     created = next(r for r in records if r["type"] == "assessment")
     assert set(created) == {
-        "revision",
+        "id",
         "time",
         "type",
         "action",
@@ -120,31 +150,50 @@ def test_a_record_carries_who_did_what_when(users):
         "before",
         "after",
     }
-    assert (created["revision"], created["action"], created["object_id"]) == (
-        assessment.revision,
+    record = ChangeRecord.objects.get(
+        content_type__model="assessment", object_id=str(assessment.pk), action="create"
+    )
+    assert (created["id"], created["action"], created["object_id"]) == (
+        str(record.public_id),
         "create",
-        str(assessment.pk),
+        str(assessment.public_id),
     )
     assert (created["actor"], created["message"]) == ("editor_dz", "Assessment recorded")
     assert created["after"]["level"] == "agreed" and created["before"] is None
+    # Snapshots name rows by handle, never by internal id or revision.
+    after = created["after"]
+    assert {"id", "revision", "status_id", "recorded_by_id"}.isdisjoint(after)
+    assert (after["status"], after["recorded_by"]) == (assessment.status_id, "editor_dz")
 
 
 def test_hidden_records_are_absent_and_account_changes_are_never_news(users):
-    since = latest_revision()
+    since = feed_cursor()
     canary = write_some(users)
     reader = client(users.reader).get(url("changes/"), {"since": since, "limit": 1000}).json()
     cleared = client(users.moroccan_analyst).get(url("changes/"), {"since": since, "limit": 1000})
-    hidden = {("assessment", str(canary.assessment.pk)), ("evidence", str(canary.evidence.pk))}
+    hidden = {("assessment", str(canary.assessment.public_id))} | {
+        ("evidence", str(canary.evidence.public_id))
+    }
+    hidden_records = {
+        str(r.public_id)
+        for r in ChangeRecord.objects.filter(
+            Q(content_type__model="assessment", object_id=str(canary.assessment.pk))
+            | Q(content_type__model="evidence", object_id=str(canary.evidence.pk))
+        )
+    }
+    assert hidden_records
+    assert not hidden_records & {r["id"] for r in reader["results"]}
     assert not hidden & {(r["type"], r["object_id"]) for r in reader["results"]}
     assert canary.text not in str(reader)
+    assert hidden_records <= {r["id"] for r in cleared.json()["results"]}
     assert hidden <= {(r["type"], r["object_id"]) for r in cleared.json()["results"]}
-    everything = client(users.admin).get(url("changes/"), {"since": 1, "limit": 1000}).json()
+    everything = client(users.admin).get(url("changes/"), {"since": "0", "limit": 1000}).json()
     assert ChangeRecord.objects.filter(content_type__model="userprofile").exists()
     assert "userprofile" not in {r["type"] for r in everything["results"]}
 
 
 def test_retractions_and_memberships_are_in_the_feed(users):
-    since = latest_revision()
+    since = feed_cursor()
     write_some(users)
     records = client(users.reader).get(url("changes/"), {"since": since, "limit": 1000}).json()
     kinds = {(r["type"], r["action"]) for r in records["results"]}
@@ -157,17 +206,23 @@ def test_a_first_call_may_start_from_a_timestamp(users):
     later = assess(users.editor, cell(11, "MA"), "agreed", D(2012, 1, 1))
     api = client(users.reader)
     aware, naive = start.isoformat(), start.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    written = [
+        str(p)
+        for p in ChangeRecord.objects.filter(revision=later.revision)
+        .order_by("id")
+        .values_list("public_id", flat=True)
+    ]
     for since in (aware, naive, aware.replace("+", " "), naive + "Z"):  # " ": an unencoded "+"
         body = api.get(url("changes/"), {"since": since}).json()
-        assert {r["revision"] for r in body["results"]} == {later.revision}
-        assert body["next"] == later.revision
+        assert [r["id"] for r in body["results"]] == written
+        assert body["next"] == written[-1]
         assert body["since"].startswith(start.strftime("%Y-%m-%dT%H:%M:%S"))
     body = api.get(url("changes/"), {"since": timezone.now().isoformat()}).json()
     assert (body["results"], body["next"]) == ([], None)
 
 
 def test_the_feed_does_not_count_rows_and_varies_by_caller(users):
-    since = latest_revision()
+    since = feed_cursor()
     write_some(users)
     with CaptureQueriesContext(connection) as queries:
         response = client(users.reader).get(url("changes/"), {"since": since, "limit": 2})
@@ -185,6 +240,9 @@ def test_the_feed_does_not_count_rows_and_varies_by_caller(users):
         ({"since": "-1"}, "since"),
         ({"since": "²"}, "since"),
         ({"since": "99999999999999999999999"}, "since"),
+        ({"since": "5"}, "since"),  # a revision number is no cursor
+        ({"since": "00000000-0000-0000-0000-000000000000"}, "since"),  # an unknown cursor
+        ({"since": "0000000-0000-0000-0000-0000000000000"}, "since"),  # not a cursor's shape
         ({"limit": "0"}, "limit"),
         ({"limit": "-5"}, "limit"),
         ({"limit": "ten"}, "limit"),
@@ -198,7 +256,8 @@ def test_a_bad_cursor_or_limit_is_a_400(users, params, field):
 
 def test_a_limit_above_1000_is_capped_at_1000(users):
     """1100 one-record revisions (written as the bulk paths write them)."""
-    since = latest_revision()
+    cursor = feed_cursor()
+    since = ChangeRecord.objects.latest("revision").revision
     actor = services.system_actor()
     kind = ContentType.objects.get_for_model(Status)
     ChangeRecord.objects.bulk_create(
@@ -214,8 +273,9 @@ def test_a_limit_above_1000_is_capped_at_1000(users):
         for n in range(1, 1101)
     )
     RevisionCounter.objects.filter(pk=1).update(value=since + 1100)
-    body = client(users.reader).get(url("changes/"), {"since": since, "limit": 100000}).json()
-    assert len(body["results"]) == 1000 and body["next"] == since + 1000
+    thousandth = ChangeRecord.objects.get(revision=since + 1000)
+    body = client(users.reader).get(url("changes/"), {"since": cursor, "limit": 100000}).json()
+    assert len(body["results"]) == 1000 and body["next"] == str(thousandth.public_id)
     body = client(users.reader).get(url("changes/"), {"since": body["next"]}).json()
     assert len(body["results"]) == 100  # the default limit
 
@@ -232,12 +292,22 @@ VISIBLE = {
 def leaks(viewer, types):
     """Records in the caller's whole history about rows the caller may not see."""
     body = client(viewer).get(url("changes/"), {"since": 0, "limit": 1000}).json()
-    assert body["results"] and body["results"][0]["revision"] == 1  # the seed
+    first = ChangeRecord.objects.order_by("revision", "id").first()
+    assert first.revision == 1  # the seed
+    assert body["results"] and body["results"][0]["id"] == str(first.public_id)
+    records = dict(
+        ChangeRecord.objects.filter(
+            public_id__in=[r["id"] for r in body["results"] if r["type"] in types]
+        ).values_list("public_id", "object_id")
+    )
     return [
         (r["type"], r["object_id"], r["object"])
         for r in body["results"]
         if r["type"] in types
-        and not VISIBLE[r["type"]].objects.visible_to(viewer).filter(pk=r["object_id"]).exists()
+        and not VISIBLE[r["type"]]
+        .objects.visible_to(viewer)
+        .filter(pk=records[uuid.UUID(r["id"])])
+        .exists()
     ]
 
 
@@ -251,8 +321,30 @@ def test_the_whole_history_shows_no_hidden_initiative(users):
 
 
 def test_deleting_a_confidential_membership_does_not_reveal_it_in_the_feed(users):
-    since = latest_revision()
+    since = feed_cursor()
     membership = Membership.objects.get(initiative__slug="active-endeavour", country_id="MA")
     services.delete_reference(users.admin, membership, expected_version=membership.version)
     body = client(users.reader).get(url("changes/"), {"since": since}).json()
     assert body["results"] == [], body["results"]
+
+
+def test_history_follows_a_re_marking_up(users):
+    """Evidence recorded public, then re-marked confidential: its whole history
+    leaves the feed of a reader who may no longer see it (issue 11, item 1)."""
+    since = feed_cursor()
+    item = EvidenceFactory(cells=[cell(11, "MA")], quote="Seen at the border.")
+    reader, analyst = client(users.reader), client(users.analyst)
+    ids = {
+        str(r.public_id)
+        for r in ChangeRecord.objects.filter(content_type__model="evidence", object_id=str(item.pk))
+    }
+    before = reader.get(url("changes/"), {"since": since}).json()["results"]
+    assert ids and ids <= {r["id"] for r in before}
+    services.remark_evidence(
+        users.admin, item, marking("confidential", "nato"), expected_version=item.version
+    )
+    shown = reader.get(url("changes/"), {"since": since}).json()["results"]
+    assert not ids & {r["id"] for r in shown}
+    assert "Seen at the border." not in str(shown)
+    cleared = analyst.get(url("changes/"), {"since": since}).json()["results"]
+    assert ids <= {r["id"] for r in cleared}  # a NATO-affiliated confidential reader

@@ -19,10 +19,11 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 
 
-def new_assessment(status, **fields):
+def new_assessment(status, user, **fields):
+    """A POST body, with the cell's version as ``user`` (who sends it) reads it."""
     return {
         "status": status.pk,
-        "expected_version": Status.objects.get(pk=status.pk).version,
+        "expected_version": status.version_for(user),
         "level": "agreed",
         "effective_on": "2013-05-01",
         "rationale_en": "Agreed at the May meeting.",
@@ -48,20 +49,24 @@ def records_of(revision):
 
 @pytest.mark.parametrize("role", ["editor", "admin"])
 def test_an_editor_in_scope_or_an_admin_records_an_assessment_with_audit(users, role):
+    user = getattr(users, role)
     status, item = cell(11, "DZ"), EvidenceFactory(cells=[cell(11, "DZ")])
-    response = client(getattr(users, role)).post(
+    version = status.version_for(user)
+    response = client(user).post(
         url("assessments/"),
-        new_assessment(status, evidence=[item.pk]),
+        new_assessment(status, user, evidence=[str(item.public_id)]),
         HTTP_X_REQUEST_ID="req-assess-1",
     )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["measure"], body["country"], body["level"]) == (11, "DZ", "agreed")
-    assert body["recorded_by"] == getattr(users, role).username and body["evidence"] == [item.pk]
+    assert body["recorded_by"] == user.username and body["evidence"] == [str(item.public_id)]
+    assert "revision" not in body
     assert response["X-Request-ID"] == "req-assess-1"
-    assessment = Assessment.objects.get(pk=body["id"])
-    assert Status.objects.get(pk=status.pk).version == status.version + 1
-    assert records_of(assessment.revision) == [("assessment", "create"), ("status", "update")]
+    assessment = Assessment.objects.get(public_id=body["id"])
+    assert status.version_for(user) == version + 1
+    # The cell stores no version: the assessment is the only row written.
+    assert records_of(assessment.revision) == [("assessment", "create")]
     assert set(
         ChangeRecord.objects.filter(revision=assessment.revision).values_list(
             "request_id", "actor_username"
@@ -83,31 +88,33 @@ def test_a_write_outside_the_callers_scope_or_role_is_403_and_writes_nothing(
 ):
     status = cell(11, country)
     before = footprint()
-    response = client(getattr(users, role)).post(url("assessments/"), new_assessment(status))
+    user = getattr(users, role)
+    response = client(user).post(url("assessments/"), new_assessment(status, user))
     assert_error(response, code)
     assert footprint() == before
 
 
 def test_an_editor_may_record_for_a_pair_when_either_country_is_in_scope(users):
-    response = client(users.editor).post(url("assessments/"), new_assessment(cell(2, "DZ", "NE")))
+    api = client(users.editor)
+    response = api.post(url("assessments/"), new_assessment(cell(2, "DZ", "NE"), users.editor))
     assert response.status_code == 201
     before = footprint()
-    response = client(users.editor).post(url("assessments/"), new_assessment(cell(2, "ML", "NE")))
+    response = api.post(url("assessments/"), new_assessment(cell(2, "ML", "NE"), users.editor))
     assert_error(response, 403)
     assert footprint() == before
 
 
 def test_a_stale_expected_version_is_412_and_writes_nothing(users):
     status = cell(11, "DZ")
-    stale = new_assessment(status)
-    assess(users.admin, status, "partial", D(2012, 1, 1))  # someone wrote first
+    stale = new_assessment(status, users.editor)
+    assess(users.admin, status, "partial", D(2012, 1, 1))  # someone wrote first (public)
     before = footprint()
     assert_error(client(users.editor).post(url("assessments/"), stale), 412)
     assert footprint() == before
 
 
 def test_an_assessment_without_expected_version_is_a_400(users):
-    payload = new_assessment(cell(11, "DZ"))
+    payload = new_assessment(cell(11, "DZ"), users.editor)
     del payload["expected_version"]
     before = footprint()
     assert_error(client(users.editor).post(url("assessments/"), payload), 400, "expected_version")
@@ -118,7 +125,8 @@ def test_evidence_the_caller_cannot_see_does_not_exist_for_the_write(users):
     hidden = Evidence.objects.filter(source__key="001").first()
     before = footprint()
     response = client(users.editor).post(
-        url("assessments/"), new_assessment(cell(17, "MA"), evidence=[hidden.pk])
+        url("assessments/"),
+        new_assessment(cell(17, "MA"), users.editor, evidence=[str(hidden.public_id)]),
     )
     body = assert_error(response, 400, "evidence")
     assert "does not exist" in body["fields"]["evidence"][0]
@@ -131,12 +139,17 @@ def test_marking_rules_hold_through_the_api(users):
         source=SourceFactory(marking=marking("confidential", "MA")), cells=[status]
     )
     before = footprint()
-    above = new_assessment(status, marking={"level": "confidential", "releasable_to": ["MA"]})
+    above = new_assessment(
+        status, users.editor, marking={"level": "confidential", "releasable_to": ["MA"]}
+    )
     assert_error(client(users.editor).post(url("assessments/"), above), 403)
-    lower = new_assessment(status, evidence=[secret.pk], marking={"level": "public"})
+    secret_id = str(secret.public_id)
+    lower = new_assessment(
+        status, users.confidential_editor, evidence=[secret_id], marking={"level": "public"}
+    )
     assert_error(client(users.confidential_editor).post(url("assessments/"), lower), 400, "marking")
     assert footprint() == before
-    ok = new_assessment(status, evidence=[secret.pk])
+    ok = new_assessment(status, users.confidential_editor, evidence=[secret_id])
     response = client(users.confidential_editor).post(url("assessments/"), ok)
     assert response.status_code == 201
     assert response.json()["marking"]["label"] == "CONFIDENTIAL — releasable to MA"
@@ -148,27 +161,30 @@ def test_marking_rules_hold_through_the_api(users):
 def test_retracting_an_assessment_needs_the_cells_version_and_is_audited(users):
     wrong = assess(users.editor, cell(11, "DZ"), "agreed", D(2012, 1, 1))
     status = Status.objects.get(pk=wrong.status_id)
+    version = status.version_for(users.editor)
     api = client(users.editor)
-    path = url(f"assessments/{wrong.pk}/retract/")
+    path = url(f"assessments/{wrong.public_id}/retract/")
     before = footprint()
     assert_error(api.post(path, {"reason": "Wrong cell."}), 400, "expected_version")
-    assert_error(api.post(path, {"reason": "x", "expected_version": status.version - 1}), 412)
+    assert_error(api.post(path, {"reason": "x", "expected_version": version - 1}), 412)
     assert_error(client(users.analyst).post(path, {"reason": "x", "expected_version": 2}), 403)
     assert footprint() == before
-    response = api.post(path, {"reason": "Wrong cell.", "expected_version": status.version})
+    response = api.post(path, {"reason": "Wrong cell.", "expected_version": version})
     assert response.status_code == 200
     assert response.json()["retracted"] is True
     assert response.json()["retracted_by"] == "editor_dz"
+    assert response.json()["id"] == str(wrong.public_id)
     revision = ChangeRecord.objects.latest("revision").revision
-    assert records_of(revision) == [("assessment", "retract"), ("status", "update")]
-    again = api.post(path, {"reason": "Again.", "expected_version": status.version + 1})
+    assert records_of(revision) == [("assessment", "retract")]
+    assert status.version_for(users.editor) == version + 1
+    again = api.post(path, {"reason": "Again.", "expected_version": version + 1})
     assert_error(again, 400, "retracted")
 
 
 def test_an_assessment_the_caller_cannot_see_cannot_be_retracted_it_is_404(users):
     hidden = Assessment.objects.get(marking__level="confidential")
     response = client(users.editor).post(
-        url(f"assessments/{hidden.pk}/retract/"), {"reason": "x", "expected_version": 1}
+        url(f"assessments/{hidden.public_id}/retract/"), {"reason": "x", "expected_version": 1}
     )
     assert_error(response, 404)
 
@@ -178,6 +194,7 @@ def test_an_assessment_the_caller_cannot_see_cannot_be_retracted_it_is_404(users
 
 def test_patching_a_status_with_if_match_records_an_assessment(users):
     status = cell(11, "DZ")
+    version = status.version_for(users.editor)
     api = client(users.editor)
     tag = etag(api, f"statuses/{status.pk}/")
     response = api.patch(
@@ -190,12 +207,36 @@ def test_patching_a_status_with_if_match_records_an_assessment(users):
     assert (body["level"], body["effective_on"], body["version"]) == (
         "partial",
         "2013-02-01",
-        status.version + 1,
+        version + 1,
     )
     assert response["ETag"] != tag and response["ETag"] == etag(api, f"statuses/{status.pk}/")
     assessment = Assessment.objects.filter(status=status).latest("id")
     assert (assessment.rationale_en, assessment.recorded_by) == ("Half done.", users.editor)
-    assert records_of(assessment.revision) == [("assessment", "create"), ("status", "update")]
+    assert records_of(assessment.revision) == [("assessment", "create")]
+
+
+def test_a_write_the_caller_cannot_see_changes_neither_their_version_nor_their_etag(users):
+    status = cell(11, "MA")
+    api = client(users.editor)  # restricted: cannot see a confidential assessment
+    path = f"statuses/{status.pk}/"
+    read = api.get(url(path))
+    tag, version = read["ETag"], read.json()["version"]
+    assess(
+        users.confidential_editor,
+        status,
+        "implemented",
+        D(2012, 1, 1),
+        marking=marking("confidential", "MA"),
+    )
+    again = api.get(url(path))
+    assert (again["ETag"], again.json()["version"]) == (tag, version)
+    response = api.patch(
+        url(path),
+        {"level": "partial", "effective_on": "2013-02-01", "rationale": "Half done."},
+        HTTP_IF_MATCH=tag,
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["version"] == version + 1
 
 
 def test_patching_a_status_in_french_fills_the_french_rationale(users):
@@ -258,7 +299,7 @@ def test_an_editor_files_evidence_against_cells_in_scope_with_audit(users):
     assert (body["source"], body["reliability"], body["initiatives"]) == ("002", "B2", ["cemoc"])
     assert body["marking"]["level"] == "public" and body["version"] == 1
     assert response["ETag"]
-    item = Evidence.objects.get(pk=body["id"])
+    item = Evidence.objects.get(public_id=body["id"])
     record = ChangeRecord.objects.get(content_type__model="evidence", object_id=str(item.pk))
     assert (record.action, record.actor, record.after["summary_en"]) == (
         "create",
@@ -300,7 +341,7 @@ def test_refused_evidence_writes_nothing(users, role, payload, code, field):
 def test_evidence_is_re_marked_with_if_match_and_audited(users):
     item = EvidenceFactory(cells=[cell(11, "MA")])
     api = client(users.confidential_editor)
-    path = f"evidence/{item.pk}/"
+    path = f"evidence/{item.public_id}/"
     tag = etag(api, path)
     response = api.patch(
         url(path),
@@ -318,7 +359,7 @@ def test_evidence_is_re_marked_with_if_match_and_audited(users):
 def test_evidence_is_linked_to_more_cells_with_if_match(users):
     item = EvidenceFactory(cells=[cell(11, "DZ")])
     api = client(users.editor)
-    path = f"evidence/{item.pk}/"
+    path = f"evidence/{item.public_id}/"
     response = api.patch(url(path), {"cells": [cell(11, "MA").pk]}, HTTP_IF_MATCH=etag(api, path))
     assert response.status_code == 200
     assert {c["country"] for c in response.json()["cells"]} == {"DZ", "MA"}
@@ -329,7 +370,7 @@ def test_evidence_is_linked_to_more_cells_with_if_match(users):
 def test_evidence_patch_needs_one_change_at_a_time(users):
     item = EvidenceFactory(cells=[cell(11, "DZ")])
     api = client(users.editor)
-    path = f"evidence/{item.pk}/"
+    path = f"evidence/{item.public_id}/"
     before = footprint()
     both = {"cells": [cell(11, "MA").pk], "marking": {"level": "restricted"}}
     assert_error(api.patch(url(path), both, HTTP_IF_MATCH=etag(api, path)), 400, "marking")
@@ -340,7 +381,7 @@ def test_evidence_patch_needs_one_change_at_a_time(users):
 def test_evidence_is_retracted_with_if_match(users):
     item = EvidenceFactory(cells=[cell(11, "DZ")])
     api = client(users.editor)
-    path = f"evidence/{item.pk}/"
+    path = f"evidence/{item.public_id}/"
     response = api.post(
         url(f"{path}retract/"), {"reason": "Misquoted."}, HTTP_IF_MATCH=etag(api, path)
     )

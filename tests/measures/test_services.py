@@ -28,6 +28,7 @@ def footprint():
 
 def test_a_stale_version_is_refused_and_writes_nothing(users):
     status = cell(11, "DZ")
+    read = status.version_for(users.editor)  # read before the first write
     assess(users.editor, status, "partial", D(2010, 4, 21))
     before = footprint()
     with pytest.raises(StaleVersion):
@@ -37,9 +38,37 @@ def test_a_stale_version_is_refused_and_writes_nothing(users):
             level="implemented",
             effective_on=D(2012, 1, 1),
             rationale_en="Done.",
-            expected_version=status.version,  # read before the first write
+            expected_version=read,
         )
     assert footprint() == before
+
+
+def test_a_write_the_actor_cannot_see_never_makes_them_stale(users):
+    status = cell(11, "MA")
+    read = status.version_for(users.editor)  # restricted: no confidential assessment
+    hidden = marking("confidential", "MA")
+    assess(users.confidential_editor, status, "implemented", D(2012, 1, 1), marking=hidden)
+    assert status.version_for(users.editor) == read
+    assert status.version_for(users.confidential_editor) == read + 1
+    services.record_assessment(
+        users.editor,
+        status,
+        level="partial",
+        effective_on=D(2010, 4, 21),
+        rationale_en="Seen in the minutes.",
+        expected_version=read,
+    )
+    assert status.version_for(users.editor) == read + 1
+    # ... while two editors who both see a write cannot overwrite each other.
+    with pytest.raises(StaleVersion):
+        services.record_assessment(
+            users.confidential_editor,
+            status,
+            level="agreed",
+            effective_on=D(2013, 1, 1),
+            rationale_en="x",
+            expected_version=read + 1,
+        )
 
 
 def test_a_write_without_the_version_it_read_is_refused(users):
@@ -61,21 +90,28 @@ def test_a_write_without_the_version_it_read_is_refused(users):
 def test_a_write_leaves_one_audit_record_per_changed_row_under_one_new_revision(users):
     status = cell(11, "DZ")
     evidence = EvidenceFactory()  # not yet linked to the cell: the write links it
+    assert (status.version_for(users.editor), evidence.version) == (1, 1)
     start = latest_revision()
     assessment = assess(users.editor, status, "partial", D(2010, 4, 21), evidence=[evidence])
     records = list(ChangeRecord.objects.filter(revision__gt=start))
     assert latest_revision() == start + 1
     assert {r.revision for r in records} == {start + 1}
+    # The cell stores no version: recording an assessment changes the
+    # assessment (and links the evidence), not the cell's row.
     assert sorted((r.content_type.model, r.object_id, r.action) for r in records) == sorted(
         [
             ("assessment", str(assessment.pk), "create"),
             ("evidence", str(evidence.pk), "update"),
-            ("status", str(status.pk), "update"),
         ]
     )
     assert all(r.actor == users.editor and r.actor_username == "editor_dz" for r in records)
-    cell_record = next(r for r in records if r.content_type.model == "status")
-    assert (cell_record.before["version"], cell_record.after["version"]) == (1, 2)
+    # The cell's version moved for the actor, who sees the assessment; the
+    # evidence's version moved with its new link.
+    assert status.version_for(users.editor) == 2
+    evidence.refresh_from_db()
+    assert evidence.version == 2
+    link = next(r for r in records if r.content_type.model == "evidence")
+    assert (link.before["version"], link.after["version"]) == (1, 2)
 
 
 def test_revisions_are_gap_free_and_in_commit_order_even_when_writes_fail(users):
@@ -107,10 +143,14 @@ def test_a_retraction_hides_an_assessment_from_levels_but_keeps_it_in_history(us
     wrong = assess(users.editor, status, "implemented", D(2012, 1, 1))
     assert Status.objects.with_level(users.editor).get(pk=status.pk).level == "implemented"
 
-    status.refresh_from_db()
+    assert status.version_for(users.editor) == 3
     services.retract_assessment(
-        users.editor, wrong, reason="Misread the source.", expected_version=status.version
+        users.editor,
+        wrong,
+        reason="Misread the source.",
+        expected_version=status.version_for(users.editor),
     )
+    assert status.version_for(users.editor) == 4  # a retraction counts as a second event
 
     assert Status.objects.with_level(users.editor).get(pk=status.pk).level == "partial"
     wrong.refresh_from_db()
@@ -238,7 +278,7 @@ def test_bad_input_to_record_assessment_is_refused_with_field_messages(users):
             "level": "partial",
             "effective_on": D(2010, 1, 1),
             "rationale_en": "x",
-            "expected_version": status.version,
+            "expected_version": status.version_for(users.editor),
             **override,
         }
         with pytest.raises(ValidationError) as excinfo:
@@ -260,18 +300,25 @@ def test_evidence_the_actor_cannot_see_is_unknown_to_them(users):
 def test_retracting_requires_a_reason_and_happens_once(users):
     status = cell(11, "DZ")
     assessment = assess(users.editor, status, "partial", D(2010, 4, 21))
-    status.refresh_from_db()
     with pytest.raises(ValidationError):
         services.retract_assessment(
-            users.editor, assessment, reason=" ", expected_version=status.version
+            users.editor,
+            assessment,
+            reason=" ",
+            expected_version=status.version_for(users.editor),
         )
     services.retract_assessment(
-        users.editor, assessment, reason="Wrong cell.", expected_version=status.version
+        users.editor,
+        assessment,
+        reason="Wrong cell.",
+        expected_version=status.version_for(users.editor),
     )
-    status.refresh_from_db()
     with pytest.raises(ValidationError):
         services.retract_assessment(
-            users.editor, assessment, reason="Again.", expected_version=status.version
+            users.editor,
+            assessment,
+            reason="Again.",
+            expected_version=status.version_for(users.editor),
         )
 
 
