@@ -16,7 +16,7 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, User
 from rest_framework.views import APIView
 
 from measures import services
-from measures.models import Assessment, Status
+from measures.models import Assessment
 from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
     assert_error,
     client,
@@ -133,14 +133,14 @@ def test_a_token_authenticates_writes_and_the_write_is_the_token_users(users):
         url("assessments/"),
         {
             "status": status.pk,
-            "expected_version": status.version,
+            "expected_version": status.version_for(users.editor),
             "level": "agreed",
             "effective_on": "2013-01-01",
             "rationale_en": "By token.",
         },
     )
     assert response.status_code == 201
-    assert Assessment.objects.get(pk=response.json()["id"]).recorded_by == users.editor
+    assert Assessment.objects.get(public_id=response.json()["id"]).recorded_by == users.editor
 
 
 def test_the_browser_uses_its_session_and_writes_need_the_csrf_token(users):
@@ -148,18 +148,20 @@ def test_the_browser_uses_its_session_and_writes_need_the_csrf_token(users):
     assert browser.login(username="editor_dz", password="pw")
     assert browser.get(url("statuses/")).status_code == 200
     status = cell(11, "DZ")
+    version = status.version_for(users.editor)
     tag = browser.get(url(f"statuses/{status.pk}/"))["ETag"]
     payload = {"level": "agreed", "effective_on": "2013-01-01", "rationale": "Session."}
     refused = browser.patch(url(f"statuses/{status.pk}/"), payload, HTTP_IF_MATCH=tag)
     body = assert_error(refused, 403)
     assert "CSRF" in body["detail"]
-    assert Status.objects.get(pk=status.pk).version == status.version
+    assert status.version_for(users.editor) == version
     csrf_value = uuid.uuid4().hex  # the cookie and the header must agree
     browser.cookies["csrftoken"] = csrf_value
     accepted = browser.patch(
         url(f"statuses/{status.pk}/"), payload, HTTP_IF_MATCH=tag, HTTP_X_CSRFTOKEN=csrf_value
     )
     assert accepted.status_code == 200
+    assert status.version_for(users.editor) == version + 1
 
 
 def test_401_for_nobody_404_for_hidden_objects_403_for_writes_out_of_scope(settings, users):

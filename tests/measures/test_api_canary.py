@@ -8,13 +8,13 @@ import io
 
 import pytest
 
-from measures.revisions import latest_revision
 from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
     LISTS,
     SCORECARDS,
     Canary,
     assert_error,
     client,
+    feed_cursor,
     no_throttles,
     url,
 )
@@ -58,13 +58,14 @@ def read_all(api, since):
 
 
 def comparable(path, response):
+    """The body, and the ETag: it derives only from what the caller may see."""
     if "format=csv" in path:
-        return response.content.decode()
-    return response.json()
+        return response.content.decode(), response.get("ETag")
+    return response.json(), response.get("ETag")
 
 
 def test_the_canary_never_reaches_a_caller_who_may_not_see_it(outsider, users):
-    since = latest_revision()
+    since = feed_cursor()
     before = {path: comparable(path, r) for path, r in read_all(outsider, since).items()}
     canary = Canary(users)
     after = read_all(outsider, since)
@@ -75,11 +76,14 @@ def test_the_canary_never_reaches_a_caller_who_may_not_see_it(outsider, users):
         assert comparable(path, response) == before[path], path
 
     assessments = outsider.get(url("assessments/"), {"page_size": 1000}).json()["results"]
-    assert canary.assessment.pk not in {a["id"] for a in assessments}
+    assert str(canary.assessment.public_id) not in {a["id"] for a in assessments}
     evidence = outsider.get(url("evidence/"), {"page_size": 1000}).json()["results"]
-    assert canary.evidence.pk not in {e["id"] for e in evidence}
-    assert_error(outsider.get(url(f"assessments/{canary.assessment.pk}/")), 404)
-    assert_error(outsider.get(url(f"evidence/{canary.evidence.pk}/")), 404)
+    assert str(canary.evidence.public_id) not in {e["id"] for e in evidence}
+    assert_error(outsider.get(url(f"assessments/{canary.assessment.public_id}/")), 404)
+    assert_error(outsider.get(url(f"evidence/{canary.evidence.public_id}/")), 404)
+    # The cell's version and ETag did not move for the outsider either.
+    cell_now = outsider.get(url(f"statuses/{canary.cell.pk}/"))
+    assert cell_now.json()["version"] == 2  # the seed's one public assessment
     assert_error(outsider.get(url(f"sources/{canary.evidence.source.key}/")), 404)
     feed = after["changes/?since=…&limit=1000"].json()
     assert feed["results"] == [] and feed["next"] == since
@@ -104,6 +108,7 @@ def test_an_outsiders_scorecards_show_the_level_computed_without_the_canary(outs
 
 
 def test_a_moroccan_analyst_sees_the_canary_and_the_level_it_sets(users):
+    since = feed_cursor()
     canary = Canary(users)
     api = client(users.moroccan_analyst)
     card = api.get(url("scorecards/countries/MA/")).json()
@@ -113,13 +118,15 @@ def test_a_moroccan_analyst_sees_the_canary_and_the_level_it_sets(users):
     assert card["score"] == round(2.25 / 7, 4)
     rows = csv_rows(api.get(url("scorecards/countries/"), {"format": "csv"}))
     assert rows["MA"]["implemented"] == "1"
-    assert api.get(url(f"assessments/{canary.assessment.pk}/")).status_code == 200
+    assert api.get(url(f"assessments/{canary.assessment.public_id}/")).status_code == 200
     found = api.get(url("evidence/"), {"q": canary.text}).json()["results"]
-    assert [e["id"] for e in found] == [canary.evidence.pk]
-    feed = api.get(url("changes/"), {"since": canary.assessment.revision - 1}).json()
-    assert ("assessment", str(canary.assessment.pk)) in {
+    assert [e["id"] for e in found] == [str(canary.evidence.public_id)]
+    feed = api.get(url("changes/"), {"since": since}).json()
+    assert ("assessment", str(canary.assessment.public_id)) in {
         (r["type"], r["object_id"]) for r in feed["results"]
     }
+    # The cell's version moved for the analyst, who sees the canary's assessment.
+    assert api.get(url(f"statuses/{canary.cell.pk}/")).json()["version"] == 3
 
 
 def csv_rows(response):

@@ -70,7 +70,7 @@ def test_with_public_reading_on_anonymous_callers_still_may_not_write(settings, 
         url("assessments/"),
         {
             "status": status.pk,
-            "expected_version": status.version,
+            "expected_version": status.version_for(users.reader),  # what anonymous reads
             "level": "implemented",
             "effective_on": "2013-01-01",
             "rationale_en": "Anonymous.",
@@ -178,17 +178,22 @@ def test_a_status_an_assessment_and_an_evidence_item_have_their_fields(users):
         "scope": "regional",
         "level": "partial",
         "effective_on": "2010-01-01",
-        "version": status.version,
+        "version": status.version_for(users.reader),
     }
+    assert body["version"] == 2  # one assessment the reader may see
     assessment = Assessment.objects.filter(status=status).get()
-    body = api.get(url(f"assessments/{assessment.pk}/")).json()
-    assert body["id"] == assessment.pk and body["status"] == status.pk
+    body = api.get(url(f"assessments/{assessment.public_id}/")).json()
+    assert body["id"] == str(assessment.public_id) and body["status"] == status.pk
+    assert "revision" not in body
     assert (body["measure"], body["country"], body["partner"]) == (6, "MA", None)
     assert body["level"] == "partial" and body["recorded_by"] == "system"
     assert body["marking"] == {"level": "public", "releasable_to": [], "label": "PUBLIC"}
-    assert body["evidence"] == sorted(assessment.evidence.values_list("pk", flat=True))
+    assert body["evidence"] == sorted(
+        str(p) for p in assessment.evidence.values_list("public_id", flat=True)
+    )
     item = assessment.evidence.first()
-    body = api.get(url(f"evidence/{item.pk}/")).json()
+    body = api.get(url(f"evidence/{item.public_id}/")).json()
+    assert body["id"] == str(item.public_id)
     assert {"summary_en", "summary_fr", "quote", "locator", "occurred_on", "source"} <= set(body)
     assert {"direction", "reliability", "marking", "cells", "initiatives", "version"} <= set(body)
     assert body["reliability"] == item.reliability
@@ -204,7 +209,15 @@ def test_an_initiative_the_caller_may_not_see_is_absent_from_a_measure(users):
 
 @pytest.mark.parametrize(
     "path",
-    ["statuses/999999/", "assessments/999999/", "evidence/999999/", "measures/99/", "sources/x/"],
+    [
+        "statuses/999999/",
+        "assessments/999999/",
+        "evidence/999999/",
+        "assessments/00000000-0000-0000-0000-000000000000/",
+        "evidence/00000000-0000-0000-0000-000000000000/",
+        "measures/99/",
+        "sources/x/",
+    ],
 )
 def test_unknown_objects_are_404_in_the_uniform_body(users, path):
     assert_error(client(users.admin).get(url(path)), 404)
@@ -300,12 +313,16 @@ def test_assessments_filter_by_retracted_and_updated_since(users):
     from measures import services
 
     services.retract_assessment(
-        users.editor, wrong, reason="Wrong cell.", expected_version=status.version
+        users.editor,
+        wrong,
+        reason="Wrong cell.",
+        expected_version=status.version_for(users.editor),
     )
-    assert [a["id"] for a in everything(api, "assessments/", retracted="true")] == [wrong.pk]
-    assert wrong.pk not in {a["id"] for a in everything(api, "assessments/", retracted="false")}
+    wrong_id = str(wrong.public_id)
+    assert [a["id"] for a in everything(api, "assessments/", retracted="true")] == [wrong_id]
+    assert wrong_id not in {a["id"] for a in everything(api, "assessments/", retracted="false")}
     assert [a["id"] for a in everything(api, "assessments/", updated_since=since.isoformat())] == [
-        wrong.pk
+        wrong_id
     ]
     # A retraction moves the level back: the cell counts as updated, so does the assessment.
     assert [r["id"] for r in everything(api, "statuses/", updated_since=since.isoformat())] == [
@@ -314,10 +331,13 @@ def test_assessments_filter_by_retracted_and_updated_since(users):
     later = timezone.now()
     old = Assessment.objects.get(status=cell(6, "MA"))
     services.retract_assessment(
-        users.admin, old, reason="Superseded.", expected_version=cell(6, "MA").version
+        users.admin,
+        old,
+        reason="Superseded.",
+        expected_version=cell(6, "MA").version_for(users.admin),
     )
     assert [a["id"] for a in everything(api, "assessments/", updated_since=later.isoformat())] == [
-        old.pk
+        str(old.public_id)
     ]
     assert [r["id"] for r in everything(api, "statuses/", updated_since=later.isoformat())] == [
         old.status_id
@@ -367,7 +387,7 @@ def test_evidence_filter_by_updated_since_and_retracted(users):
     since = timezone.now()
     item = EvidenceFactory(cells=[cell(11, "DZ")])
     rows = everything(client(users.reader), "evidence/", updated_since=since.isoformat())
-    assert [e["id"] for e in rows] == [item.pk]
+    assert [e["id"] for e in rows] == [str(item.public_id)]
     from measures import services
 
     older = EvidenceFactory(cells=[cell(11, "DZ")])
@@ -375,10 +395,12 @@ def test_evidence_filter_by_updated_since_and_retracted(users):
     services.retract_evidence(users.editor, item, reason="Misread.", expected_version=1)
     services.attach_evidence(users.editor, older, expected_version=1, cells=[cell(11, "MA")])
     rows = everything(client(users.reader), "evidence/", updated_since=since.isoformat())
-    assert {e["id"] for e in rows} == {item.pk, older.pk}  # retracted, linked
+    # retracted, linked:
+    assert {e["id"] for e in rows} == {str(item.public_id), str(older.public_id)}
     api = client(users.reader)
-    assert [e["id"] for e in everything(api, "evidence/", retracted="true")] == [item.pk]
-    assert item.pk not in {e["id"] for e in everything(api, "evidence/", retracted="false")}
+    item_id = str(item.public_id)
+    assert [e["id"] for e in everything(api, "evidence/", retracted="true")] == [item_id]
+    assert item_id not in {e["id"] for e in everything(api, "evidence/", retracted="false")}
 
 
 def test_evidence_filter_on_an_initiative_the_caller_cannot_see_is_an_unknown_choice(users):
