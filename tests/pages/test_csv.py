@@ -33,6 +33,9 @@ def test_formula_like_cells_are_neutralised(client, users):
     assert table[1][4] == "'-2+3"
     history = rows(client.get(reverse("cell", args=[status.pk]) + "?format=csv&table=history"))
     assert history[1][5] == "'@SUM(A1)"
+    # Evidence is named by its public id, never its sequential one.
+    assert table[1][0] == str(evidence.public_id)
+    assert history[0][6] == "evidence" and history[1][6] == str(evidence.public_id)
     sources = rows(client.get("/sources/?format=csv&table=sources"))
     assert ["inj", "'+cmd|' /C calc'!A0"] in [r[:2] for r in sources]
     for row in sources + table + history:

@@ -88,11 +88,10 @@ def test_french_heat_map_initials_and_legend(client, users):
 
 
 def test_stale_refusal_is_said_in_french(client, users):
-    from measures.models import Status
     from tests.factories import assess
 
     status = cell(11, "DZ")
-    version = Status.objects.get(pk=status.pk).version
+    version = status.version_for(users.editor)
     assess(users.admin, status, "implemented", "2013-01-01", rationale="First.")
     client.force_login(users.editor)
     response = client.post(

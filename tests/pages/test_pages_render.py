@@ -46,7 +46,8 @@ def test_every_page_renders_for_every_role(client, users, role):
         response = client.get(reverse("cell", args=[cell(number, country, partner).pk]))
         assert response.status_code == 200
     evidence = Evidence.objects.visible_to(getattr(users, role)).first()
-    assert client.get(reverse("evidence", args=[evidence.pk])).status_code == 200
+    assert client.get(reverse("evidence", args=[evidence.public_id])).status_code == 200
+    assert client.get(f"/evidence/{evidence.pk}/").status_code == 404  # no internal ids
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, users):
@@ -72,11 +73,12 @@ def test_with_public_reading_anonymous_visitors_read_public_data(client, setting
 def test_hidden_objects_answer_404_to_those_not_cleared(client, users):
     client.force_login(users.reader)
     confidential = Evidence.objects.filter(marking__level="confidential").first()
-    assert client.get(reverse("evidence", args=[confidential.pk])).status_code == 404
+    assert client.get(reverse("evidence", args=[confidential.public_id])).status_code == 404
     assert client.get("/sources/001/").status_code == 404
     assert Initiative.objects.get(slug="pap-t").marking is not None
     assert client.get("/initiatives/pap-t/").status_code == 404
     assert client.get("/evidence/999999/").status_code == 404
+    assert client.get("/evidence/00000000-0000-0000-0000-000000000000/").status_code == 404
     assert client.get("/countries/XX/").status_code == 404
     assert client.get("/measures/99/").status_code == 404
     assert client.get("/measures/99999999/").status_code == 404

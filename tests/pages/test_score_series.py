@@ -36,7 +36,6 @@ def test_a_confidential_assessment_moves_only_the_cleared_viewers_series(users):
 
 def test_retracted_assessments_leave_the_series(users):
     from measures import services
-    from measures.models import Status
 
     wrong = assess(users.admin, cell(11, "TN"), "implemented", D(2011, 1, 1))
     before = scorecards.score_series(users.reader, "TN", until=D(2012, 1, 1))
@@ -44,7 +43,7 @@ def test_retracted_assessments_leave_the_series(users):
         users.admin,
         wrong,
         reason="Wrong country.",
-        expected_version=Status.objects.get(pk=wrong.status_id).version,
+        expected_version=wrong.status.version_for(users.admin),
     )
     after = scorecards.score_series(users.reader, "TN", until=D(2012, 1, 1))
     assert before[-1]["score"] != after[-1]["score"] or before[-1]["rated"] != after[-1]["rated"]

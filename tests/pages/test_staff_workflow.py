@@ -1,12 +1,13 @@
 """Editors record assessments from the cell page; the version check, reconfirm, refusals."""
 
 import datetime
+import uuid
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from measures.models import Assessment, Evidence, Status
+from measures.models import Assessment, Evidence
 from tests.factories import EvidenceFactory, assess, cell, make_user
 
 pytestmark = pytest.mark.django_db
@@ -14,10 +15,11 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 20)
 
 
-def form_data(status, **overrides):
+def form_data(status, user, **overrides):
+    """The cell form as ``user`` was shown it (their version of the cell)."""
     data = {
         "action": "record",
-        "version": status.version,
+        "version": status.version_for(user),
         "level": "agreed",
         "effective_on": "2013-05-01",
         "effective_precision": "month",
@@ -35,9 +37,12 @@ def test_an_editor_in_scope_records_an_assessment_and_sees_it_on_the_heat_map(cl
     client.force_login(users.editor)
     page = client.get(reverse("cell", args=[status.pk]))
     assert page.context["form"] is not None
-    assert f'name="version" value="{status.version}"' in page.content.decode()
+    version = status.version_for(users.editor)
+    assert f'name="version" value="{version}"' in page.content.decode()
+    assert str(evidence.public_id) in dict(page.context["form"].fields["evidence"].choices)
     response = client.post(
-        reverse("cell", args=[status.pk]), form_data(status, evidence=[str(evidence.pk)])
+        reverse("cell", args=[status.pk]),
+        form_data(status, users.editor, evidence=[str(evidence.public_id)]),
     )
     assert response.status_code == 302
     latest = Assessment.objects.filter(status=status).latest("revision")
@@ -48,6 +53,7 @@ def test_an_editor_in_scope_records_an_assessment_and_sees_it_on_the_heat_map(cl
     )
     assert list(latest.evidence.all()) == [evidence]
     assert latest.recorded_by == users.editor
+    assert status.version_for(users.editor) == version + 1
     follow = client.get(response["Location"])
     assert "Assessment recorded." in follow.content.decode()
     groups = client.get("/?region=maghreb").context["groups"]
@@ -58,7 +64,7 @@ def test_an_editor_in_scope_records_an_assessment_and_sees_it_on_the_heat_map(cl
 def test_a_stale_form_is_refused_with_a_clear_message_and_the_fresh_state(client, users):
     status = cell(11, "DZ")
     client.force_login(users.editor)
-    stale = form_data(Status.objects.get(pk=status.pk))
+    stale = form_data(status, users.editor)
     # Someone else records first.
     assess(users.admin, status, "implemented", datetime.date(2013, 1, 1), rationale="First.")
     response = client.post(reverse("cell", args=[status.pk]), stale)
@@ -68,7 +74,8 @@ def test_a_stale_form_is_refused_with_a_clear_message_and_the_fresh_state(client
     assert "Nothing was saved" in body
     assert response.context["fresh"].level == "implemented"
     assert Assessment.objects.filter(status=status).count() == 1
-    fresh_version = Status.objects.get(pk=status.pk).version
+    fresh_version = status.version_for(users.editor)
+    assert fresh_version == stale["version"] + 1
     # The form comes back with the user's input and the version they have now seen.
     assert response.context["form"]["version"].value() == str(fresh_version)
     assert response.context["form"]["rationale_en"].value() == stale["rationale_en"]
@@ -103,7 +110,7 @@ def test_reconfirm_records_still_true_today_and_clears_the_staleness_flag(client
 def test_a_stale_reconfirm_is_refused(client, users):
     status = cell(17, "DZ")
     client.force_login(users.editor)
-    version = Status.objects.get(pk=status.pk).version
+    version = status.version_for(users.editor)
     assess(users.admin, status, "implemented", datetime.date(2013, 1, 1), rationale="First.")
     response = client.post(
         reverse("cell", args=[status.pk]), {"action": "reconfirm", "version": version}
@@ -121,7 +128,7 @@ def test_out_of_scope_editors_and_readers_get_no_form_and_their_post_is_refused(
         page = client.get(reverse("cell", args=[status.pk]))
         assert page.context["form"] is None
         assert b'id="assessment-form"' not in page.content
-        response = client.post(reverse("cell", args=[status.pk]), form_data(status))
+        response = client.post(reverse("cell", args=[status.pk]), form_data(status, user))
         assert response.status_code == 403
         assert "outside your country scope" in response.content.decode()
     assert Assessment.objects.count() == before
@@ -130,7 +137,7 @@ def test_out_of_scope_editors_and_readers_get_no_form_and_their_post_is_refused(
 def test_an_editor_may_record_for_a_pair_when_either_country_is_in_scope(client, users):
     status = cell(2, "DZ", "ML")
     client.force_login(users.editor)
-    response = client.post(reverse("cell", args=[status.pk]), form_data(status))
+    response = client.post(reverse("cell", args=[status.pk]), form_data(status, users.editor))
     assert response.status_code == 302
 
 
@@ -141,7 +148,7 @@ def test_a_marking_above_the_editors_clearance_is_refused(client, users):
     choices = [value for value, _ in page.context["form"].fields["marking"].choices]
     assert "confidential" not in choices and "restricted" in choices
     response = client.post(
-        reverse("cell", args=[status.pk]), form_data(status, marking="confidential")
+        reverse("cell", args=[status.pk]), form_data(status, users.editor, marking="confidential")
     )
     assert response.status_code == 400
     assert not Assessment.objects.filter(status=status).exists()
@@ -150,7 +157,9 @@ def test_a_marking_above_the_editors_clearance_is_refused(client, users):
 def test_a_missing_rationale_is_asked_for(client, users):
     status = cell(11, "DZ")
     client.force_login(users.editor)
-    response = client.post(reverse("cell", args=[status.pk]), form_data(status, rationale_en=""))
+    response = client.post(
+        reverse("cell", args=[status.pk]), form_data(status, users.editor, rationale_en="")
+    )
     assert response.status_code == 400
     assert "a rationale (English or French) is required" in response.content.decode()
 
@@ -160,9 +169,12 @@ def test_hidden_evidence_cannot_be_picked(client, users):
     secret = Evidence.objects.filter(marking__level="confidential").first()
     client.force_login(users.editor)
     page = client.get(reverse("cell", args=[status.pk]))
-    assert str(secret.pk) not in dict(page.context["form"].fields["evidence"].choices)
+    choices = dict(page.context["form"].fields["evidence"].choices)
+    assert str(secret.public_id) not in choices
+    assert all(uuid.UUID(value) for value in choices)  # picked by public id
     response = client.post(
-        reverse("cell", args=[status.pk]), form_data(status, evidence=[str(secret.pk)])
+        reverse("cell", args=[status.pk]),
+        form_data(status, users.editor, evidence=[str(secret.public_id)]),
     )
     assert response.status_code == 400
     assert not Assessment.objects.filter(status=status, recorded_by=users.editor).exists()
@@ -190,12 +202,12 @@ def test_an_editor_adds_evidence_to_the_cell_then_rests_an_assessment_on_it(clie
     item = Evidence.objects.get(summary_en="Algeria discussed a weapons register.")
     assert list(item.cells.all()) == [status]
     page = client.get(reverse("cell", args=[status.pk]))
-    assert str(item.pk) in dict(page.context["form"].fields["evidence"].choices)
+    assert str(item.public_id) in dict(page.context["form"].fields["evidence"].choices)
 
 
 def test_a_deactivated_or_other_editor_cannot_record_for_morocco_only_cells(client, users):
     outsider = make_user("editor_tn", role="editor", clearance="public", countries=["TN"])
     status = cell(11, "MA")
     client.force_login(outsider)
-    response = client.post(reverse("cell", args=[status.pk]), form_data(status))
+    response = client.post(reverse("cell", args=[status.pk]), form_data(status, outsider))
     assert response.status_code == 403
