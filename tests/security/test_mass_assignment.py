@@ -15,7 +15,8 @@ from measures import services
 from measures.api import serializers as s
 from measures.api.subscriptions import SubscriptionSerializer
 from measures.models import Assessment, Evidence, Status, Subscription
-from tests.api_helpers import assert_error, client, footprint, no_throttles, url  # noqa: F401
+from tests.api_helpers import assert_error, footprint, no_throttles, url  # noqa: F401
+from tests.api_helpers import client as api_client
 from tests.factories import EvidenceFactory, cell
 
 pytestmark = pytest.mark.django_db
@@ -31,10 +32,18 @@ def model_fields(model, representation=None):
     return names
 
 
-def assessment_body(status):
+def client(user):
+    """An API client acting as ``user``, who is remembered: a cell's version is
+    the caller's own, so bodies that carry one read it as the caller."""
+    api = api_client(user)
+    api.caller = user
+    return api
+
+
+def assessment_body(status, user):
     return {
         "status": status.pk,
-        "expected_version": Status.objects.get(pk=status.pk).version,
+        "expected_version": status.version_for(user),
         "level": "agreed",
         "effective_on": "2013-05-01",
         "rationale_en": "Agreed.",
@@ -63,7 +72,7 @@ class Endpoint:
 
 
 def send_assessment(api, ctx, extra):
-    return api.post(url("assessments/"), {**assessment_body(ctx["cell"]), **extra})
+    return api.post(url("assessments/"), {**assessment_body(ctx["cell"], api.caller), **extra})
 
 
 def send_status_patch(api, ctx, extra):
@@ -77,17 +86,17 @@ def send_evidence(api, ctx, extra):
 
 def send_evidence_patch(api, ctx, extra):
     body = {"cells": [ctx["other_cell"].pk], **extra}
-    return api.patch(url(f"evidence/{ctx['evidence'].pk}/"), body, HTTP_IF_MATCH="*")
+    return api.patch(url(f"evidence/{ctx['evidence'].public_id}/"), body, HTTP_IF_MATCH="*")
 
 
 def send_evidence_retract(api, ctx, extra):
-    path = url(f"evidence/{ctx['evidence'].pk}/retract/")
+    path = url(f"evidence/{ctx['evidence'].public_id}/retract/")
     return api.post(path, {"reason": "Wrong.", **extra}, HTTP_IF_MATCH="*")
 
 
 def send_assessment_retract(api, ctx, extra):
-    version = Status.objects.get(pk=ctx["cell"].pk).version
-    path = url(f"assessments/{ctx['assessment'].pk}/retract/")
+    version = ctx["cell"].version_for(api.caller)
+    path = url(f"assessments/{ctx['assessment'].public_id}/retract/")
     return api.post(path, {"reason": "Wrong.", "expected_version": version, **extra})
 
 
@@ -156,10 +165,10 @@ def ctx(users):
     evidence = EvidenceFactory(cells=[status])
     assessment = services.record_assessment(
         users.editor,
-        Status.objects.get(pk=status.pk),
+        status,
         level="partial",
         effective_on="2012-01-01",
-        expected_version=Status.objects.get(pk=status.pk).version,
+        expected_version=status.version_for(users.editor),
         rationale_en="Partly.",
         evidence=[evidence],
     )
@@ -216,7 +225,8 @@ def test_a_marking_above_the_writers_clearance_is_403_and_writes_nothing(users, 
     assert_error(send_evidence(api, ctx, confidential), 403)
     assert_error(send_status_patch(api, ctx, confidential), 403)
     assert_error(
-        api.patch(url(f"evidence/{ctx['evidence'].pk}/"), confidential, HTTP_IF_MATCH="*"), 403
+        api.patch(url(f"evidence/{ctx['evidence'].public_id}/"), confidential, HTTP_IF_MATCH="*"),
+        403,
     )
     # Releasable to a party the writer does not belong to: they could not read it back.
     elsewhere = {"marking": {"level": "restricted", "releasable_to": ["FR"]}}
@@ -228,7 +238,7 @@ def test_a_cell_outside_the_writers_scope_is_403_and_writes_nothing(users, ctx):
     before = write_footprint()
     api = client(users.editor)  # scope DZ, MA
     tunisia = cell(11, "TN")
-    assert_error(api.post(url("assessments/"), assessment_body(tunisia)), 403)
+    assert_error(api.post(url("assessments/"), assessment_body(tunisia, users.editor)), 403)
     assert_error(
         api.patch(
             url(f"statuses/{tunisia.pk}/"),
@@ -240,7 +250,9 @@ def test_a_cell_outside_the_writers_scope_is_403_and_writes_nothing(users, ctx):
     assert_error(send_evidence(api, ctx, {"cells": [tunisia.pk]}), 403)
     assert_error(
         api.patch(
-            url(f"evidence/{ctx['evidence'].pk}/"), {"cells": [tunisia.pk]}, HTTP_IF_MATCH="*"
+            url(f"evidence/{ctx['evidence'].public_id}/"),
+            {"cells": [tunisia.pk]},
+            HTTP_IF_MATCH="*",
         ),
         403,
     )
