@@ -9,6 +9,7 @@ every CSV export neutralised with a leading ``'``.
 import csv
 import io
 import json
+import uuid
 
 import pytest
 from django.conf import settings as django_settings
@@ -25,7 +26,8 @@ pytestmark = pytest.mark.django_db
 def ctx(users):
     status = cell(11, "MA")
     evidence = EvidenceFactory(cells=[status])
-    return {"cell": status, "evidence": evidence}
+    # Every write below is sent by the admin: bodies carry the admin's version.
+    return {"cell": status, "evidence": evidence, "writer": users.admin}
 
 
 def writes(ctx):
@@ -38,7 +40,7 @@ def writes(ctx):
             url("assessments/"),
             {
                 "status": status.pk,
-                "expected_version": status.version,
+                "expected_version": status.version_for(ctx["writer"]),
                 "level": "agreed",
                 "effective_on": "2013-05-01",
                 "rationale_en": "Agreed.",
@@ -69,14 +71,14 @@ def writes(ctx):
         (
             "PATCH evidence",
             "patch",
-            url(f"evidence/{evidence.pk}/"),
+            url(f"evidence/{evidence.public_id}/"),
             {"marking": {"level": "restricted"}, "reason": "Re-marked."},
             {"HTTP_IF_MATCH": "*"},
         ),
         (
             "retract evidence",
             "post",
-            url(f"evidence/{evidence.pk}/retract/"),
+            url(f"evidence/{evidence.public_id}/retract/"),
             {"reason": "Wrong."},
             {"HTTP_IF_MATCH": "*"},
         ),
@@ -214,6 +216,8 @@ def test_huge_pages_and_page_sizes_are_answered_not_crashed(users):
         assert_error(api.get(url(path), {"page_size": "1e9"}), 400, "page_size")
     assert_error(api.get(url("changes/"), {"limit": 10**30}), 400, "limit")
     assert_error(api.get(url("changes/"), {"since": "9" * 40}), 400, "since")
+    assert_error(api.get(url("changes/"), {"since": "9" * 32}), 400, "since")  # no dashes
+    assert_error(api.get(url("changes/"), {"since": str(uuid.UUID(int=2**128 - 1))}), 400, "since")
 
 
 @pytest.mark.parametrize(
