@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from measures.choices import Level
-from measures.models import ChangeRecord, Evidence, Status
+from measures.models import ChangeRecord, Evidence
 from measures.revisions import latest_revision
 from tests.api_helpers import client, no_throttles, url  # noqa: F401 (autouse fixture)
 from tests.factories import cell
@@ -75,10 +75,11 @@ def run_audit_machine(users):
             stale=st.booleans(),
         )
         def record_assessment(self, who, where, level, stale):
-            status = Status.objects.get(pk=cells[where].pk)
+            status = cells[where]
+            version = status.version_for(writers[who])  # the writer's own version
             body = {
                 "status": status.pk,
-                "expected_version": status.version - 1 if stale else status.version,
+                "expected_version": version - 1 if stale else version,
                 "level": level,
                 "effective_on": "2014-06-01",
                 "rationale_en": "State machine.",
@@ -121,9 +122,9 @@ def run_audit_machine(users):
         def change_evidence(self, who, pick, remark):
             if not self.evidence:
                 return
-            item = Evidence.objects.get(pk=self.evidence[pick % len(self.evidence)])
+            item = Evidence.objects.get(public_id=self.evidence[pick % len(self.evidence)])
             api = client(writers[who])
-            path = url(f"evidence/{item.pk}/")
+            path = url(f"evidence/{item.public_id}/")
             etag = api.get(path).get("ETag", '"none"')
             started = timezone.now()
             if remark:
@@ -188,11 +189,16 @@ def test_the_application_role_may_add_audit_records_but_never_change_or_delete_t
     before = ChangeRecord.objects.count()
     with connect_as(APP) as app:
         # It writes everything else, and adds audit records.
-        app.execute(f"UPDATE measures_status SET version = version WHERE id = {cell(11, 'MA').pk}")
-        columns = [f.column for f in ChangeRecord._meta.concrete_fields if f.column != "id"]
+        app.execute(f"UPDATE measures_status SET scope = scope WHERE id = {cell(11, 'MA').pk}")
+        columns = [
+            f.column
+            for f in ChangeRecord._meta.concrete_fields
+            if f.column not in ("id", "public_id")
+        ]
         names = ", ".join(columns)
         app.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM {table} ORDER BY id LIMIT 1"
+            f"INSERT INTO {table} (public_id, {names}) "
+            f"SELECT gen_random_uuid(), {names} FROM {table} ORDER BY id LIMIT 1"
         )
         for statement in (
             f"UPDATE {table} SET message = 'rewritten'",
