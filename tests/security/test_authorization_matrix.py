@@ -33,9 +33,9 @@ from django.db import transaction
 from django.test import Client
 
 from measures import digests, services
-from measures.models import Assessment, Evidence, Status
+from measures.models import Assessment, ChangeRecord, Evidence, Status
 from tests.api_helpers import client as api_client
-from tests.api_helpers import no_throttles, url  # noqa: F401 (autouse fixture)
+from tests.api_helpers import feed_cursor, no_throttles, url  # noqa: F401 (autouse fixture)
 from tests.factories import EvidenceFactory, SourceFactory, make_user, marking
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +147,7 @@ class World:
         self.cell = Status.objects.get(measure__number=6, country_id="MA", partner=None)
         self.other_cell = Status.objects.get(measure__number=12, country_id="MA", partner=None)
         with time_machine.travel(IN_PERIOD, tick=False):
-            self.revision_before = _revision()
+            self.cursor_before = feed_cursor()
             self.source = SourceFactory(marking=self.marking, title=f"Report {self.canary}")
             self.evidence = EvidenceFactory(
                 source=self.source,
@@ -156,13 +156,13 @@ class World:
                 cells=[self.cell],
                 occurred_on=D(2025, 3, 11),
             )
-            status = Status.objects.get(pk=self.cell.pk)
+            actor = services.system_actor()
             self.assessment = services.record_assessment(
-                services.system_actor(),
-                status,
+                actor,
+                self.cell,
                 level="implemented",
                 effective_on=D(2025, 3, 11),
-                expected_version=status.version,
+                expected_version=self.cell.version_for(actor),
                 rationale_en=f"Rests on {self.canary}",
                 evidence=[self.evidence],
                 marking=self.marking,
@@ -173,6 +173,11 @@ def _revision():
     from measures.revisions import latest_revision
 
     return latest_revision()
+
+
+def version_for(world, caller):
+    """The cell's version as the caller reads it (anonymous: refused first anyway)."""
+    return world.cell.version_for(None if caller == "anonymous" else world.users[caller])
 
 
 def api_for(world, caller):
@@ -192,9 +197,9 @@ def call(name, world, caller):
     pages = page_client(world, caller)
     e, a, s = world.evidence, world.assessment, world.source
     if name == "api:evidence":
-        return api.get(url(f"evidence/{e.pk}/"))
+        return api.get(url(f"evidence/{e.public_id}/"))
     if name == "api:assessment":
-        return api.get(url(f"assessments/{a.pk}/"))
+        return api.get(url(f"assessments/{a.public_id}/"))
     if name == "api:source":
         return api.get(url(f"sources/{s.key}/"))
     if name == "api:evidence-search":
@@ -202,22 +207,25 @@ def call(name, world, caller):
     if name == "api:assessment-list":
         return api.get(url("assessments/"), {"country": "MA", "measure": 6, "page_size": 1000})
     if name == "api:changes":
-        return api.get(url("changes/"), {"since": world.revision_before, "limit": 1000})
+        return api.get(url("changes/"), {"since": world.cursor_before, "limit": 1000})
     if name == "api:scorecard-csv":
         return api.get(url("scorecards/countries/MA/"), {"format": "csv", "measure": 6})
     if name == "api:link-evidence":
         return api.patch(
-            url(f"evidence/{e.pk}/"), {"cells": [world.other_cell.pk]}, HTTP_IF_MATCH="*"
+            url(f"evidence/{e.public_id}/"), {"cells": [world.other_cell.pk]}, HTTP_IF_MATCH="*"
         )
     if name == "api:retract-evidence":
-        return api.post(url(f"evidence/{e.pk}/retract/"), {"reason": "Test."}, HTTP_IF_MATCH="*")
-    if name == "api:retract-assessment":
-        version = Status.objects.get(pk=world.cell.pk).version
         return api.post(
-            url(f"assessments/{a.pk}/retract/"), {"reason": "Test.", "expected_version": version}
+            url(f"evidence/{e.public_id}/retract/"), {"reason": "Test."}, HTTP_IF_MATCH="*"
+        )
+    if name == "api:retract-assessment":
+        version = version_for(world, caller)
+        return api.post(
+            url(f"assessments/{a.public_id}/retract/"),
+            {"reason": "Test.", "expected_version": version},
         )
     if name == "api:assess-on-evidence":
-        version = Status.objects.get(pk=world.cell.pk).version
+        version = version_for(world, caller)
         return api.post(
             url("assessments/"),
             {
@@ -226,7 +234,7 @@ def call(name, world, caller):
                 "level": "implemented",
                 "effective_on": "2025-03-12",
                 "rationale_en": "Confirmed.",
-                "evidence": [e.pk],
+                "evidence": [str(e.public_id)],
                 "marking": {
                     "level": world.marking.level,
                     "releasable_to": world.marking.releasable_codes,
@@ -234,7 +242,7 @@ def call(name, world, caller):
             },
         )
     if name == "page:evidence":
-        return pages.get(f"/evidence/{e.pk}/")
+        return pages.get(f"/evidence/{e.public_id}/")
     if name == "page:source":
         return pages.get(f"/sources/{s.key}/")
     if name == "page:cell":
@@ -244,7 +252,7 @@ def call(name, world, caller):
     if name == "page:country":
         return pages.get("/countries/MA/")
     if name == "admin:evidence":
-        return pages.get(f"/admin/measures/evidence/{e.pk}/change/")
+        return pages.get(f"/admin/measures/evidence/{e.public_id}/change/")
     if name == "admin:evidence-list":
         # The search box echoes the query: search by a prefix, look for the whole.
         return pages.get("/admin/measures/evidence/", {"q": world.canary[:20]})
@@ -311,5 +319,6 @@ def footprint(world):
         Evidence.objects.get(pk=world.evidence.pk).retracted,
         Assessment.objects.filter(status=world.cell).count(),
         Assessment.objects.get(pk=world.assessment.pk).retracted,
-        Status.objects.get(pk=world.cell.pk).version,
+        _revision(),
+        ChangeRecord.objects.count(),
     )
