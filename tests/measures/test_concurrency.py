@@ -8,7 +8,7 @@ from django.db import connection
 
 from measures import services
 from measures.choices import Action
-from measures.models import ChangeRecord, Status
+from measures.models import ChangeRecord
 from measures.revisions import StaleVersion, change, latest_revision
 from tests.factories import cell
 
@@ -45,14 +45,13 @@ def test_a_writer_waits_for_an_earlier_revision_to_commit(users):
             return revision
 
     def fast_writer():
-        status = Status.objects.get(pk=other.pk)
         return services.record_assessment(
             users.editor,
-            status,
+            other,
             level="partial",
             effective_on=D(2010, 4, 21),
             rationale_en="x",
-            expected_version=status.version,
+            expected_version=other.version_for(users.editor),
         ).revision
 
     slow = in_thread(slow_writer, results, "slow")
@@ -69,7 +68,7 @@ def test_a_writer_waits_for_an_earlier_revision_to_commit(users):
 
 def test_two_writers_with_the_same_version_one_wins_one_is_refused(users):
     status = cell(17, "DZ")
-    version = Status.objects.get(pk=status.pk).version
+    version = status.version_for(users.editor)
     barrier = threading.Barrier(2)
     results = {}
 
@@ -92,7 +91,7 @@ def test_two_writers_with_the_same_version_one_wins_one_is_refused(users):
         thread.join(10)
     outcomes = sorted(type(r).__name__ for r in results.values())
     assert outcomes == ["Assessment", "StaleVersion"]
-    assert Status.objects.get(pk=status.pk).version == version + 1
+    assert status.version_for(users.editor) == version + 1
     assert (
         ChangeRecord.objects.filter(
             content_type__model="assessment",
