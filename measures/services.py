@@ -537,12 +537,15 @@ def save_source(actor, source, *, expected_version=None):
             if not e.marking.covers(source.marking)
         ]
         if blocked:
+            # Named by public id, and only those the actor may see
+            # (docs/security.md, Limits: the refusal itself remains).
+            shown = [e for e in blocked if viewer.may_see_marking(e.marking)]
             raise ValidationError(
                 {
                     "marking": _(
                         "Evidence %(ids)s from this source has a lower marking; re-mark it first."
                     )
-                    % {"ids": ", ".join(str(e.pk) for e in blocked)}
+                    % {"ids": ", ".join(str(e.public_id) for e in shown) or "—"}
                 }
             )
         before = snapshot(old)

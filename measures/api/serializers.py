@@ -105,6 +105,9 @@ class StatusSerializer(serializers.ModelSerializer):
     measure = serializers.IntegerField(source="measure.number")
     level = serializers.CharField()
     effective_on = serializers.DateField(source="level_effective_on", allow_null=True)
+    version = serializers.IntegerField(
+        help_text="Your version of the cell: it moves only with assessments you may see."
+    )
 
     class Meta:
         model = Status
