@@ -16,6 +16,7 @@ the same rule as everywhere else (``Viewer.may_see_marking``).
 """
 
 import datetime
+import functools
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -150,18 +151,25 @@ def link(obj=None):
     makes links, so that rows moving to opaque public ids changes only this.
     Without an argument: the overview (the heat map)."""
     if obj is None:
-        return page_url(reverse("overview"))
+        return page_url(_path("overview"))
     if isinstance(obj, Status):
-        return page_url(reverse("cell", args=[obj.pk]))
+        return page_url(_path("cell", obj.pk))
     if isinstance(obj, Evidence):
-        return page_url(reverse("evidence", args=[obj.pk]))
+        return page_url(_path("evidence", obj.pk))
     if isinstance(obj, Country):
-        return page_url(reverse("country", args=[obj.pk]))
+        return page_url(_path("country", obj.pk))
     if isinstance(obj, Initiative):
-        return page_url(reverse("initiative", args=[obj.slug]))
+        return page_url(_path("initiative", obj.slug))
     if obj == "initiatives":
-        return page_url(reverse("initiative-list"))
+        return page_url(_path("initiative-list"))
     raise TypeError(f"no page for {obj!r}")
+
+
+@functools.lru_cache(maxsize=20_000)
+def _path(name, *args):
+    # reverse() walks the whole URLconf (admin and API included): ~70 µs, and
+    # a digest has ~80 links, most of them the same in every audience of a chunk.
+    return reverse(name, args=args)
 
 
 def _sort_key(a):
@@ -273,7 +281,8 @@ def significance(old, new):
 
 
 def _short(text):
-    return Truncator(" ".join(text.split())).chars(SUMMARY_CHARS)
+    text = " ".join(text.split())
+    return Truncator(text).chars(SUMMARY_CHARS) if len(text) > SUMMARY_CHARS else text
 
 
 def _name(obj, language):
@@ -379,30 +388,28 @@ def digest_context(subscription, viewer, data, language):
         }
         for cell in sorted(linked, key=lambda c: (c.measure.number, c.cell_label)):
             touched |= {cell.country_id, cell.partner_id} - {None}
-            group = groups.setdefault(
-                cell.country_id,
-                {
+            if cell.country_id not in groups:
+                groups[cell.country_id] = {
                     "country": cell.country,
                     "name": _name(cell.country, language),
                     "url": link(cell.country),
                     "cells": {},
                     "seen": set(),
-                },
-            )
+                }
+            group = groups[cell.country_id]
             if evidence.pk in group["seen"]:
                 continue  # once per country, under its first measure there
             group["seen"].add(evidence.pk)
-            group["cells"].setdefault(
-                cell.pk,
-                {
+            if cell.pk not in group["cells"]:
+                group["cells"][cell.pk] = {
                     "label": cell.cell_label,
                     "where": _where(cell, language),
                     "measure": cell.measure,
                     "heading": _heading(cell, language, with_pair=True),
                     "url": link(cell),
                     "evidence": [],
-                },
-            )["evidence"].append(entry)
+                }
+            group["cells"][cell.pk]["evidence"].append(entry)
         if not linked:
             other.append(entry)  # about a followed initiative, not a particular cell
     if not changes and not groups and not other:
@@ -433,24 +440,26 @@ def digest_context(subscription, viewer, data, language):
         for (status_id, marking_id), day in source.items():
             if marking_id in seen and day > last.get(status_id, datetime.date.min):
                 last[status_id] = day
-    stale = sorted(
+    # The cells that went stale most recently first: the news in this list.
+    stale_cells = sorted(
         (
-            {
-                "label": data.cells[pk].cell_label,
-                "where": _where(data.cells[pk], language),
-                "measure": data.cells[pk].measure,
-                "last_confirmed": day,
-                "url": link(data.cells[pk]),
-            }
+            (-day.toordinal(), data.cells[pk].measure.number, data.cells[pk].cell_label, pk)
             for pk, day in last.items()
             if day < threshold and follows(data.cells[pk])
-        ),
-        # The cells that went stale most recently first: the news in this list.
-        key=lambda s: (-s["last_confirmed"].toordinal(), s["measure"].number, s["label"]),
+        )
     )
+    stale = [
+        {
+            "label": data.cells[pk].cell_label,
+            "where": _where(data.cells[pk], language),
+            "measure": data.cells[pk].measure,
+            "last_confirmed": last[pk],
+            "url": link(data.cells[pk]),
+        }
+        for *_, pk in stale_cells[:MAX_STALE]  # links only for what is shown
+    ]
     shown_changes, changes_more = _bounded(changes, MAX_CHANGES)
     shown_other, other_more = _bounded(other, MAX_OTHER_EVIDENCE)
-    shown_stale, stale_more = _bounded(stale, MAX_STALE)
     moved = [c for c in changes if c["kind"] != RECONFIRMED]
     return {
         "numbers": {
@@ -459,7 +468,7 @@ def digest_context(subscription, viewer, data, language):
             "reconfirmed": len(changes) - len(moved),
             "evidence": evidence_count,
             "countries": len(touched),
-            "stale": len(stale),
+            "stale": len(stale_cells),
         },
         "changes": shown_changes,
         "changes_more": changes_more,
@@ -469,8 +478,8 @@ def digest_context(subscription, viewer, data, language):
         "evidence_more": sum(g["count"] for g in left_out),
         "other_evidence": shown_other,
         "other_more": other_more,
-        "stale": shown_stale,
-        "stale_more": stale_more,
+        "stale": stale,
+        "stale_more": len(stale_cells) - len(stale),
         "stale_days": settings.CBM_STALE_AFTER_DAYS,
         "overview_url": link(),
         "initiatives_url": link("initiatives"),
