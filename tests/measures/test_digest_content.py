@@ -212,7 +212,7 @@ def test_level_changes_come_by_significance_moves_down_and_to_suspended_first(
     numbers = (
         "9 level changes · 3 moved down"
         if language == "en"
-        else "9 changements de niveau · 3 en recul"
+        else "9 niveaux modifiés · 3 en recul"
     )
     assert numbers in first_line  # the week in numbers comes first
     assert sub.recipient == smtp.sink.messages[0]["To"]
