@@ -46,9 +46,8 @@ def mail_chip(level):
     """The level's initials on its colour, its name as the title."""
     background, colour, border = CHIP_COLOURS.get(level, NOT_RATED)
     return format_html(
-        '<span title="{}" style="display:inline-block;min-width:26px;padding:1px 4px;'
-        "border:1px {} {};border-radius:3px;background:{};color:{};font:bold 12px/16px "
-        'monospace;text-align:center">{}</span>',
+        '<span title="{}" style="padding:0 4px;border:1px {} {};border-radius:3px;'
+        'background:{};color:{};font:bold 12px monospace">{}</span>',
         level_name(level),
         "dashed" if level == NO_EVIDENCE else "solid",
         border,

@@ -210,9 +210,7 @@ def test_level_changes_come_by_significance_moves_down_and_to_suspended_first(
     assert changes_in_html(markup) == expected
     first_line = text.split("== ", 1)[0]
     numbers = (
-        "9 level changes · 3 moved down"
-        if language == "en"
-        else "9 niveaux modifiés · 3 en recul"
+        "9 level changes · 3 moved down" if language == "en" else "9 niveaux modifiés · 3 en recul"
     )
     assert numbers in first_line  # the week in numbers comes first
     assert sub.recipient == smtp.sink.messages[0]["To"]
