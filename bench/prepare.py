@@ -187,6 +187,20 @@ def news_week():
             i += 1
 
 
+def reader_access(clearance):
+    """What ``services.grant`` would store for a reader with no affiliation."""
+    from measures.choices import MARKING_RANK
+
+    return {
+        "clearance_rank": MARKING_RANK[clearance],
+        "countries": [],
+        "initiatives": [],
+        "initiative_slugs": [],
+        "roles": ["reader"],
+        "scope": [],
+    }
+
+
 def subscribers():
     """10,000 users with a profile and a subscription each, in bulk. Each
     follows everything, two countries or two measures that had public news,
@@ -218,13 +232,15 @@ def subscribers():
             [User.groups.through(user_id=u.pk, group_id=reader.pk) for u in made],
             batch_size=2000,
         )
+        clearances = [
+            rng.choices(["public", "restricted", "confidential"], [7, 2, 1])[0] for _ in made
+        ]
         UserProfile.objects.bulk_create(
             [
-                UserProfile(
-                    user=u,
-                    clearance=rng.choices(["public", "restricted", "confidential"], [7, 2, 1])[0],
-                )
-                for u in made
+                # bulk_create bypasses services.grant, which stores the access
+                # snapshot the viewers are built from: store it here.
+                UserProfile(user=u, clearance=c, access=reader_access(c))
+                for u, c in zip(made, clearances, strict=True)
             ],
             batch_size=2000,
         )

@@ -16,6 +16,7 @@ the same rule as everywhere else (``Viewer.may_see_marking``).
 """
 
 import datetime
+import functools
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -23,11 +24,15 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db.models import F, Max, Q
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
-from countries.models import Membership
+from countries.models import Country, Initiative, Membership
 
 from . import emails, tokens
+from .choices import NO_EVIDENCE, WEIGHTS, Level
 from .models import (
     Assessment,
     DigestDelivery,
@@ -141,8 +146,44 @@ def page_url(path):
     return settings.CBM_SITE_URL.rstrip("/") + path
 
 
+def link(obj=None):
+    """The absolute URL of a row's page on the site — the one place a digest
+    makes links, so that rows moving to opaque public ids changes only this.
+    Without an argument: the overview (the heat map)."""
+    if obj is None:
+        return page_url(_path("overview"))
+    if isinstance(obj, Status):
+        return page_url(_path("cell", obj.pk))
+    if isinstance(obj, Evidence):
+        return page_url(_path("evidence", obj.pk))
+    if isinstance(obj, Country):
+        return page_url(_path("country", obj.pk))
+    if isinstance(obj, Initiative):
+        return page_url(_path("initiative", obj.slug))
+    if obj == "initiatives":
+        return page_url(_path("initiative-list"))
+    raise TypeError(f"no page for {obj!r}")
+
+
+@functools.lru_cache(maxsize=20_000)
+def _path(name, *args):
+    # reverse() walks the whole URLconf (admin and API included): ~70 µs, and
+    # a digest has ~80 links, most of them the same in every audience of a chunk.
+    return reverse(name, args=args)
+
+
 def _sort_key(a):
     return (a.effective_on, a.recorded_at, a.pk)
+
+
+# A digest is read in a minute: each section lists at most this many lines,
+# and says how many more there are, with a link to them on the site.
+MAX_CHANGES = 10
+MAX_EVIDENCE = 20
+MAX_EVIDENCE_PER_COUNTRY = 5
+MAX_OTHER_EVIDENCE = 5
+MAX_STALE = 5
+SUMMARY_CHARS = 160
 
 
 @dataclass
@@ -210,8 +251,70 @@ def _current(assessments, seen, before):
     return max(visible, key=_sort_key) if visible else None
 
 
+# --- significance of a level change ------------------------------------------
+
+DOWN, UP, FIRST, OTHER, RECONFIRMED = "down", "up", "first", "other", "reconfirmed"
+
+
+def significance(old, new):
+    """(kind, sort key) of a change from level ``old`` (None: not rated) to ``new``.
+
+    A move down or to suspended comes first, the biggest drop first (a move
+    to suspended counts as the drop to the bottom of the scale, and before an
+    equal ordinary drop); then moves up, the biggest first; then first
+    ratings and moves to or from "not applicable"; reconfirmations last.
+    """
+    if old is None:
+        return FIRST, (2, 0)
+    if old == new:
+        return RECONFIRMED, (3, 0)
+    before, after = WEIGHTS.get(old), WEIGHTS.get(new)
+    if new == Level.SUSPENDED:
+        return DOWN, (0, -(before or 0.0) - 0.125)
+    if old == Level.SUSPENDED and after is not None:
+        return UP, (1, -(after + 0.125))
+    if before is None or after is None:
+        return OTHER, (2, 0)
+    if after < before:
+        return DOWN, (0, after - before)
+    return UP, (1, before - after)
+
+
+def _short(text):
+    text = " ".join(text.split())
+    return Truncator(text).chars(SUMMARY_CHARS) if len(text) > SUMMARY_CHARS else text
+
+
+def _name(obj, language):
+    return _pick(obj.name_en, obj.name_fr, language)
+
+
+def _where(cell, language):
+    """A cell's country, or its pair of countries, by name."""
+    if cell.partner_id:
+        return f"{_name(cell.country, language)} – {_name(cell.partner, language)}"
+    return _name(cell.country, language)
+
+
+def _heading(cell, language, with_pair=False):
+    """ "Measure 17: A joint … agency", and the pair when asked."""
+    title = _pick(cell.measure.title_en, cell.measure.title_fr, language)
+    heading = _("Measure %(number)s: %(title)s") % {"number": cell.measure.number, "title": title}
+    return f"{heading} ({_where(cell, language)})" if with_pair and cell.partner_id else heading
+
+
+def _bounded(items, limit):
+    return items[:limit], max(0, len(items) - limit)
+
+
 def digest_context(subscription, viewer, data, language):
-    """What one subscriber is told, or None when there is nothing to say."""
+    """What one subscriber is told, or None when there is nothing to say.
+
+    Summary first: the week in numbers, then the level changes by
+    significance; then new evidence by country and measure, one line each;
+    then evidence about followed initiatives and stale cells. Every section
+    is bounded (``MAX_*``) and says how many more there are, with a link.
+    """
     if not viewer.can_read:
         return None
     seen = {pk for pk, m in data.markings.items() if viewer.may_see_marking(m)}
@@ -232,22 +335,7 @@ def digest_context(subscription, viewer, data, language):
             or cell.partner_id in countries
         )
 
-    groups, other = {}, []
-
-    def item(cell):
-        group = groups.setdefault(cell.country_id, {"country": cell.country, "items": {}})
-        return group["items"].setdefault(
-            cell.pk,
-            {
-                "cell": cell,
-                "label": cell.cell_label,
-                "measure": cell.measure,
-                "changes": [],
-                "evidence": [],
-                "url": page_url(f"/measures/{cell.measure.number}/"),
-            },
-        )
-
+    changes, touched = [], set()
     for status_id in {a.status_id for a in data.new_assessments if a.marking_id in seen}:
         cell = data.cells[status_id]
         if not follows(cell):
@@ -255,71 +343,146 @@ def digest_context(subscription, viewer, data, language):
         history = data.history[status_id]
         before = _current(history, seen, data.start)
         after = _current(history, seen, data.end)
-        item(cell)["changes"].append(
+        old = before.level if before else None
+        touched |= {cell.country_id, cell.partner_id} - {None}
+        kind, rank = significance(old, after.level)
+        changes.append(
             {
-                "from": before.get_level_display() if before else None,
-                "to": after.get_level_display(),
-                "level": after.level,
-                "reconfirmed": before is not None and before.level == after.level,
+                "where": _where(cell, language),
+                "label": cell.cell_label,
+                "measure": cell.measure,
+                "heading": _heading(cell, language),
+                "from": old or NO_EVIDENCE,
+                "to": after.level,
+                "kind": kind,
+                "reconfirmed": kind == RECONFIRMED,
                 "effective_on": after.effective_on,
-                "rationale": _pick(after.rationale_en, after.rationale_fr, language),
+                "effective_precision": after.effective_precision,
+                "rationale": _short(_pick(after.rationale_en, after.rationale_fr, language)),
+                "url": link(cell),
+                "_rank": (rank, cell.measure.number, cell.cell_label),
             }
         )
+    changes.sort(key=lambda c: c.pop("_rank"))
+
+    groups, other, evidence_count = {}, [], 0
     for evidence in data.new_evidence:
         if evidence.marking_id not in seen:
             continue
-        linked = [c for c in evidence.cells.all() if follows(data.cells[c.pk])]
+        linked = [data.cells[c.pk] for c in evidence.cells.all() if follows(data.cells[c.pk])]
         via_initiative = everything or bool(
             followed_initiatives & {i.pk for i in evidence.initiatives.all()}
         )
         if not linked and not via_initiative:
             continue
+        evidence_count += 1
         entry = {
-            "summary": _pick(evidence.summary_en, evidence.summary_fr, language),
+            "summary": _short(_pick(evidence.summary_en, evidence.summary_fr, language)),
             "source": evidence.source.title,
             "occurred_on": evidence.occurred_on,
+            "occurred_precision": evidence.occurred_precision,
             "grade": evidence.reliability,
-            "direction": evidence.get_direction_display(),
-            "url": page_url(f"/evidence/{evidence.pk}/"),
+            "direction": evidence.direction,
+            "direction_label": evidence.get_direction_display(),
+            "url": link(evidence),
         }
-        for cell in linked:
-            item(data.cells[cell.pk])["evidence"].append(entry)
+        for cell in sorted(linked, key=lambda c: (c.measure.number, c.cell_label)):
+            touched |= {cell.country_id, cell.partner_id} - {None}
+            if cell.country_id not in groups:
+                groups[cell.country_id] = {
+                    "country": cell.country,
+                    "name": _name(cell.country, language),
+                    "url": link(cell.country),
+                    "cells": {},
+                    "seen": set(),
+                }
+            group = groups[cell.country_id]
+            if evidence.pk in group["seen"]:
+                continue  # once per country, under its first measure there
+            group["seen"].add(evidence.pk)
+            if cell.pk not in group["cells"]:
+                group["cells"][cell.pk] = {
+                    "label": cell.cell_label,
+                    "where": _where(cell, language),
+                    "measure": cell.measure,
+                    "heading": _heading(cell, language, with_pair=True),
+                    "url": link(cell),
+                    "evidence": [],
+                }
+            group["cells"][cell.pk]["evidence"].append(entry)
         if not linked:
             other.append(entry)  # about a followed initiative, not a particular cell
-    if not groups and not other:
+    if not changes and not groups and not other:
         return None
+
+    evidence_groups, budget, left_out = [], MAX_EVIDENCE, []
+    for group in sorted(groups.values(), key=lambda g: g["name"]):
+        seen_here = group.pop("seen")
+        cells = sorted(group["cells"].values(), key=lambda c: (c["measure"].number, c["label"]))
+        lines = len(seen_here)
+        room = min(budget, MAX_EVIDENCE_PER_COUNTRY)
+        shown = []
+        for c in cells:
+            if room <= 0:
+                break
+            shown.append({**c, "evidence": c["evidence"][:room]})
+            room -= len(shown[-1]["evidence"])
+        listed = sum(len(c["evidence"]) for c in shown)
+        budget -= listed
+        if listed:
+            evidence_groups.append({**group, "cells": shown, "more": lines - listed})
+        else:
+            left_out.append({"name": group["name"], "url": group["url"], "count": lines})
+
     threshold = data.end.date() - datetime.timedelta(days=settings.CBM_STALE_AFTER_DAYS)
     last = {}
     for source in (data.last_assessed, data.last_evidenced):
         for (status_id, marking_id), day in source.items():
             if marking_id in seen and day > last.get(status_id, datetime.date.min):
                 last[status_id] = day
-    stale = sorted(
+    # The cells that went stale most recently first: the news in this list.
+    stale_cells = sorted(
         (
-            {
-                "label": data.cells[pk].cell_label,
-                "measure": data.cells[pk].measure,
-                "last_confirmed": day,
-                "url": page_url(f"/measures/{data.cells[pk].measure.number}/"),
-            }
+            (-day.toordinal(), data.cells[pk].measure.number, data.cells[pk].cell_label, pk)
             for pk, day in last.items()
             if day < threshold and follows(data.cells[pk])
-        ),
-        key=lambda s: (s["measure"].number, s["label"]),
+        )
     )
+    stale = [
+        {
+            "label": data.cells[pk].cell_label,
+            "where": _where(data.cells[pk], language),
+            "measure": data.cells[pk].measure,
+            "last_confirmed": last[pk],
+            "url": link(data.cells[pk]),
+        }
+        for *_, pk in stale_cells[:MAX_STALE]  # links only for what is shown
+    ]
+    shown_changes, changes_more = _bounded(changes, MAX_CHANGES)
+    shown_other, other_more = _bounded(other, MAX_OTHER_EVIDENCE)
+    moved = [c for c in changes if c["kind"] != RECONFIRMED]
     return {
-        "groups": [
-            {
-                "country": g["country"],
-                "items": sorted(
-                    g["items"].values(), key=lambda i: (i["measure"].number, i["label"])
-                ),
-            }
-            for _, g in sorted(groups.items())
-        ],
-        "other_evidence": other,
+        "numbers": {
+            "changes": len(moved),
+            "down": sum(1 for c in moved if c["kind"] == DOWN),
+            "reconfirmed": len(changes) - len(moved),
+            "evidence": evidence_count,
+            "countries": len(touched),
+            "stale": len(stale_cells),
+        },
+        "changes": shown_changes,
+        "changes_more": changes_more,
+        "evidence_groups": evidence_groups,
+        # Countries with news the section had no room for, each linked.
+        "evidence_left_out": left_out,
+        "evidence_more": sum(g["count"] for g in left_out),
+        "other_evidence": shown_other,
+        "other_more": other_more,
         "stale": stale,
+        "stale_more": len(stale_cells) - len(stale),
         "stale_days": settings.CBM_STALE_AFTER_DAYS,
+        "overview_url": link(),
+        "initiatives_url": link("initiatives"),
     }
 
 

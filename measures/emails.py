@@ -1,6 +1,7 @@
 """Outgoing mail as a subject/text/html template trio (Healthchecks'
 hc/lib/emails.py habit), rendered in the recipient's language."""
 
+import re
 import uuid
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 
 def _domain():
@@ -40,9 +42,12 @@ class Digest:
             "period": period,
             "unsubscribe_url": self.marker,
             "site_url": self.site,
+            "week_in_numbers": week_in_numbers(context["numbers"]),
         }
         self.subject = render_to_string("emails/digest-subject.txt", context).strip()
-        self.text = render_to_string("emails/digest-body.txt", context)
+        # The text part is rendered with autoescaping off (the template says
+        # so): a reader of plain text gets "Algeria's", never "Algeria&#x27;s".
+        self.text = re.sub(r"\n{3,}", "\n\n", render_to_string("emails/digest-body.txt", context))
         self.html = render_to_string("emails/digest-body.html", context)
 
     def message(self, subscription, token):
@@ -63,6 +68,16 @@ class Digest:
         )
         message.attach_alternative(self.html.replace(self.marker, escape(unsubscribe)), "text/html")
         return message
+
+
+def week_in_numbers(numbers):
+    """The digest's first line, the same in both parts: (figure, label) pairs."""
+    return [
+        (numbers["changes"], _("level changes")),
+        (numbers["down"], _("moved down")),
+        (numbers["evidence"], _("new evidence")),
+        (numbers["countries"], _("countries")),
+    ]
 
 
 def confirmation(subscription, token):

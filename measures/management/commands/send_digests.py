@@ -55,11 +55,11 @@ class Command(BaseCommand):
             if context is None:
                 self.stdout.write(f"{recipient}: nothing to say")
                 continue
-            items = sum(len(g["items"]) for g in context["groups"])
+            numbers = context["numbers"]
             self.stdout.write(
-                f"{recipient}: {items} cells, "
-                f"{len(context['other_evidence'])} initiative items, "
-                f"{len(context['stale'])} stale"
+                f"{recipient}: {numbers['changes']} level changes "
+                f"({numbers['down']} down, {numbers['reconfirmed']} reconfirmed), "
+                f"{numbers['evidence']} new evidence, {numbers['stale']} stale"
             )
         would = sum(1 for _, c in rows if c is not None)
         self.stdout.write(
