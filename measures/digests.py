@@ -155,7 +155,7 @@ def link(obj=None):
     if isinstance(obj, Status):
         return page_url(_path("cell", obj.pk))
     if isinstance(obj, Evidence):
-        return page_url(_path("evidence", obj.pk))
+        return page_url(_path("evidence", obj.public_id))
     if isinstance(obj, Country):
         return page_url(_path("country", obj.pk))
     if isinstance(obj, Initiative):

@@ -90,7 +90,7 @@ def typical_week(editor):
                 level=level,
                 effective_on=on,
                 effective_precision=precision,
-                expected_version=status.version,
+                expected_version=status.version_for(editor),
                 rationale_en=f"Typical week: measure {number} in {pair} re-read.",
                 rationale_fr=f"Semaine type : mesure {number} pour {pair} revue.",
             )
