@@ -118,6 +118,11 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+def visible_sources(request):
+    """Sources the caller may see: a hidden key is "not a valid choice", like a typo."""
+    return Source.objects.visible_to(getattr(request, "user", None))
+
+
 def initiative_choice(**kwargs):
     """An initiative slug the caller may see (a hidden one is "not a valid choice")."""
     return SlugChoiceFilter(queryset=visible_initiatives, to_field_name="slug", **kwargs)
@@ -261,7 +266,7 @@ class EvidenceFilterSet(django_filters.FilterSet):
         to_field_name="slug",
         distinct=True,
     )
-    source = django_filters.CharFilter(field_name="source__key")
+    source = SlugChoiceFilter(queryset=visible_sources, to_field_name="key", label="source key")
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
     marking = django_filters.MultipleChoiceFilter(
         field_name="marking__level", choices=MarkingLevel.choices

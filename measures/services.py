@@ -87,13 +87,14 @@ def _check_visible(actor, obj):
         raise NotVisible(_("No such %(model)s.") % {"model": obj._meta.verbose_name})
 
 
-def _as_marking(marking):
+def _as_marking(marking, actor):
     """A Marking, or a (level, releasable-to codes) pair resolved inside the
-    caller's transaction (so a refused write leaves no new marking behind)."""
+    caller's transaction (so a refused write leaves no new marking behind);
+    an initiative hidden from ``actor`` reads as an unknown code."""
     if marking is None or isinstance(marking, Marking):
         return marking
     level, codes = marking
-    return Marking.objects.resolve(level, codes)
+    return Marking.objects.resolve(level, codes, viewer=actor)
 
 
 def _least_marking_covering(markings):
@@ -222,7 +223,7 @@ def _record(
             }
         )
     evidence_markings = [e.marking for e in evidence]
-    marking = _as_marking(marking)
+    marking = _as_marking(marking, actor)
     if marking is None:
         marking = _least_marking_covering(evidence_markings)
     _check_marking_within_clearance(actor, marking)
@@ -387,7 +388,7 @@ def create_evidence(
     cells, initiatives = list(cells), list(initiatives)
     with change(actor, _("Evidence added")) as current:
         _check_visible(actor, source)
-        marking = _as_marking(marking) or source.marking
+        marking = _as_marking(marking, actor) or source.marking
         _check_marking_within_clearance(actor, marking)
         _check_covers(marking, [source.marking], _("source"))
         _check_links(actor, marking, cells, initiatives)
@@ -439,7 +440,7 @@ def remark_evidence(actor, evidence, marking, *, expected_version, reason=""):
     with change(actor, reason or _("Evidence re-marked")) as current:
         _check_visible(actor, evidence)
         evidence = _locked(Evidence, evidence.pk)
-        marking = _as_marking(marking)
+        marking = _as_marking(marking, actor)
         if not viewer_for(actor).is_editor:
             raise PermissionDenied(_("Only editors may re-mark evidence."))
         _check_cells_in_scope(actor, evidence.cells.all())
@@ -661,7 +662,8 @@ def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
     if unknown:
         errors["countries"] = _("Unknown country code(s): %(c)s.") % {"c": ", ".join(unknown)}
     aff_countries = list(Country.objects.filter(pk__in=affiliations))
-    aff_initiatives = list(Initiative.objects.filter(slug__in=affiliations))
+    # An initiative hidden from the actor is refused exactly like a typo.
+    aff_initiatives = list(Initiative.objects.visible_to(actor).filter(slug__in=affiliations))
     unknown = sorted(
         set(affiliations) - {c.pk for c in aff_countries} - {i.slug for i in aff_initiatives}
     )
@@ -732,7 +734,9 @@ def _check_follows(actor, countries, measures, initiatives):
         if i.marking and not viewer_for(actor).may_see_marking(i.marking)
     ]
     if hidden:
-        raise ValidationError({"initiatives": _("Unknown initiative(s): %(s)s.") % {"s": hidden}})
+        raise ValidationError(
+            {"initiatives": _("Unknown initiative(s): %(s)s.") % {"s": ", ".join(hidden)}}
+        )
 
 
 def _save_subscription(current, subscription, before, follows, action):
