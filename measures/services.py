@@ -13,12 +13,12 @@ first). On any of them nothing is written.
 """
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
@@ -41,6 +41,7 @@ from .tasks import send_subscription_confirmation
 from .visibility import access_snapshot, viewer_for
 
 SYSTEM_USERNAME = "system"
+security_log = logging.getLogger("cbm.security")
 TOKEN_MAX_DAYS = 3650
 
 
@@ -673,6 +674,14 @@ def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
         raise ValidationError(errors)
     if not viewer_for(actor).is_admin:
         raise PermissionDenied(_("Only administrators may grant roles."))
+    if actor.pk == user.pk:
+        security_log.warning("refused: %s tried to change their own access", actor)
+        raise PermissionDenied(
+            _(
+                "Nobody changes their own role, clearance, affiliations or scope: "
+                "another administrator must."
+            )
+        )
     with change(
         actor, _("Role %(role)s granted to %(user)s") % {"role": role, "user": user}
     ) as current:
@@ -701,10 +710,25 @@ def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
         return profile
 
 
-def issue_token(user, days):
+def _token_audit(row):
+    """A token as the audit trail shows it: whose, since and until when, and a
+    reference (the start of its digest, not of the token). Never the token,
+    its key or its whole digest."""
+    ref = row.digest[:16]
+    shown = AuthToken(digest=ref, user=row.user, created=row.created, expiry=row.expiry)
+    return shown, {
+        "token": ref,
+        "user": row.user.get_username(),
+        "created": row.created,
+        "expiry": row.expiry,
+    }
+
+
+def issue_token(user, days, *, actor=None):
     """A new API token for ``user``: ``(row, token)``, the token in clear only here.
 
-    The user's expired tokens are deleted now rather than on every request
+    ``actor`` (default: the user) is who asked, for the audit trail. The
+    user's expired tokens are deleted now rather than on every request
     (knox's default), so that authenticating a request reads one row.
     """
     if not 1 <= days <= TOKEN_MAX_DAYS:
@@ -713,15 +737,26 @@ def issue_token(user, days):
         )
     if not user.is_active:
         raise ValidationError({"user": _("User %(user)s is deactivated.") % {"user": user}})
-    with transaction.atomic():
-        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
-        return AuthToken.objects.create(user, expiry=datetime.timedelta(days=days))
+    with change(actor or user, _("API token issued to %(user)s") % {"user": user}) as current:
+        for expired in AuthToken.objects.filter(user=user, expiry__lt=timezone.now()):
+            shown, before = _token_audit(expired)
+            current.record(shown, Action.DELETE, before, None, message=_("Expired token removed"))
+            expired.delete()
+        row, token = AuthToken.objects.create(user, expiry=datetime.timedelta(days=days))
+        shown, after = _token_audit(row)
+        current.record(shown, Action.CREATE, None, after)
+        return row, token
 
 
-def revoke_token(user, token_key):
+def revoke_token(user, token_key, *, actor=None):
     """Delete one of ``user``'s tokens; False if they hold none by that key."""
-    deleted, _rows = AuthToken.objects.filter(user=user, token_key=token_key).delete()
-    return bool(deleted)
+    with change(actor or user, _("API token of %(user)s revoked") % {"user": user}) as current:
+        rows = list(AuthToken.objects.select_related("user").filter(user=user, token_key=token_key))
+        for row in rows:
+            shown, before = _token_audit(row)
+            current.record(shown, Action.DELETE, before, None)
+            row.delete()
+        return bool(rows)
 
 
 # --- subscriptions ---------------------------------------------------------

@@ -197,7 +197,7 @@ class MatrixView(ScorecardView):
 
 
 # Changes to user accounts (clearances, roles) are not news for readers.
-FEED_EXCLUDED_MODELS = ("userprofile",)
+FEED_EXCLUDED_MODELS = ("userprofile", "authtoken")
 
 
 @extend_schema(
