@@ -646,7 +646,12 @@ def delete_reference(actor, obj, *, expected_version):
 
 
 def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
-    """Give a user a role, a clearance, a country scope and affiliations."""
+    """Give a user a role, a clearance, a country scope and affiliations.
+
+    Country codes are read in either case; an initiative the actor may not see
+    is refused like one that does not exist; nobody grants themselves."""
+    countries = [c.upper() for c in countries]
+    affiliations = [a.upper() if len(a) == 2 else a for a in affiliations]
     errors = {}
     if role not in Role.values:
         errors["role"] = _("Unknown role %(v)r; choose from %(c)s.") % {
