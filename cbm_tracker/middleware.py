@@ -8,7 +8,7 @@ from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import JsonResponse, QueryDict
 
-from cbm_tracker.api.errors import bad_request
+from cbm_tracker.api.errors import API_PREFIX, bad_request, json_error_for
 from cbm_tracker.request_id import request_id_var
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -30,6 +30,33 @@ class RequestIdMiddleware:
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = request.id
+        return response
+
+
+class ApiJsonErrorsMiddleware:
+    """Under /api/, every error answers in the API's JSON body, whatever made
+    it: with DEBUG on, Django's technical 404 (which lists every URL pattern)
+    and 500 (a traceback) pages bypass handler404/handler500; a refusal in
+    another middleware may be HTML too. The status and the other headers stay.
+    Placed outermost (after the request id) so that it sees them all."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith(API_PREFIX)
+            and "json" not in response.get("Content-Type", "")
+        ):
+            replacement = json_error_for(response.status_code)
+            for header, value in response.items():
+                if header.lower() not in ("content-type", "content-length", "content-disposition"):
+                    replacement[header] = value
+            replacement.cookies = response.cookies
+            response.close()
+            return replacement
         return response
 
 

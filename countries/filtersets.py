@@ -19,6 +19,27 @@ class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
     """Rows by natural key, repeated (``?country=DZ&country=MA``)."""
 
 
+class CountryCodesField(django_filters.fields.ModelMultipleChoiceField):
+    """ISO alpha-2 codes in either case (``ma`` is ``MA``), as everywhere in
+    the API: paths, filters, bodies."""
+
+    def _check_values(self, value):
+        return super()._check_values([v.upper() if isinstance(v, str) else v for v in value])
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CountryCodesFilter(django_filters.ModelMultipleChoiceFilter):
+    """Countries by ISO alpha-2 code, any case, repeated (``?country=DZ&country=ma``);
+    an unknown code is a 400 naming the parameter."""
+
+    field_class = CountryCodesField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Country.objects.all())
+        kwargs.setdefault("to_field_name", "iso2")
+        super().__init__(*args, **kwargs)
+
+
 def visible_initiatives(request):
     """Initiatives the caller may see: a filter on a hidden one is "not a valid
     choice", exactly like a slug that does not exist."""
@@ -66,9 +87,7 @@ class CountryFilterSet(django_filters.FilterSet):
 
 class InitiativeFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=InitiativeKind.choices)
-    country = SlugMultipleChoiceFilter(
-        queryset=Country.objects.all(), to_field_name="iso2", method="filter_country"
-    )
+    country = CountryCodesFilter(method="filter_country")
     q = django_filters.CharFilter(method="filter_q")
 
     class Meta:

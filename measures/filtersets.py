@@ -10,8 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from countries.filtersets import SlugChoiceFilter, SlugMultipleChoiceFilter, visible_initiatives
-from countries.models import Country, Membership
+from countries.filtersets import (
+    CountryCodesFilter,
+    SlugChoiceFilter,
+    SlugMultipleChoiceFilter,
+    visible_initiatives,
+)
+from countries.models import Membership
 
 from .choices import Direction, Domain, Level, MarkingLevel, Scope
 from .models import Assessment, ChangeRecord, Evidence, Indicator, Measure, Source, Status
@@ -22,12 +27,8 @@ ISO_DATE = ["%Y-%m-%d"]
 
 
 def _codes(field, method=None):
-    return django_filters.ModelMultipleChoiceFilter(
-        field_name=field,
-        queryset=Country.objects.all(),
-        to_field_name="iso2",
-        label="ISO alpha-2 code (repeat for several)",
-        method=method,
+    return CountryCodesFilter(
+        field_name=field, label="ISO alpha-2 code, any case (repeat for several)", method=method
     )
 
 
@@ -36,10 +37,23 @@ def _codes(field, method=None):
 MAX_ID = 2**63 - 1
 
 
-class IdFilter(django_filters.NumberFilter):
-    """A row id: a whole number (NumberFilter would take 1.5 or 1e30)."""
+class CellIdField(forms.IntegerField):
+    """The id of a cell that exists (cells are never hidden): else a 400."""
 
-    field_class = forms.IntegerField
+    default_error_messages = {"unknown": _("No cell has this id.")}
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None and not Status.objects.filter(pk=value).exists():
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+        return value
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A cell id: a whole number (NumberFilter would take 1.5 or 1e30) naming
+    a cell; an unknown one is a 400 naming the parameter."""
+
+    field_class = CellIdField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
@@ -57,7 +71,10 @@ class NumberListWidget(forms.Widget):
 
 class NumberListField(forms.Field):
     widget = NumberListWidget
-    default_error_messages = {"invalid": _("Whole numbers from 1 to 32767, e.g. 3 or 3,17.")}
+    default_error_messages = {
+        "invalid": _("Whole numbers from 1 to 32767, e.g. 3 or 3,17."),
+        "unknown": _("No measure has the number(s) %(numbers)s."),
+    }
 
     def clean(self, value):
         numbers = []
@@ -65,6 +82,15 @@ class NumberListField(forms.Field):
             if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= 32767:
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
             numbers.append(int(part))
+        if numbers:
+            known = set(Measure.objects.filter(number__in=numbers).values_list("number", flat=True))
+            unknown = sorted(set(numbers) - known)
+            if unknown:
+                raise forms.ValidationError(
+                    self.error_messages["unknown"],
+                    code="unknown",
+                    params={"numbers": ", ".join(map(str, unknown))},
+                )
         return numbers
 
 
@@ -116,6 +142,11 @@ class StrictBooleanField(forms.Field):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
+
+
+def visible_sources(request):
+    """Sources the caller may see: a hidden key is "not a valid choice", like a typo."""
+    return Source.objects.visible_to(getattr(request, "user", None))
 
 
 def initiative_choice(**kwargs):
@@ -247,12 +278,7 @@ class AssessmentFilterSet(CellFilterMixin):
 
 
 class EvidenceFilterSet(django_filters.FilterSet):
-    country = django_filters.ModelMultipleChoiceFilter(
-        field_name="cells__country",
-        queryset=Country.objects.all(),
-        to_field_name="iso2",
-        method="filter_country",
-    )
+    country = CountryCodesFilter(field_name="cells__country", method="filter_country")
     measure = NumberListFilter(field_name="cells__measure__number", distinct=True)
     status = IdFilter(field_name="cells", distinct=True)
     initiative = SlugMultipleChoiceFilter(
@@ -261,7 +287,7 @@ class EvidenceFilterSet(django_filters.FilterSet):
         to_field_name="slug",
         distinct=True,
     )
-    source = django_filters.CharFilter(field_name="source__key")
+    source = SlugChoiceFilter(queryset=visible_sources, to_field_name="key", label="source key")
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
     marking = django_filters.MultipleChoiceFilter(
         field_name="marking__level", choices=MarkingLevel.choices
@@ -360,12 +386,7 @@ class SourceFilterSet(django_filters.FilterSet):
 
 class IndicatorFilterSet(django_filters.FilterSet):
     measure = NumberListFilter(field_name="measure__number")
-    country = django_filters.ModelMultipleChoiceFilter(
-        field_name="observations__country",
-        queryset=Country.objects.all(),
-        to_field_name="iso2",
-        distinct=True,
-    )
+    country = CountryCodesFilter(field_name="observations__country", distinct=True)
 
     class Meta:
         model = Indicator

@@ -13,12 +13,12 @@ first). On any of them nothing is written.
 """
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +42,7 @@ from .tasks import send_subscription_confirmation
 from .visibility import access_snapshot, viewer_for
 
 SYSTEM_USERNAME = "system"
+security_log = logging.getLogger("cbm.security")
 TOKEN_MAX_DAYS = 3650
 
 
@@ -88,13 +89,14 @@ def _check_visible(actor, obj):
         raise NotVisible(_("No such %(model)s.") % {"model": obj._meta.verbose_name})
 
 
-def _as_marking(marking):
+def _as_marking(marking, actor):
     """A Marking, or a (level, releasable-to codes) pair resolved inside the
-    caller's transaction (so a refused write leaves no new marking behind)."""
+    caller's transaction (so a refused write leaves no new marking behind);
+    an initiative hidden from ``actor`` reads as an unknown code."""
     if marking is None or isinstance(marking, Marking):
         return marking
     level, codes = marking
-    return Marking.objects.resolve(level, codes)
+    return Marking.objects.resolve(level, codes, viewer=actor)
 
 
 def _least_marking_covering(markings):
@@ -237,7 +239,7 @@ def _record(
             }
         )
     evidence_markings = [e.marking for e in evidence]
-    marking = _as_marking(marking)
+    marking = _as_marking(marking, actor)
     if marking is None:
         marking = _least_marking_covering(evidence_markings)
     _check_marking_within_clearance(actor, marking)
@@ -399,7 +401,7 @@ def create_evidence(
     cells, initiatives = list(cells), list(initiatives)
     with change(actor, _("Evidence added")) as current:
         _check_visible(actor, source)
-        marking = _as_marking(marking) or source.marking
+        marking = _as_marking(marking, actor) or source.marking
         _check_marking_within_clearance(actor, marking)
         _check_covers(marking, [source.marking], _("source"))
         _check_links(actor, marking, cells, initiatives)
@@ -451,7 +453,7 @@ def remark_evidence(actor, evidence, marking, *, expected_version, reason=""):
     with change(actor, reason or _("Evidence re-marked")) as current:
         _check_visible(actor, evidence)
         evidence = _locked(Evidence, evidence.pk)
-        marking = _as_marking(marking)
+        marking = _as_marking(marking, actor)
         if not viewer_for(actor).is_editor:
             raise PermissionDenied(_("Only editors may re-mark evidence."))
         _check_cells_in_scope(actor, evidence.cells.all())
@@ -665,7 +667,12 @@ def delete_reference(actor, obj, *, expected_version):
 
 
 def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
-    """Give a user a role, a clearance, a country scope and affiliations."""
+    """Give a user a role, a clearance, a country scope and affiliations.
+
+    Country codes are read in either case; an initiative the actor may not see
+    is refused like one that does not exist; nobody grants themselves."""
+    countries = [c.upper() for c in countries]
+    affiliations = [a.upper() if len(a) == 2 else a for a in affiliations]
     errors = {}
     if role not in Role.values:
         errors["role"] = _("Unknown role %(v)r; choose from %(c)s.") % {
@@ -682,7 +689,8 @@ def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
     if unknown:
         errors["countries"] = _("Unknown country code(s): %(c)s.") % {"c": ", ".join(unknown)}
     aff_countries = list(Country.objects.filter(pk__in=affiliations))
-    aff_initiatives = list(Initiative.objects.filter(slug__in=affiliations))
+    # An initiative hidden from the actor is refused exactly like a typo.
+    aff_initiatives = list(Initiative.objects.visible_to(actor).filter(slug__in=affiliations))
     unknown = sorted(
         set(affiliations) - {c.pk for c in aff_countries} - {i.slug for i in aff_initiatives}
     )
@@ -692,6 +700,14 @@ def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
         raise ValidationError(errors)
     if not viewer_for(actor).is_admin:
         raise PermissionDenied(_("Only administrators may grant roles."))
+    if actor.pk == user.pk:
+        security_log.warning("refused: %s tried to change their own access", actor)
+        raise PermissionDenied(
+            _(
+                "Nobody changes their own role, clearance, affiliations or scope: "
+                "another administrator must."
+            )
+        )
     with change(
         actor, _("Role %(role)s granted to %(user)s") % {"role": role, "user": user}
     ) as current:
@@ -720,10 +736,25 @@ def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
         return profile
 
 
-def issue_token(user, days):
+def _token_audit(row):
+    """A token as the audit trail shows it: whose, since and until when, and a
+    reference (the start of its digest, not of the token). Never the token,
+    its key or its whole digest."""
+    ref = row.digest[:16]
+    shown = AuthToken(digest=ref, user=row.user, created=row.created, expiry=row.expiry)
+    return shown, {
+        "token": ref,
+        "user": row.user.get_username(),
+        "created": row.created,
+        "expiry": row.expiry,
+    }
+
+
+def issue_token(user, days, *, actor=None):
     """A new API token for ``user``: ``(row, token)``, the token in clear only here.
 
-    The user's expired tokens are deleted now rather than on every request
+    ``actor`` (default: the user) is who asked, for the audit trail. The
+    user's expired tokens are deleted now rather than on every request
     (knox's default), so that authenticating a request reads one row.
     """
     if not 1 <= days <= TOKEN_MAX_DAYS:
@@ -732,15 +763,26 @@ def issue_token(user, days):
         )
     if not user.is_active:
         raise ValidationError({"user": _("User %(user)s is deactivated.") % {"user": user}})
-    with transaction.atomic():
-        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
-        return AuthToken.objects.create(user, expiry=datetime.timedelta(days=days))
+    with change(actor or user, _("API token issued to %(user)s") % {"user": user}) as current:
+        for expired in AuthToken.objects.filter(user=user, expiry__lt=timezone.now()):
+            shown, before = _token_audit(expired)
+            current.record(shown, Action.DELETE, before, None, message=_("Expired token removed"))
+            expired.delete()
+        row, token = AuthToken.objects.create(user, expiry=datetime.timedelta(days=days))
+        shown, after = _token_audit(row)
+        current.record(shown, Action.CREATE, None, after)
+        return row, token
 
 
-def revoke_token(user, token_key):
+def revoke_token(user, token_key, *, actor=None):
     """Delete one of ``user``'s tokens; False if they hold none by that key."""
-    deleted, _rows = AuthToken.objects.filter(user=user, token_key=token_key).delete()
-    return bool(deleted)
+    with change(actor or user, _("API token of %(user)s revoked") % {"user": user}) as current:
+        rows = list(AuthToken.objects.select_related("user").filter(user=user, token_key=token_key))
+        for row in rows:
+            shown, before = _token_audit(row)
+            current.record(shown, Action.DELETE, before, None)
+            row.delete()
+        return bool(rows)
 
 
 # --- subscriptions ---------------------------------------------------------
@@ -753,7 +795,9 @@ def _check_follows(actor, countries, measures, initiatives):
         if i.marking and not viewer_for(actor).may_see_marking(i.marking)
     ]
     if hidden:
-        raise ValidationError({"initiatives": _("Unknown initiative(s): %(s)s.") % {"s": hidden}})
+        raise ValidationError(
+            {"initiatives": _("Unknown initiative(s): %(s)s.") % {"s": ", ".join(hidden)}}
+        )
 
 
 def _save_subscription(current, subscription, before, follows, action):

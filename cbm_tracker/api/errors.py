@@ -83,6 +83,25 @@ def _json_error(status, code, detail):
     return JsonResponse({"status": status, "code": code, "detail": str(detail)}, status=status)
 
 
+# Statuses Django or a server may answer with before (or instead of) DRF.
+_ERRORS = {
+    400: ("bad_request", _("Bad request.")),
+    403: ("permission_denied", _("You do not have permission to do this.")),
+    404: ("not_found", _("Not found.")),
+    405: ("method_not_allowed", _("Method not allowed.")),
+    413: ("too_large", _("The request body is too large.")),
+    500: ("server_error", _("Server error.")),
+}
+
+
+def json_error_for(status):
+    """The uniform body for a bare status (no detail beyond its meaning)."""
+    code, detail = _ERRORS.get(status, ("server_error" if status >= 500 else "error", None))
+    if detail is None:
+        detail = _("Server error.") if status >= 500 else _("The request failed.")
+    return _json_error(status, code, detail)
+
+
 def bad_request_view(request, exception=None):
     if request.path.startswith(API_PREFIX):
         return _json_error(400, "bad_request", _("Bad request."))

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "cbm_tracker.middleware.RequestIdMiddleware",
+    # Under /api/, every error is the API's JSON body, also with DEBUG on.
+    "cbm_tracker.middleware.ApiJsonErrorsMiddleware",
     "cbm_tracker.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy (CONTENT_SECURITY_POLICY below; docs/security.md).
@@ -260,13 +262,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["cbm_tracker.api.permissions.CanRead"],
     "DEFAULT_RENDERER_CLASSES": ["cbm_tracker.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["cbm_tracker.api.renderers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "cbm_tracker.api.negotiation.ContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "cbm_tracker.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cbm_tracker.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # Counted atomically in the shared cache (cbm_tracker/api/throttling.py).
+        "cbm_tracker.api.throttling.AnonRateThrottle",
+        "cbm_tracker.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("CBM_THROTTLE_ANON", default="60/minute"),

@@ -5,6 +5,7 @@ import json
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,7 @@ from ..models import (
     Marking,
     UserProfile,
 )
-from ..visibility import viewer_for
+from ..visibility import viewer_for, visible_markings
 from .base import (
     NOT_CLEARED,
     PublicIdAdminMixin,
@@ -102,22 +103,35 @@ class ChangeRecordAdmin(PublicIdAdminMixin, ServiceAdmin):
 
 @admin.register(Marking)
 class MarkingAdmin(ServiceAdmin):
-    """Markings are immutable values, created on first use by the services."""
+    """Markings are immutable values, created on first use by the services.
+
+    A marking exists only because something was filed under it, so the list
+    shows only those the user may see (``visible_markings``, the one rule);
+    and it is a list only — no change pages, no ids in any URL or checkbox —
+    since ids count markings in creation order."""
 
     writer_role = None
     show_audit_trail = False
     list_display = ["__str__", "level", "key", "releasable_to_all"]
+    list_display_links = None
     list_filter = ["level", "releasable_to_all"]
     search_fields = ["key"]
     ordering = ["rank", "key"]
-    fields = [
-        "key",
-        "level",
-        "rank",
-        "releasable_to_all",
-        "releasable_countries",
-        "releasable_initiatives",
-    ]
+    actions = None
+
+    def get_queryset(self, request):
+        visible = visible_markings(request.user).values("pk")
+        return super().get_queryset(request).filter(pk__in=visible)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "",
+                self.admin_site.admin_view(self.changelist_view),
+                name=f"{info[0]}_{info[1]}_changelist",
+            )
+        ]
 
 
 @admin.register(UserProfile)
@@ -145,6 +159,12 @@ class UserProfileAdmin(ServiceAdmin):
         if viewer_for(request.user).is_admin:
             return queryset
         return queryset.filter(user=request.user)
+
+    def has_change_permission(self, request, obj=None):
+        # Nobody changes their own access; services.grant refuses it too.
+        if obj is not None and obj.user_id == request.user.pk:
+            return False
+        return super().has_change_permission(request, obj)
 
     def get_fields(self, request, obj=None):
         fields = [

@@ -85,9 +85,10 @@ def has_marking(model):
     return any(f.name == "marking" for f in model._meta.concrete_fields)
 
 
-def resolve_marking(chosen):
-    """A form's (level, codes) choice as a Marking, inside the view's transaction."""
-    return call(Marking.objects.resolve, *chosen) if chosen else None
+def resolve_marking(chosen, user):
+    """A form's (level, codes) choice as a Marking, inside the view's
+    transaction; an initiative hidden from ``user`` reads as an unknown code."""
+    return call(Marking.objects.resolve, *chosen, viewer=user) if chosen else None
 
 
 def cite_visible(user):
@@ -107,6 +108,19 @@ def marking_label(marking):
 
 
 # --- list filters ------------------------------------------------------------
+
+
+def visible_value(list_filter, request, model):
+    """Does a list filter's value name a row of ``model`` the viewer may see?
+    A hidden row then filters exactly like an id that does not exist."""
+    value = str(list_filter.value())
+    # Beyond 18 digits no row has it (and SQLite could not bind it).
+    return (
+        value.isascii()
+        and value.isdigit()
+        and len(value) <= 18
+        and (model.objects.visible_to(request.user).filter(pk=int(value)).exists())
+    )
 
 
 class LevelFilter(admin.SimpleListFilter):
@@ -138,6 +152,8 @@ class InitiativeFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
+        if not visible_value(self, request, Initiative):
+            return queryset.none()  # hidden or unknown: the same empty list
         members = (
             Membership.objects.visible_to(request.user)
             .filter(initiative_id=self.value())
@@ -169,9 +185,11 @@ def visible_choice_filter(field_path, model, title):
             return [(o.pk, str(o)) for o in model.objects.visible_to(request.user)]
 
         def queryset(self, request, queryset):
-            if self.value():
-                return queryset.filter(**{field_path: self.value()})
-            return queryset
+            if not self.value():
+                return queryset
+            if not visible_value(self, request, model):
+                return queryset.none()  # hidden or unknown: the same empty list
+            return queryset.filter(**{field_path: self.value()})
 
     Filter.title = title
     return Filter
@@ -193,9 +211,11 @@ class VisibleSourceFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(source_id=self.value())
-        return queryset
+        if not self.value():
+            return queryset
+        if not visible_value(self, request, Source):
+            return queryset.none()  # hidden or unknown: the same empty list
+        return queryset.filter(source_id=self.value())
 
 
 # --- bases -------------------------------------------------------------------
@@ -549,7 +569,7 @@ class ReferenceAdmin(ReferenceFieldsMixin, ServiceAdmin):
         if change and not form.has_changed():
             return  # nothing to write (its inlines may still change)
         if has_marking(type(obj)):
-            obj.marking = resolve_marking(form.cleaned_data.get("marking"))
+            obj.marking = resolve_marking(form.cleaned_data.get("marking"), request.user)
         version = form.cleaned_data.get("expected_version") if change else None
         links = {
             f.name: form.cleaned_data[f.name]
@@ -569,7 +589,9 @@ class ReferenceAdmin(ReferenceFieldsMixin, ServiceAdmin):
 
         def save(obj, expected_version=None):
             if has_marking(type(obj)):
-                obj.marking = resolve_marking(forms[id(obj)].cleaned_data.get("marking"))
+                obj.marking = resolve_marking(
+                    forms[id(obj)].cleaned_data.get("marking"), request.user
+                )
             call(services.save_reference, request.user, obj, expected_version=expected_version)
 
         for obj in formset.deleted_objects:

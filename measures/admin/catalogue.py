@@ -164,6 +164,6 @@ class SourceAdmin(ServiceAdmin):
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():
             return
-        obj.marking = resolve_marking(form.cleaned_data["marking"])
+        obj.marking = resolve_marking(form.cleaned_data["marking"], request.user)
         version = form.cleaned_data.get("expected_version") if change else None
         call(services.save_source, request.user, obj, expected_version=version)

@@ -199,7 +199,7 @@ class MatrixView(ScorecardView):
 
 
 # Changes to user accounts (clearances, roles) are not news for readers.
-FEED_EXCLUDED_MODELS = ("userprofile",)
+FEED_EXCLUDED_MODELS = ("userprofile", "authtoken")
 SINCE_HELP = "The previous page's `next`, an ISO timestamp for a first call, or 0 (the start)."
 
 

@@ -23,6 +23,13 @@ class MeasureNumberField(serializers.SlugRelatedField):
     json_type = int
 
 
+class CountryCodeField(serializers.SlugRelatedField):
+    """A country by its ISO alpha-2 code, in either case (``ma`` is ``MA``)."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data.upper() if isinstance(data, str) else data)
+
+
 class SubscriptionSerializer(serializers.ModelSerializer):
     email = serializers.CharField(source="recipient", read_only=True)
     countries = serializers.SlugRelatedField(slug_field="iso2", many=True, read_only=True)
@@ -53,7 +60,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 class SubscriptionWriteSerializer(StrictSerializer):
     """No follow lists at all means: follow everything."""
 
-    countries = serializers.SlugRelatedField(
+    countries = CountryCodeField(
         slug_field="iso2", many=True, required=False, queryset=Country.objects.all()
     )
     measures = MeasureNumberField(

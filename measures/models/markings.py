@@ -9,23 +9,36 @@ from countries.models import Country, Initiative
 from ..choices import MARKING_RANK, MarkingLevel
 
 
+def _is_country_code(code):
+    """Two ASCII letters, in either case: an ISO alpha-2 code (no initiative
+    slug is two letters long)."""
+    return len(code) == 2 and code.isascii() and code.isalpha()
+
+
 class MarkingManager(models.Manager):
-    def resolve(self, level, releasable_to=()):
+    def resolve(self, level, releasable_to=(), *, viewer=None):
         """The marking for ``level`` + releasable-to codes, created on first use.
 
-        ``releasable_to`` holds ISO alpha-2 codes (countries) and initiative
-        slugs (organisations such as ``nato``). Markings are immutable values:
-        re-marking a row points it at another marking.
+        ``releasable_to`` holds ISO alpha-2 codes (countries, any case) and
+        initiative slugs (organisations such as ``nato``). Markings are
+        immutable values: re-marking a row points it at another marking.
+
+        With a ``viewer`` (a user or Viewer: whoever names the codes), an
+        initiative hidden from them is refused exactly like a code that does
+        not exist — same message, same field — so the refusal tells nothing.
         """
         if level not in MarkingLevel.values:
             raise ValidationError(
                 {"marking": _("Unknown marking level %(level)r.") % {"level": level}}
             )
-        codes = sorted(set(releasable_to))
-        iso = [c for c in codes if len(c) == 2 and c.isupper()]
+        codes = sorted({c.upper() if _is_country_code(c) else c for c in releasable_to})
+        iso = [c for c in codes if _is_country_code(c)]
         slugs = [c for c in codes if c not in iso]
+        initiatives = Initiative.objects.filter(slug__in=slugs)
+        if viewer is not None:
+            initiatives = initiatives.visible_to(viewer)
         countries = list(Country.objects.filter(iso2__in=iso))
-        initiatives = list(Initiative.objects.filter(slug__in=slugs))
+        initiatives = list(initiatives)
         unknown = set(codes) - {c.iso2 for c in countries} - {i.slug for i in initiatives}
         if unknown:
             raise ValidationError(

@@ -6,15 +6,15 @@ import uuid
 from io import StringIO
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from cbm_tracker.api.throttling import AnonRateThrottle, UserRateThrottle
 from measures import services
 from measures.models import Assessment
 from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
@@ -190,7 +190,7 @@ def throttled(monkeypatch):
 def test_anonymous_callers_are_throttled_by_address_not_by_forwarded_for(settings, db, throttled):
     settings.CBM_PUBLIC_READ = True
     address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"
-    cache.delete(f"throttle_anon_{address}")
+    AnonRateThrottle.forget(f"throttle_anon_{address}")
     api = APIClient(REMOTE_ADDR=address)
     for n in range(3):
         # A client cannot reset its counter by inventing X-Forwarded-For (NUM_PROXIES=0).
@@ -202,13 +202,13 @@ def test_anonymous_callers_are_throttled_by_address_not_by_forwarded_for(setting
 
 
 def test_signed_in_callers_are_throttled_per_user(users, throttled):
-    cache.delete(f"throttle_user_{users.reader.pk}")
+    UserRateThrottle.forget(f"throttle_user_{users.reader.pk}")
     api = client(token=token_for(users.reader))
     for _ in range(4):
         assert api.get(url("countries/")).status_code == 200
     assert_error(api.get(url("countries/")), 429)
     other = client(token=token_for(users.analyst))
-    cache.delete(f"throttle_user_{users.analyst.pk}")
+    UserRateThrottle.forget(f"throttle_user_{users.analyst.pk}")
     assert other.get(url("countries/")).status_code == 200
 
 

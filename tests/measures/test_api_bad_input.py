@@ -287,5 +287,7 @@ def test_a_body_in_another_media_type_is_a_415(users):
     assert_error(response, 415)
 
 
-def test_an_unknown_format_is_a_404_in_json(users):
-    assert_error(client(users.reader).get(url("scorecards/countries/"), {"format": "xml"}), 404)
+def test_an_unknown_format_is_a_400_in_json_naming_format(users):
+    response = client(users.reader).get(url("scorecards/countries/"), {"format": "xml"})
+    body = assert_error(response, 400, "format")
+    assert "csv" in body["fields"]["format"][0] and "json" in body["fields"]["format"][0]

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"create_api_token: no user {username!r}")
         try:
-            instance, token = services.issue_token(user, days)
+            instance, token = services.issue_token(user, days, actor=services.system_actor())
         except ValidationError as error:
             # A field error names the option it came from: ``--days: ...``.
             problems = [
