@@ -40,8 +40,8 @@ def single_objects():
     return [
         *SINGLE_OBJECTS,
         f"statuses/{status.pk}/",
-        f"assessments/{assessment.pk}/",
-        f"evidence/{assessment.evidence.first().pk}/",
+        f"assessments/{assessment.public_id}/",
+        f"evidence/{assessment.evidence.first().public_id}/",
     ]
 
 
@@ -108,10 +108,11 @@ def test_a_304_scorecard_costs_the_authentication_and_one_revision_lookup(users)
         assert response.status_code == 304
         tables = [query_tables(q["sql"]) for q in queries.captured_queries]
         # The token with its user and the user's profile (whose access snapshot
-        # names the audience), then the revision counter. Nothing else.
+        # names the audience), then the latest revision among the markings the
+        # reader may see (one statement). Nothing else.
         assert tables == [
             {"knox_authtoken", "auth_user", "measures_userprofile"},
-            {"measures_revisioncounter"},
+            {"measures_audiencerevision", "measures_marking"},
         ], path
 
 
@@ -128,7 +129,7 @@ def test_a_304_under_a_browser_session_costs_the_session_the_user_and_one_revisi
         assert [query_tables(q["sql"]) for q in queries.captured_queries] == [
             {"django_session"},
             {"auth_user", "measures_userprofile"},
-            {"measures_revisioncounter"},
+            {"measures_audiencerevision", "measures_marking"},
         ], path
 
 
@@ -187,7 +188,7 @@ def test_if_match_star_accepts_the_current_version(users):
 def test_evidence_writes_need_a_current_if_match(users, write):
     item = EvidenceFactory(cells=[cell(11, "MA")])
     api = client(users.confidential_editor)
-    path = f"evidence/{item.pk}/"
+    path = f"evidence/{item.public_id}/"
     stale = api.get(url(path))["ETag"]
     # Someone else links it to another cell first: its version moves on.
     services.attach_evidence(users.admin, item, expected_version=1, cells=[cell(12, "MA")])

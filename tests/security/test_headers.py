@@ -71,7 +71,7 @@ def browser(users):
 def pages(users):
     status = cell(6, "MA")
     evidence = status.evidence.first()
-    return [*PAGES, f"/cells/{status.pk}/", f"/evidence/{evidence.pk}/"]
+    return [*PAGES, f"/cells/{status.pk}/", f"/evidence/{evidence.public_id}/"]
 
 
 def admin_pages():
@@ -79,8 +79,8 @@ def admin_pages():
     return [
         "/admin/",
         reverse("admin:measures_evidence_changelist"),
-        reverse("admin:measures_evidence_change", args=[evidence.pk]),
-        reverse("admin:measures_evidence_retract", args=[evidence.pk]),
+        reverse("admin:measures_evidence_change", args=[evidence.public_id]),
+        reverse("admin:measures_evidence_retract", args=[evidence.public_id]),
         reverse("admin:measures_userprofile_add"),
         reverse("admin:countries_country_changelist"),
     ]
