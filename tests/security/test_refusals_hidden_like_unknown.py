@@ -10,8 +10,10 @@ exists, and you are not cleared for it".
 
 import datetime
 import json
+import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.test import Client
 
@@ -43,10 +45,10 @@ def hidden(users):
     class Hidden:
         initiative = Initiative.objects.get(slug=HIDDEN_INITIATIVE)
         source = Source.objects.get(key=HIDDEN_SOURCE)
-        evidence_id = evidence.pk
-        unknown_evidence_id = Evidence.objects.order_by("-pk").first().pk + 1000
-        assessment_id = assessment.pk
-        unknown_assessment_id = Assessment.objects.order_by("-pk").first().pk + 1000
+        evidence_id = str(evidence.public_id)
+        unknown_evidence_id = str(uuid.uuid4())
+        assessment_id = str(assessment.public_id)
+        unknown_assessment_id = str(uuid.uuid4())
 
     return Hidden
 
@@ -66,11 +68,16 @@ def same_refusal(hidden_response, unknown_response, hidden_value="", unknown_val
     return unknown_response.json()
 
 
+def editor_of_the_tests():
+    """The restricted editor every request here is sent as (``users.editor``)."""
+    return get_user_model().objects.get(username="editor_dz")
+
+
 def assessment_body(marking=None, **fields):
     status = cell(6, "MA")
     body = {
         "status": status.pk,
-        "expected_version": status.version,
+        "expected_version": status.version_for(editor_of_the_tests()),
         "level": "partial",
         "effective_on": "2020-01-01",
         "rationale_en": "Seen.",
@@ -164,7 +171,7 @@ def test_a_body_field_naming_a_hidden_row_is_refused_like_one_naming_nothing(
 def test_evidence_patch_linking_a_hidden_initiative_is_refused_like_a_typo(users, hidden):
     api = client(users.editor)
     item = Evidence.objects.visible_to(users.editor).filter(retracted=False).first()
-    path = url(f"evidence/{item.pk}/")
+    path = url(f"evidence/{item.public_id}/")
     responses = [
         api.patch(path, {"initiatives": [v]}, format="json", HTTP_IF_MATCH=api.get(path)["ETag"])
         for v in (HIDDEN_INITIATIVE, UNKNOWN_INITIATIVE)
@@ -236,7 +243,7 @@ def test_the_services_refuse_a_hidden_releasable_to_code_like_an_unknown_one(use
             status,
             level="partial",
             effective_on=datetime.date(2020, 1, 1),
-            expected_version=status.version,
+            expected_version=status.version_for(users.editor),
             rationale_en="Seen.",
             marking=("restricted", [code]),
         )
