@@ -392,7 +392,7 @@ def test_a_reader_cleared_public_never_sees_confidential_evidence_in_the_admin(
     assert listing.status_code == 200
     assert not [e for e in listing.context["cl"].result_list if e.source.key == "001"]
     assert "PPC+Morocco" not in listing.content.decode()
-    assert client.get(url(Evidence, "change", cable_evidence.pk)).status_code == 404
+    assert client.get(url(Evidence, "change", cable_evidence.public_id)).status_code == 404
     assert client.get(url(Source, "change", Source.objects.get(key="001").pk)).status_code == 404
     assert "Compte rendu" not in client.get(url(Source, "changelist")).content.decode()
     assert "Compte rendu" not in client.get(url(Evidence, "changelist")).content.decode()
@@ -404,7 +404,7 @@ def test_a_reader_cleared_public_never_sees_confidential_evidence_in_the_admin(
     page = client.get(url(Status, "change", status.pk)).content.decode()
     assert "PPC+Morocco" not in page
     assert "Secret rationale" not in page
-    assert client.get(url(Assessment, "change", hidden.pk)).status_code == 404
+    assert client.get(url(Assessment, "change", hidden.public_id)).status_code == 404
     assert hidden.pk not in [
         a.pk for a in client.get(url(Assessment, "changelist")).context["cl"].result_list
     ]
@@ -413,7 +413,7 @@ def test_a_reader_cleared_public_never_sees_confidential_evidence_in_the_admin(
 
     # The NATO analyst sees all of it.
     client.force_login(users.analyst)
-    assert client.get(url(Evidence, "change", cable_evidence.pk)).status_code == 200
+    assert client.get(url(Evidence, "change", cable_evidence.public_id)).status_code == 200
     cells = client.get(url(Status, "changelist"), {"q": "MA", "measure__id__exact": 5})
     [row] = [s for s in cells.context["cl"].result_list if s.pk == status.pk]
     assert row.level == "partial"
@@ -424,7 +424,7 @@ def test_a_confidential_analyst_not_on_the_releasable_list_does_not_see_the_cabl
     client, users, cable_evidence
 ):
     client.force_login(users.french_analyst)  # confidential, but not NATO or Morocco
-    assert client.get(url(Evidence, "change", cable_evidence.pk)).status_code == 404
+    assert client.get(url(Evidence, "change", cable_evidence.public_id)).status_code == 404
     response = client.get(url(Evidence, "changelist"))
     assert cable_evidence not in response.context["cl"].result_list
     # Nor as a choice in the source filter.
@@ -450,7 +450,7 @@ def test_evidence_choices_in_forms_are_only_the_visible_ones(client, users, cabl
     before = footprint()
     response = client.post(
         url(Assessment, "add"),
-        assessment_post(cell(5, "MA"), users.editor, evidence=[cable_evidence.pk]),
+        assessment_post(cell(5, "MA"), users.editor, evidence=[str(cable_evidence.public_id)]),
     )
     assert "evidence" in response.context["adminform"].form.errors
     assert footprint() == before
@@ -495,10 +495,10 @@ def test_evidence_is_added_linked_and_re_marked_through_the_services(client, use
     )
 
     more = cell(17, "MA")
-    page = client.get(url(Evidence, "change", item.pk))
+    page = client.get(url(Evidence, "change", item.public_id))
     assert page.context["adminform"].form.initial["expected_version"] == 1
     response = client.post(
-        url(Evidence, "change", item.pk),
+        url(Evidence, "change", item.public_id),
         {
             "add_cells": [more.pk],
             "marking_level": "restricted",
@@ -516,7 +516,7 @@ def test_evidence_is_added_linked_and_re_marked_through_the_services(client, use
     # A second tab still at version 1 is refused.
     before = footprint()
     response = client.post(
-        url(Evidence, "change", item.pk),
+        url(Evidence, "change", item.public_id),
         {"add_cells": [cell(6, "MA").pk], "marking_level": "restricted", "expected_version": 1},
     )
     assert "Someone changed this since you opened it" in page_errors(response)
@@ -529,12 +529,12 @@ def test_a_retraction_from_the_admin_needs_a_reason(client, users):
     wrong = assess(users.editor, status, "implemented", D(2016, 1, 1))
     status.refresh_from_db()
     client.force_login(users.editor)
-    page = client.get(url(Assessment, "retract", wrong.pk))
+    page = client.get(url(Assessment, "retract", wrong.public_id))
     assert page.status_code == 200
     before = footprint()
 
     response = client.post(
-        url(Assessment, "retract", wrong.pk),
+        url(Assessment, "retract", wrong.public_id),
         {"apply": "1", "reason": "  ", f"version_{status.pk}": status.version_for(users.editor)},
     )
     assert response.status_code == 200
@@ -545,7 +545,7 @@ def test_a_retraction_from_the_admin_needs_a_reason(client, users):
         url(Assessment, "changelist"),
         {
             "action": "retract_selected",
-            "_selected_action": [wrong.pk],
+            "_selected_action": [str(wrong.public_id)],
             "apply": "1",
             "reason": "Misread the source.",
             f"version_{status.pk}": status.version_for(users.editor),
@@ -569,7 +569,7 @@ def test_retracting_several_assessments_of_one_cell_is_all_or_nothing(client, us
     before = footprint()
     data = {
         "action": "retract_selected",
-        "_selected_action": [first.pk, second.pk, outside.pk],
+        "_selected_action": [str(a.public_id) for a in (first, second, outside)],
         "apply": "1",
         "reason": "Wrong cell.",
         f"version_{status.pk}": status.version_for(users.editor),
@@ -580,7 +580,7 @@ def test_retracting_several_assessments_of_one_cell_is_all_or_nothing(client, us
     assert "outside your country scope" in str(response.context["form"].errors)
     assert footprint() == before
 
-    data["_selected_action"] = [first.pk, second.pk]
+    data["_selected_action"] = [str(first.public_id), str(second.public_id)]
     response = client.post(url(Assessment, "changelist"), data)
     assert response.status_code == 302
     assert Assessment.objects.filter(pk__in=[first.pk, second.pk], retracted=True).count() == 2
@@ -589,11 +589,14 @@ def test_retracting_several_assessments_of_one_cell_is_all_or_nothing(client, us
 def test_evidence_is_retracted_with_a_reason_not_deleted(client, users):
     item = EvidenceFactory(cells=[cell(17, "DZ")])
     client.force_login(users.editor)
-    assert "delete" not in client.get(url(Evidence, "change", item.pk)).content.decode().lower()
-    assert client.post(url(Evidence, "delete", item.pk), {"post": "yes"}).status_code == 403
+    assert (
+        "delete" not in client.get(url(Evidence, "change", item.public_id)).content.decode().lower()
+    )
+    assert client.post(url(Evidence, "delete", item.public_id), {"post": "yes"}).status_code == 403
+    assert client.get(url(Evidence, "change", item.pk)).status_code == 404  # no sequential ids
     response = client.post(
-        url(Evidence, "retract", item.pk),
-        {"apply": "1", "reason": "Duplicate entry.", f"version_{item.pk}": item.version},
+        url(Evidence, "retract", item.public_id),
+        {"apply": "1", "reason": "Duplicate entry.", f"version_{item.public_id.hex}": item.version},
     )
     assert response.status_code == 302
     item.refresh_from_db()
@@ -606,15 +609,18 @@ def test_evidence_is_retracted_with_a_reason_not_deleted(client, users):
 def test_assessments_cannot_be_changed_or_deleted_in_the_admin(client, users):
     assessment = assess(users.editor, cell(17, "DZ"), "partial", D(2010, 4, 21))
     client.force_login(users.admin)
-    page = client.get(url(Assessment, "change", assessment.pk))
+    page = client.get(url(Assessment, "change", assessment.public_id))
     assert page.status_code == 200
     assert page.context["has_change_permission"] is False
     assert page.context["has_delete_permission"] is False
     assert 'name="_save"' not in page.content.decode()
     before = footprint()
     post = assessment_post(assessment.status, users.admin, level="implemented")
-    assert client.post(url(Assessment, "change", assessment.pk), post).status_code == 403
-    assert client.post(url(Assessment, "delete", assessment.pk), {"post": "yes"}).status_code == 403
+    assert client.post(url(Assessment, "change", assessment.public_id), post).status_code == 403
+    assert (
+        client.post(url(Assessment, "delete", assessment.public_id), {"post": "yes"}).status_code
+        == 403
+    )
     changelist = client.get(url(Assessment, "changelist"))
     assert "delete_selected" not in changelist.content.decode()
     assert footprint() == before
@@ -625,9 +631,12 @@ def test_assessments_cannot_be_changed_or_deleted_in_the_admin(client, users):
 def test_the_audit_trail_and_markings_are_read_only(client, users):
     client.force_login(users.admin)
     record = ChangeRecord.objects.filter(marking__isnull=True).first()
-    assert client.get(url(ChangeRecord, "change", record.pk)).status_code == 200
+    assert client.get(url(ChangeRecord, "change", record.public_id)).status_code == 200
     assert client.get(url(ChangeRecord, "add")).status_code == 403
-    assert client.post(url(ChangeRecord, "delete", record.pk), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(url(ChangeRecord, "delete", record.public_id), {"post": "yes"}).status_code
+        == 403
+    )
     # Markings are a list only: no add or change page (their ids are in no URL).
     marking = Marking.objects.first()
     assert client.get("/admin/measures/marking/add/").status_code == 404
@@ -637,7 +646,7 @@ def test_the_audit_trail_and_markings_are_read_only(client, users):
 
 def test_analysts_get_a_view_only_admin(client, users, cable_evidence):
     client.force_login(users.analyst)
-    page = client.get(url(Evidence, "change", cable_evidence.pk))
+    page = client.get(url(Evidence, "change", cable_evidence.public_id))
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert "CONFIDENTIAL" in page.content.decode()  # the marking banner
@@ -648,6 +657,11 @@ def test_analysts_get_a_view_only_admin(client, users, cable_evidence):
 
 
 # --- every page renders, in a constant number of queries -----------------------------------
+
+
+def admin_key(obj):
+    """How the admin addresses a row: marked rows and audit records by public id."""
+    return getattr(obj, "public_id", obj.pk)
 
 
 def test_every_admin_changelist_and_add_page_renders_for_an_admin(client, users, cable_evidence):
@@ -666,7 +680,7 @@ def test_every_admin_changelist_and_add_page_renders_for_an_admin(client, users,
         assert client.get(url(model, "add")).status_code == expected, name
         obj = model_admin.get_queryset(request).first()
         if obj is not None:
-            assert client.get(url(model, "change", obj.pk)).status_code == 200, name
+            assert client.get(url(model, "change", admin_key(obj))).status_code == 200, name
 
 
 def test_every_admin_page_renders_view_only_for_an_analyst(client, users, cable_evidence):
@@ -682,7 +696,7 @@ def test_every_admin_page_renders_view_only_for_an_analyst(client, users, cable_
         assert client.get(url(model, "changelist")).status_code == 200, name
         obj = model_admin.get_queryset(request).first()
         if obj is not None and model not in LIST_ONLY:
-            page = client.get(url(model, "change", obj.pk))
+            page = client.get(url(model, "change", admin_key(obj)))
             assert page.status_code == 200, name
             assert 'name="_save"' not in page.content.decode(), name
 
