@@ -125,7 +125,7 @@ def test_the_admin_renders_under_a_policy_without_unsafe_inline(live_server, use
             lambda page: page.locator("#result_list tbody tr"),
         ),
         "change form": (
-            reverse("admin:measures_evidence_change", args=[evidence.pk]),
+            reverse("admin:measures_evidence_change", args=[evidence.public_id]),
             lambda page: page.locator(".cbm-banner"),
         ),
         # Widgets driven by the admin's scripts: autocomplete (select2) and
@@ -135,7 +135,7 @@ def test_the_admin_renders_under_a_policy_without_unsafe_inline(live_server, use
             lambda page: page.locator(".select2-container, .selector-available"),
         ),
         "action page": (
-            reverse("admin:measures_evidence_retract", args=[evidence.pk]),
+            reverse("admin:measures_evidence_retract", args=[evidence.public_id]),
             lambda page: page.locator("table.cbm-action-rows"),
         ),
     }
@@ -148,7 +148,7 @@ def test_the_admin_renders_under_a_policy_without_unsafe_inline(live_server, use
             assert not watcher.errors, (name, watcher.errors)
 
         # What rendered is styled: Django's stylesheets and the tracker's.
-        page.goto(base + reverse("admin:measures_evidence_change", args=[evidence.pk]))
+        page.goto(base + reverse("admin:measures_evidence_change", args=[evidence.public_id]))
         banner = page.locator(".cbm-banner").first
         assert banner.evaluate("el => getComputedStyle(el).borderLeftWidth") == "6px"
         assert page.locator("#header").evaluate("el => getComputedStyle(el).display") == "flex"

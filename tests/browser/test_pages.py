@@ -116,7 +116,7 @@ def test_a_reader_finds_no_confidential_item_on_any_page_visited(live_server, us
     planted = plant_canary(users)
     base = live_server.url
     secret_urls = [
-        reverse("evidence", args=[planted["evidence"].pk]),
+        reverse("evidence", args=[planted["evidence"].public_id]),
         reverse("source", args=["canary-source"]),
         "/sources/001/",
         "/initiatives/pap-t/",
