@@ -32,7 +32,7 @@ from countries.models import Country, CountryPair, Initiative, Membership
 
 from .choices import Direction, Level, Scope
 from .models import Assessment, Evidence, Indicator, Measure, Status
-from .rules import bounds, membership_problems, overlaps, period_label
+from .rules import evidence_after, membership_problems, overlaps, period_label
 
 ERROR = "error"
 WARNING = "warning"
@@ -227,16 +227,14 @@ def check_evidence_unlinked(user):
 def check_evidence_after_assessment(user):
     rows = []
     for a in _assessments(user):
-        latest = bounds(a.effective_on, a.effective_precision)[1]
-        for e in a.visible_evidence:
-            if bounds(e.occurred_on, e.occurred_precision)[0] > latest:
-                rows.append(
-                    _row(
-                        a.key or a.pk,
-                        f"{a.status} · {a.effective_on} ← {e.key or e.pk} ({e.occurred_on})",
-                        _cell_url(a.status_id),
-                    )
+        for e in evidence_after(a, a.visible_evidence):
+            rows.append(
+                _row(
+                    a.key or a.pk,
+                    f"{a.status} · {a.effective_on} ← {e.key or e.pk} ({e.occurred_on})",
+                    _cell_url(a.status_id),
                 )
+            )
     return rows
 
 

@@ -106,6 +106,12 @@ def period_label(membership):
     return f"{start} – {end}"
 
 
+def evidence_after(assessment, items):
+    """The evidence items that certainly occurred after the assessment's date."""
+    latest = bounds(assessment.effective_on, assessment.effective_precision)[1]
+    return [e for e in items if bounds(e.occurred_on, e.occurred_precision)[0] > latest]
+
+
 def check_membership(membership, visible=None):
     """Refuse a membership that breaks a rule, naming the field.
 

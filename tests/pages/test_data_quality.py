@@ -1,11 +1,14 @@
 """The data-quality report as a page for analysts: the same checks as
 `manage.py check_data`, through the visibility rule, translated."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
 from countries.models import Initiative, Membership
 from measures.models import Marking
+from tests.factories import EvidenceFactory, assess, cell
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +61,16 @@ def test_the_page_is_in_french_and_its_findings_download_as_csv(client, users):
     lines = csv.content.decode().splitlines()
     assert lines[0] == "check,level,row,detail"
     assert any(line.startswith("stale_cells,warning,") for line in lines[1:])
+
+
+def test_the_cell_page_flags_a_level_on_no_evidence_or_on_later_evidence(client, users):
+    status = cell(4, "DZ")
+    later = EvidenceFactory(cells=[status], occurred_on=datetime.date(2012, 3, 1))
+    assess(users.admin, status, "agreed", datetime.date(2011, 1, 1), evidence=[later])
+    assess(users.admin, status, "partial", datetime.date(2013, 1, 1))
+    client.force_login(users.analyst)
+    body = client.get(reverse("cell", args=[status.pk])).content.decode()
+    assert "1 item dated after this assessment" in body
+    assert "No evidence you may see" in body
+    french = client.get(reverse("cell", args=[status.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "1 élément daté après cette évaluation" in french.content.decode()

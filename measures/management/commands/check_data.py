@@ -1,7 +1,7 @@
 import json
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from measures import data_checks, services
 
@@ -29,6 +29,7 @@ class Command(BaseCommand):
             "--limit", type=int, default=20, help="Rows listed per check in text (0: all)."
         )
 
+    @no_translations  # the report reads the same whatever language was active
     def handle(self, *args, format="text", check=None, as_user=None, limit=20, **options):
         if as_user:
             try:
