@@ -30,6 +30,7 @@ from .models import (
     Status,
 )
 from .revisions import change, snapshot
+from .rules import check_effective_on, membership_problems
 from .services import create_missing_cells
 
 FILES = (
@@ -414,8 +415,9 @@ def _seed_all(s, data):
                     **s.cite(carried if "cite" in carried else e, initiative.marking),
                 },
             )
+        rows = []
         for m in e.get("memberships") or ():
-            s.upsert(
+            row = s.upsert(
                 Membership,
                 {
                     "initiative": initiative,
@@ -432,6 +434,16 @@ def _seed_all(s, data):
                     **s.cite(m if "cite" in m else e, s.optional_marking(m) or initiative.marking),
                 },
             )
+            rows.append(row)
+        # The data-entry rules (measures/rules.py) bind an import as they bind
+        # the admin: a start, inside the initiative's dates, no overlap.
+        for row in rows:
+            problems = membership_problems(row)
+            if problems:
+                raise SeedError(
+                    f"membership {row.country_id} ({row.role}): "
+                    + "; ".join(f"{k}: {v}" for k, v in problems.items())
+                )
 
     _each(data, "initiatives", "slug", initiative_links)
     cells = create_missing_cells(s.change)
@@ -507,6 +519,10 @@ def _seed_all(s, data):
             revision=s.change.take_revision(),
         )
         row.full_clean()
+        try:
+            check_effective_on(row.effective_on)
+        except ValidationError as exc:
+            raise SeedError("; ".join(exc.messages)) from None
         row.save()
         row.evidence.set(items)
         s._touch(row, Action.CREATE, None)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
-from countries.models import Country, CountryPair, Initiative
+from countries.models import Country, CountryPair, Initiative, Membership
 
 from .choices import Action, MarkingLevel, Role, Scope
 from .models import (
@@ -38,6 +38,7 @@ from .models import (
     UserProfile,
 )
 from .revisions import StaleVersion, bump_version, change, snapshot
+from .rules import check_effective_on, check_membership
 from .tasks import send_subscription_confirmation
 from .visibility import access_snapshot, viewer_for
 
@@ -258,6 +259,7 @@ def _record(
     if not (rationale_en.strip() or rationale_fr.strip()):
         raise ValidationError({"rationale_en": _("Say why: a rationale is required.")})
     assessment.full_clean(exclude=["revision"])
+    check_effective_on(assessment.effective_on)
     _check_cell_version(actor, status, expected_version)
     assessment.revision = current.take_revision()
     assessment.save()
@@ -593,6 +595,8 @@ def save_reference(actor, obj, *, expected_version=None, links=None, message="")
     ) as current:
         obj.full_clean()
         _check_citation(obj)
+        if isinstance(obj, Membership):
+            check_membership(obj, Membership.objects.visible_to(actor))
         marking = _audit_marking(obj)
         if marking is not None:
             _check_marking_within_clearance(actor, marking)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import quality_views, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("sources/", views.source_list, name="source-list"),
     path("sources/<slug:key>/", views.source_detail, name="source"),
     path("account/", views.account, name="account"),
+    path("data-quality/", quality_views.data_quality, name="data-quality"),
     path(
         "subscriptions/unsubscribe/<str:token>/", views.unsubscribe, name="subscription-unsubscribe"
     ),

@@ -42,6 +42,7 @@ from .forms import (
 from .models import Assessment, CarriedMeasure, Evidence, Indicator, Measure, Source, Status
 from .pages import Table, csv_download, localized, readable
 from .revisions import StaleVersion
+from .rules import evidence_after
 from .services import NotVisible
 from .visibility import viewer_for
 
@@ -811,6 +812,7 @@ def _render_cell(
     )
     for a in history:
         a.shown_evidence = [e for e in a.evidence.all() if e.pk in visible_ids]
+        a.later_evidence = evidence_after(a, a.shown_evidence)  # allowed, but flagged
     return render(
         request,
         "measures/cell_detail.html",

@@ -277,8 +277,9 @@ def test_a_row_marked_like_its_confidential_source_is_hidden_from_the_uncleared(
         users.admin,
         Membership(
             initiative=Initiative.objects.get(slug="amu"),
-            country_id="TN",
+            country_id="EG",  # not a member: a dated row that overlaps none
             role="observer",
+            start=datetime.date(2012, 2, 7),
             note="Test row.",
             cite_source=cable,
             cite_locator="PPC-DS secret paragraph",

@@ -94,13 +94,13 @@ def test_an_outsiders_scorecards_show_the_level_computed_without_the_canary(outs
     card = outsider.get(url("scorecards/countries/MA/")).json()
     m6 = next(m for m in card["measures"] if m["measure"] == 6)
     assert (m6["level"], m6["value"], m6["effective_on"]) == ("partial", 0.75, "2010-01-01")
-    # 5 partial .75, 6 partial .75, 14 (with DZ) not started 0, 16 suspended 0,
-    # 17 not started 0, 18 under discussion .25, 20 not started 0.
-    assert (card["score"], card["rated"]) == (0.25, 7)
+    # 5 partial .75, 6 partial .75, 18 under discussion .25; not started (0): 1, 7,
+    # 10, 11, 13 (its pairs with DZ and MR), 15, 16, 17, 19, 20 — 13 rated in all.
+    assert (card["score"], card["rated"]) == (round(1.75 / 13, 4), 13)
     status = outsider.get(url("statuses/"), {"measure": 6, "country": "MA"}).json()["results"]
     assert [s["level"] for s in status] == ["partial"]
     rows = csv_rows(outsider.get(url("scorecards/countries/"), {"format": "csv"}))
-    assert rows["MA"]["score"] == "0.25" and rows["MA"]["implemented"] == "0"
+    assert rows["MA"]["score"] == str(round(1.75 / 13, 4)) and rows["MA"]["implemented"] == "0"
     measure = csv_rows(outsider.get(url("scorecards/measures/6/"), {"format": "csv"}))
     assert measure["MA"]["level"] == "partial"
     matrix = outsider.get(url("scorecards/matrix/"), {"country": "MA", "measure": 6}).json()
@@ -115,7 +115,7 @@ def test_a_moroccan_analyst_sees_the_canary_and_the_level_it_sets(users):
     m6 = next(m for m in card["measures"] if m["measure"] == 6)
     assert (m6["level"], m6["value"], m6["effective_on"]) == ("implemented", 1.0, "2013-01-01")
     # As the outsider's, with 6 implemented (1.0) and the cable's 17 under discussion (.25).
-    assert card["score"] == round(2.25 / 7, 4)
+    assert card["score"] == round(2.25 / 13, 4)
     rows = csv_rows(api.get(url("scorecards/countries/"), {"format": "csv"}))
     assert rows["MA"]["implemented"] == "1"
     assert api.get(url(f"assessments/{canary.assessment.public_id}/")).status_code == 200

@@ -56,7 +56,11 @@ def write_some(users):
     services.save_reference(
         users.admin,
         Membership(
-            country_id="TN", initiative=Initiative.objects.get(slug="cemoc"), role="observer"
+            country_id="TD",  # a "second ring" state: no membership of CEMOC yet
+            initiative=Initiative.objects.get(slug="cemoc"),
+            role="observer",
+            start=D(2012, 7, 1),
+            start_precision="month",
         ),
     )
     canary = Canary(users)

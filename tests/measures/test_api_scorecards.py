@@ -70,10 +70,12 @@ def test_the_countries_scorecard(users):
         "counts",
         "last_evidence_on",
     }
+    # Rated: 2 mixed .5, 6 partial .75, 9 agreed .5, 18 under discussion .25,
+    # 17 suspended 0 and eleven not started (1, 7, 8, 10–13, 15, 16, 19, 20): 2/16.
     assert (dz["score"], dz["rated"], dz["unrated"], dz["last_evidence_on"]) == (
-        0.15,
-        10,
-        10,
+        0.125,
+        16,
+        4,
         "2013-01-01",
     )
     rows = table(client(users.reader).get(url("scorecards/countries/"), {"format": "csv"}))
@@ -94,7 +96,7 @@ def test_the_countries_scorecard(users):
         "no_evidence",
         "last_evidence_on",
     ]
-    assert ["DZ", "Algeria", "0.15", "10", "10", "4", "1", "0", "1", "0", "3", "0", "1", "10"] + [
+    assert ["DZ", "Algeria", "0.125", "16", "4", "11", "1", "1", "1", "0", "1", "0", "1", "4"] + [
         "2013-01-01"
     ] in rows
 
@@ -102,7 +104,7 @@ def test_the_countries_scorecard(users):
 def test_the_country_scorecard_lists_its_measures_with_partner_cells(users):
     api = client(users.reader)
     body = api.get(url("scorecards/countries/dz/")).json()
-    assert (body["country"], body["name_en"], body["score"]) == ("DZ", "Algeria", 0.15)
+    assert (body["country"], body["name_en"], body["score"]) == ("DZ", "Algeria", 0.125)
     assert [m["measure"] for m in body["measures"]] == list(range(1, 21))
     m2 = body["measures"][1]
     assert (m2["level"], m2["value"], m2["scope"]) == ("mixed", 0.5, "bilateral")
@@ -131,10 +133,10 @@ def test_the_measure_scorecard_lists_every_country_and_pair(users):
     assert {p["partner"]: p["level"] for p in ml["pairs"]} == {
         "BF": "no_evidence",
         "CI": "no_evidence",
-        "DZ": "suspended",
+        "DZ": "agreed",
         "GN": "no_evidence",
-        "MR": "suspended",
-        "NE": "suspended",
+        "MR": "partial",
+        "NE": "agreed",
         "SN": "no_evidence",
     }
     rows = table(api.get(url("scorecards/measures/9/"), {"format": "csv"}))
@@ -148,7 +150,7 @@ def test_the_measure_scorecard_lists_every_country_and_pair(users):
         "evidence_count",
     ]
     ml_dz = next(r for r in rows if r[:3] == ["ML", "Mali", "DZ"])
-    assert ml_dz[3:6] == ["suspended", "", "2012-06-01"]
+    assert ml_dz[3:6] == ["agreed", "", "2012-06-01"]
     assert_error(api.get(url("scorecards/measures/99/")), 404)
     assert_error(api.get(url("scorecards/measures/99999999999999999999/")), 404)
 
@@ -188,7 +190,7 @@ def test_the_matrix_has_every_country_by_every_measure_in_one_response(users):
     rows = table(api.get(url("scorecards/matrix/"), {"format": "csv"}))
     assert rows[0] == ["country", "score", *(f"measure_{n}" for n in range(1, 21))]
     dz = next(r for r in rows if r[0] == "DZ")
-    assert dz[1:4] == ["0.15", "no_evidence", "mixed"]
+    assert dz[1:4] == ["0.125", "not_started", "mixed"]
 
 
 @pytest.mark.parametrize(
@@ -232,19 +234,18 @@ def test_as_of_replays_history_and_compare_to_adds_the_trend(users):
     assert then["as_of"] == "2009-06-01"
     assert {m["measure"]: m["level"] for m in then["measures"] if m["value"] is not None} == {
         12: "not_started",
-        14: "not_started",
         17: "not_started",
     }
     body = api.get(url("scorecards/countries/"), {"compare_to": "2009-06-01"}).json()
     dz = next(r for r in body["results"] if r["country"] == "DZ")
-    assert dz["trend"] == {"compare_to": "2009-06-01", "score": 0.0, "delta": 0.15}
+    assert dz["trend"] == {"compare_to": "2009-06-01", "score": 0.0, "delta": 0.125}
     rows = table(
         api.get(url("scorecards/countries/"), {"compare_to": "2009-06-01", "format": "csv"})
     )
     assert rows[0][-3:] == ["compare_to", "score_then", "delta"]
-    assert next(r for r in rows if r[0] == "DZ")[-3:] == ["2009-06-01", "0.0", "0.15"]
+    assert next(r for r in rows if r[0] == "DZ")[-3:] == ["2009-06-01", "0.0", "0.125"]
     card = api.get(url("scorecards/countries/DZ/"), {"compare_to": "2009-06-01"}).json()
-    assert card["trend"]["delta"] == 0.15
+    assert card["trend"]["delta"] == 0.125
     measure = api.get(url("scorecards/measures/17/"), {"compare_to": "2009-06-01"}).json()
     assert next(r for r in measure["results"] if r["country"] == "DZ")["trend"]["level"] == (
         "not_started"

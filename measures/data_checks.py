@@ -1,0 +1,307 @@
+"""The data checked like code: every data-quality rule as a named check.
+
+``run_checks(user)`` reads everything through the visibility rule
+(``visible_to``), so the same report serves ``manage.py check_data`` (run as
+the system actor, which sees every row) and the analysts' page (each analyst
+sees the findings about rows they may see, and nothing about the others).
+
+A check at level ``error`` states something the tracker promises never to
+hold (an uncited fact, a membership outside its initiative, two memberships
+of one country in one initiative at once, a level recorded for a future
+date); ``check_data`` exits non-zero when one fails, and CI runs it on the
+seed. A ``warning`` is allowed but worth a look (a level with no evidence,
+evidence dated after the assessment citing it, a pair whose evidence points
+both ways, a cell not reassessed within the staleness window).
+
+Staleness: no measure has its own expected cadence yet, so every cell uses
+the site-wide ``CBM_STALE_AFTER_DAYS`` (the window the heat map already uses).
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from countries.models import Country, CountryPair, Initiative, Membership
+
+from .choices import Direction, Level, Scope
+from .models import Assessment, Evidence, Indicator, Measure, Status
+from .rules import evidence_after, membership_problems, overlaps, period_label
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass
+class Check:
+    name: str
+    level: str
+    title: str
+    description: str
+    rows: list = field(default_factory=list)
+
+    @property
+    def count(self):
+        return len(self.rows)
+
+    @property
+    def failed(self):
+        return bool(self.rows)
+
+    def as_dict(self):
+        return {**asdict(self), "count": self.count}
+
+
+def _row(label, detail="", url=""):
+    return {"label": str(label), "detail": str(detail), "url": url}
+
+
+def _cell_url(status_id):
+    return reverse("cell", args=[status_id])
+
+
+# --- the checks --------------------------------------------------------------
+
+TITLES = {
+    "uncited_rows": (
+        ERROR,
+        gettext_lazy("Uncited rows"),
+        gettext_lazy(
+            "Reference rows without a source and locator, and evidence without a locator."
+        ),
+    ),
+    "membership_dates": (
+        ERROR,
+        gettext_lazy("Memberships outside their initiative's dates"),
+        gettext_lazy(
+            "Memberships with no start date, or starting or ending outside the dates of "
+            "their initiative (at the precision the dates are known)."
+        ),
+    ),
+    "membership_overlaps": (
+        ERROR,
+        gettext_lazy("Overlapping memberships"),
+        gettext_lazy("Two memberships of the same country in the same initiative at once."),
+    ),
+    "future_assessments": (
+        ERROR,
+        gettext_lazy("Assessments dated in the future"),
+        gettext_lazy("Levels whose effective date has not come yet."),
+    ),
+    "assessments_without_evidence": (
+        WARNING,
+        gettext_lazy("Assessments resting on no evidence"),
+        gettext_lazy("Current assessments that cite no evidence you may see."),
+    ),
+    "evidence_unlinked": (
+        WARNING,
+        gettext_lazy("Evidence supporting nothing"),
+        gettext_lazy("Evidence linked to no cell and no initiative."),
+    ),
+    "evidence_after_assessment": (
+        WARNING,
+        gettext_lazy("Evidence dated after the assessment citing it"),
+        gettext_lazy(
+            "An assessment cites evidence that occurred after its effective date (at the "
+            "precision both dates are known)."
+        ),
+    ),
+    "pairs_both_ways": (
+        WARNING,
+        gettext_lazy("Pairs whose evidence points both ways"),
+        gettext_lazy(
+            "Bilateral cells with evidence that supports progress and evidence that "
+            "undermines it; the assessment should say which prevails."
+        ),
+    ),
+    "stale_cells": (
+        WARNING,
+        gettext_lazy("Stale cells"),
+        gettext_lazy(
+            "Cells whose current level was last assessed more than %(days)s days ago "
+            "(no measure has its own cadence yet: the site-wide staleness window applies)."
+        ),
+    ),
+}
+
+
+def _visible(model, user):
+    manager = model.objects
+    return manager.visible_to(user) if hasattr(manager, "visible_to") else manager.all()
+
+
+def check_uncited_rows(user):
+    rows = []
+    for model in (Country, CountryPair, Measure, Indicator, Initiative, Membership):
+        uncited = _visible(model, user).filter(Q(cite_source__isnull=True) | Q(cite_locator=""))
+        rows += [_row(obj, model._meta.verbose_name) for obj in uncited]
+    for item in Evidence.objects.visible_to(user).filter(retracted=False, locator=""):
+        rows.append(_row(item.key or item.pk, _("evidence"), reverse("evidence", args=[item.pk])))
+    return rows
+
+
+def _memberships(user):
+    return list(
+        Membership.objects.visible_to(user)
+        .select_related("initiative", "country")
+        .order_by("initiative__slug", "country_id", "start")
+    )
+
+
+def check_membership_dates(user):
+    rows = []
+    for m in _memberships(user):
+        problems = membership_problems(m, others=())  # overlaps: the next check
+        for name, message in problems.items():
+            rows.append(
+                _row(f"{m.initiative.slug} · {m.country_id} ({m.role})", f"{name}: {message}")
+            )
+    return rows
+
+
+def check_membership_overlaps(user):
+    groups = defaultdict(list)
+    for m in _memberships(user):
+        groups[(m.initiative_id, m.country_id)].append(m)
+    rows = []
+    for members in groups.values():
+        for i, m in enumerate(members):
+            for other in members[i + 1 :]:
+                if overlaps(m, other):
+                    rows.append(
+                        _row(
+                            f"{m.initiative.slug} · {m.country_id}",
+                            f"{m.role} {period_label(m)} / {other.role} {period_label(other)}",
+                        )
+                    )
+    return rows
+
+
+def _assessments(user):
+    return (
+        Assessment.objects.visible_to(user)
+        .filter(retracted=False)
+        .select_related("status__measure")
+        .prefetch_related(
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.visible_to(user).filter(retracted=False),
+                to_attr="visible_evidence",
+            )
+        )
+        .order_by("status_id", "effective_on", "id")
+    )
+
+
+def check_future_assessments(user):
+    today = timezone.localdate()
+    return [
+        _row(a.key or a.pk, f"{a.status} · {a.effective_on}", _cell_url(a.status_id))
+        for a in _assessments(user).filter(effective_on__gt=today)
+    ]
+
+
+def check_assessments_without_evidence(user):
+    return [
+        _row(a.key or a.pk, f"{a.status} · {a.get_level_display()}", _cell_url(a.status_id))
+        for a in _assessments(user)
+        if not a.visible_evidence
+    ]
+
+
+def check_evidence_unlinked(user):
+    unlinked = Evidence.objects.visible_to(user).filter(
+        retracted=False, cells__isnull=True, initiatives__isnull=True
+    )
+    return [
+        _row(e.key or e.pk, e.summary_en[:120], reverse("evidence", args=[e.pk])) for e in unlinked
+    ]
+
+
+def check_evidence_after_assessment(user):
+    rows = []
+    for a in _assessments(user):
+        for e in evidence_after(a, a.visible_evidence):
+            rows.append(
+                _row(
+                    a.key or a.pk,
+                    f"{a.status} · {a.effective_on} ← {e.key or e.pk} ({e.occurred_on})",
+                    _cell_url(a.status_id),
+                )
+            )
+    return rows
+
+
+def check_pairs_both_ways(user):
+    directions = defaultdict(set)
+    labels = {}
+    links = Evidence.cells.through.objects.filter(
+        evidence__in=Evidence.objects.visible_to(user).filter(retracted=False),
+        status__scope=Scope.BILATERAL,
+    ).select_related("status__measure", "evidence")
+    for link in links:
+        directions[link.status_id].add(link.evidence.direction)
+        labels[link.status_id] = str(link.status)
+    both = {Direction.SUPPORTS, Direction.UNDERMINES}
+    return [
+        _row(labels[pk], "", _cell_url(pk))
+        for pk in sorted(directions, key=lambda pk: labels[pk])
+        if both <= directions[pk]
+    ]
+
+
+def check_stale_cells(user, today=None):
+    threshold = (today or timezone.localdate()) - datetime.timedelta(
+        days=settings.CBM_STALE_AFTER_DAYS
+    )
+    cells = (
+        Status.objects.with_level(user)
+        .exclude(level__in=["no_evidence", Level.NOT_APPLICABLE])
+        .filter(level_effective_on__lt=threshold)
+        .select_related("measure")
+        .order_by("measure__number", "country_id", "partner_id")
+    )
+    return [
+        _row(c, f"{_level_label(c.level)} · {c.level_effective_on}", _cell_url(c.pk)) for c in cells
+    ]
+
+
+def _level_label(level):
+    return Level(level).label if level in Level.values else level
+
+
+CHECKS = {
+    "uncited_rows": check_uncited_rows,
+    "membership_dates": check_membership_dates,
+    "membership_overlaps": check_membership_overlaps,
+    "future_assessments": check_future_assessments,
+    "assessments_without_evidence": check_assessments_without_evidence,
+    "evidence_unlinked": check_evidence_unlinked,
+    "evidence_after_assessment": check_evidence_after_assessment,
+    "pairs_both_ways": check_pairs_both_ways,
+    "stale_cells": check_stale_cells,
+}
+
+
+def run_checks(user, names=None):
+    """Every check (or those named), as ``Check`` results, for this viewer."""
+    results = []
+    for name, function in CHECKS.items():
+        if names and name not in names:
+            continue
+        level, title, description = TITLES[name]
+        description = str(description)
+        if name == "stale_cells":
+            description = description % {"days": settings.CBM_STALE_AFTER_DAYS}
+        results.append(Check(name, level, str(title), description, function(user)))
+    return results
+
+
+def failed_errors(results):
+    return [r for r in results if r.level == ERROR and r.failed]
