@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from measures import services
 from measures.models import Assessment, AudienceRevision, ChangeRecord, Evidence, Status
 from measures.revisions import StaleVersion, latest_revision
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell, make_user, marking
 
 pytestmark = pytest.mark.django_db
 
@@ -213,6 +213,47 @@ def test_evidence_cannot_be_re_marked_below_its_source_or_above_what_rests_on_it
     assert "retract them first" in str(excinfo.value)
     item.refresh_from_db()
     assert item.marking.level == "restricted" and item.version == 1
+
+
+def test_evidence_is_re_marked_up_once_what_rests_on_it_is_retracted_and_down_again(users):
+    status = cell(11, "MA")
+    item = EvidenceFactory(cells=[status])
+    resting = assess(users.admin, status, "partial", D(2011, 1, 1), evidence=[item])
+    with pytest.raises(ValidationError) as refused:
+        services.remark_evidence(users.admin, item, marking("confidential"), expected_version=1)
+    assert str(resting.public_id) in str(refused.value)  # named by its public id
+    services.retract_assessment(
+        users.admin, resting, reason="Wrong cell.", expected_version=status.version_for(users.admin)
+    )
+
+    services.remark_evidence(users.admin, item, marking("confidential"), expected_version=1)
+    services.remark_evidence(users.admin, item, marking("restricted"), expected_version=2)
+
+    item.refresh_from_db()
+    assert (item.marking.key, item.version) == ("restricted", 3)
+
+
+def test_a_re_marking_refusal_names_no_assessment_the_writer_may_not_see(users):
+    status = cell(11, "MA")
+    item = EvidenceFactory(cells=[status])
+    french = make_user("writer_fr", role="admin", clearance="confidential", affiliations=["FR"])
+    hidden = assess(
+        french,
+        status,
+        "partial",
+        D(2011, 1, 1),
+        evidence=[item],
+        marking=marking("restricted", "FR"),
+    )
+    editor = users.confidential_editor  # affiliated with Morocco, not France
+    seen = assess(editor, status, "agreed", D(2012, 1, 1), evidence=[item])
+
+    with pytest.raises(ValidationError) as refused:
+        services.remark_evidence(editor, item, marking("restricted", "MA"), expected_version=1)
+
+    message = str(refused.value)
+    assert str(seen.public_id) in message
+    assert str(hidden.public_id) not in message and f" {hidden.pk}" not in message
 
 
 def test_re_marking_evidence_is_audited_under_the_higher_marking(users):
