@@ -142,7 +142,13 @@ def check_uncited_rows(user):
         uncited = _visible(model, user).filter(Q(cite_source__isnull=True) | Q(cite_locator=""))
         rows += [_row(obj, model._meta.verbose_name) for obj in uncited]
     for item in Evidence.objects.visible_to(user).filter(retracted=False, locator=""):
-        rows.append(_row(item.key or item.pk, _("evidence"), reverse("evidence", args=[item.pk])))
+        rows.append(
+            _row(
+                item.key or item.public_id,
+                _("evidence"),
+                reverse("evidence", args=[item.public_id]),
+            )
+        )
     return rows
 
 
@@ -220,7 +226,8 @@ def check_evidence_unlinked(user):
         retracted=False, cells__isnull=True, initiatives__isnull=True
     )
     return [
-        _row(e.key or e.pk, e.summary_en[:120], reverse("evidence", args=[e.pk])) for e in unlinked
+        _row(e.key or e.public_id, e.summary_en[:120], reverse("evidence", args=[e.public_id]))
+        for e in unlinked
     ]
 
 

@@ -105,7 +105,9 @@ def test_warnings_name_unlinked_evidence_and_evidence_later_than_its_assessment(
     assess(users.admin, status, "agreed", datetime.date(2011, 1, 1), evidence=[later])
     code, _body, checks = report()
     assert code == 0  # allowed, but flagged
-    assert [r["label"] for r in checks["evidence_unlinked"]["rows"]] == [str(loose.key or loose.pk)]
+    assert [r["label"] for r in checks["evidence_unlinked"]["rows"]] == [
+        str(loose.key or loose.public_id)
+    ]
     after = checks["evidence_after_assessment"]["rows"]
     assert len(after) == 1 and "2011-01-01" in after[0]["detail"]
     assert after[0]["url"] == f"/cells/{status.pk}/"

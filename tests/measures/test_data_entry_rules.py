@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from countries.models import Initiative, Membership
 from measures import services
-from measures.models import Assessment, Status
+from measures.models import Assessment
 from measures.revisions import latest_revision
 from measures.rules import bounds
 from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
@@ -126,7 +126,7 @@ def test_an_assessment_dated_in_the_future_is_refused_naming_effective_on(users)
             status,
             level="implemented",
             effective_on=datetime.date(2031, 1, 1),
-            expected_version=status.version,
+            expected_version=status.version_for(users.admin),
             rationale_en="Signed.",
         )
     assert "future" in caught.value.message_dict["effective_on"][0]
@@ -140,7 +140,7 @@ def test_an_assessment_dated_today_is_accepted(users):
         status,
         level="under_discussion",
         effective_on=timezone.localdate(),
-        expected_version=status.version,
+        expected_version=status.version_for(users.admin),
         rationale_en="Discussed today.",
     )
     assert Assessment.objects.filter(status=status, rationale_en="Discussed today.").exists()
@@ -217,7 +217,7 @@ def test_the_cell_page_refuses_a_future_effective_date_with_a_form_error(client,
         reverse("cell", args=[status.pk]),
         {
             "action": "record",
-            "version": status.version,
+            "version": status.version_for(users.editor),
             "level": "agreed",
             "effective_on": TOMORROW.isoformat(),
             "effective_precision": "day",
@@ -234,12 +234,13 @@ def test_the_cell_page_refuses_a_future_effective_date_with_a_form_error(client,
 
 def test_the_api_refuses_a_future_effective_date_with_a_400_naming_the_field(users):
     status = cell(11, "DZ")
+    version = status.version_for(users.editor)
     before = footprint()
     response = client(users.editor).post(
         url("assessments/"),
         {
             "status": status.pk,
-            "expected_version": status.version,
+            "expected_version": status.version_for(users.editor),
             "level": "agreed",
             "effective_on": TOMORROW.isoformat(),
             "rationale_en": "Will be agreed.",
@@ -248,4 +249,4 @@ def test_the_api_refuses_a_future_effective_date_with_a_400_naming_the_field(use
     body = assert_error(response, 400, "effective_on")
     assert "future" in " ".join(body["fields"]["effective_on"])
     assert footprint() == before
-    assert Status.objects.get(pk=status.pk).version == status.version
+    assert status.version_for(users.editor) == version

@@ -12,7 +12,9 @@ from html.parser import HTMLParser
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from countries.models import Country
 from measures import digests, services
@@ -250,10 +252,17 @@ def test_a_typical_digest_is_under_30_kb_of_html_with_bounded_sections(smtp, use
     mail = smtp.sink.messages[0]
     text, markup = parts(mail)
     assert len(markup.encode()) < 30_000
-    evidence_lines = [line for line in text.splitlines() if line.startswith("  * ")]
-    stale = text.split("== ")[-1]
-    assert len([line for line in evidence_lines if line not in stale]) <= digests.MAX_EVIDENCE
-    assert stale.count("  * ") <= digests.MAX_STALE
+    sections = {part.split(" ==", 1)[0]: part for part in text.split("\n== ")[1:]}
+    with translation.override(language):
+        bounds = {
+            gettext("New evidence"): digests.MAX_EVIDENCE,
+            gettext("Initiatives you follow"): digests.MAX_OTHER_EVIDENCE,
+        }
+    assert bounds.keys() & sections.keys()
+    for name, bound in bounds.items():
+        lines = [x for x in sections.get(name, "").splitlines() if x.startswith("  * ")]
+        assert len(lines) <= bound, name
+    assert text.split("\n== ")[-1].count("  * ") <= digests.MAX_STALE  # the last section
     # 25 pieces of evidence, listed once per country, do not all fit: the rest is linked.
     more = re.findall(r"^(?:and|et) \d+ (?:more|autres?) ", text, re.M)
     assert more, "a long section says how much was left out"

@@ -53,9 +53,10 @@ def test_a_public_reader_finds_no_confidential_item_on_any_page(client, users):
             assert secret not in body, (url, secret)
     # The canary's cell shows the public level, not the confidential one.
     assert pages[cell_url].context["fresh"].level == "under_discussion"
-    # ... and the reader's version of it: the public assessment only.
-    assert pages[cell_url].context["fresh"].version == 2
-    assert "Cell version 2." in pages[cell_url].content.decode()
+    # ... and the reader's version of it counts the public assessments only.
+    cleared = planted["cell"].version_for(users.moroccan_analyst)
+    assert pages[cell_url].context["fresh"].version == cleared - 1
+    assert f"Cell version {cleared - 1}." in pages[cell_url].content.decode()
     evidence_url = reverse("evidence", args=[planted["evidence"].public_id])
     assert client.get(evidence_url).status_code == 404
     assert client.get(reverse("source", args=["canary-source"])).status_code == 404
@@ -68,7 +69,9 @@ def test_a_cleared_reader_sees_the_canary_and_its_marking(client, users):
     body = page.content.decode()
     assert CANARY in body and "CONFIDENTIAL — releasable to MA" in body
     assert page.context["fresh"].level == "agreed"
-    assert page.context["fresh"].version == 3  # both assessments
+    # Every assessment counts for them, the canary's included.
+    assert page.context["fresh"].version == planted["cell"].version_for(users.moroccan_analyst)
+    assert page.context["fresh"].version == planted["cell"].version_for(users.reader) + 1
     assert client.get(reverse("evidence", args=[planted["evidence"].public_id])).status_code == 200
     # The seed's own secrets exist for those cleared (so the crawl above is not vacuous).
     client.force_login(users.analyst)
