@@ -142,11 +142,18 @@ def postprocess_schema(result, generator, request, public):
     - pages and page sizes start at 1; If-Match is never empty;
     - write bodies take no other field than those listed (StrictSerializer
       refuses the rest with a 400: ``additionalProperties: false``);
-    - the links between operations (``LINKS``).
+    - the links between operations (``LINKS``);
+    - a blank URL or e-mail is "a URI, or empty": ``anyOf``, not drf-spectacular's
+      ``oneOf`` (an empty string matches both alternatives when the validator
+      does not check formats, which ``oneOf`` then refuses).
     """
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
+        for field in component.get("properties", {}).values():
+            alternatives = field.get("oneOf", [])
+            if {"type": "string", "maxLength": 0} in alternatives:
+                field["anyOf"] = field.pop("oneOf")
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if not isinstance(operation, dict):
