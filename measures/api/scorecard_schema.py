@@ -566,7 +566,7 @@ EXAMPLES = {
                         "measure": "1",
                         "scope": "regional",
                         "country": "BF",
-                        "partner_id": None,
+                        "partner": None,
                         "created_at": "2026-11-22T09:14:03.512Z",
                     },
                 }

@@ -233,11 +233,19 @@ class MatrixView(ScorecardView):
 # Changes to user accounts (clearances, roles) are not news for readers.
 FEED_EXCLUDED_MODELS = ("userprofile", "authtoken")
 SINCE_HELP = "The previous page's `next`, an ISO timestamp for a first call, or 0 (the start)."
+# 0, a record's id (a UUID), or an ISO 8601 date and time with an optional offset.
+SINCE_PATTERN = (
+    r"^(0|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$"
+)
 
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("since", OpenApiTypes.STR, description=SINCE_HELP),
+        OpenApiParameter(
+            "since", {"type": "string", "pattern": SINCE_PATTERN}, description=SINCE_HELP
+        ),
         OpenApiParameter("limit", OpenApiTypes.INT, description="Records per page (≤ 1000)."),
     ],
     responses={

@@ -348,3 +348,16 @@ def test_history_follows_a_re_marking_up(users):
     assert "Seen at the border." not in str(shown)
     cleared = analyst.get(url("changes/"), {"since": since}).json()["results"]
     assert ids <= {r["id"] for r in cleared}  # a NATO-affiliated confidential reader
+
+
+def test_a_snapshot_names_a_relation_the_same_whether_it_is_set_or_null(users):
+    """A cell's partner is ``partner`` in a pair's snapshot and in a national
+    cell's (null) alike: a key never depends on the value (it was ``partner_id``
+    when null, an internal column name)."""
+    page = client(users.admin).get(url("changes/"), {"since": "0", "limit": 1000}).json()
+    cells = [r["after"] for r in page["results"] if r["type"] == "status" and r["after"]]
+    national = [a for a in cells if a["partner"] is None]
+    pairs = [a for a in cells if a["partner"] is not None]
+    assert national and pairs
+    assert not any(key.endswith("_id") for after in cells for key in after)
+    assert {a["partner"] for a in pairs} <= set(Status.objects.values_list("partner_id", flat=True))
