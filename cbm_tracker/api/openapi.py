@@ -4,6 +4,7 @@ says nothing about errors. Reads: 400, 401, 404, 429 (never 403: hidden rows
 are 404); writes add 403, 412 and 428."""
 
 from drf_spectacular import openapi
+from rest_framework import serializers
 
 from measures.api.schema import ERRORS, WRITE_ERRORS
 
@@ -19,6 +20,23 @@ class AutoSchema(openapi.AutoSchema):
                     response, str(code), direction=direction
                 )
         return responses
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """A text a write may not leave blank says so: DRF trims it first, so a
+        value of only whitespace is blank (400), and the schema's minLength
+        alone would call it valid. ``pattern: \\S`` — at least one character
+        that is not whitespace."""
+        result = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and type(field) is serializers.CharField
+            and field.trim_whitespace
+            and not field.allow_blank
+            and result.get("type") == "string"
+            and "pattern" not in result
+        ):
+            result["pattern"] = r"\S"
+        return result
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         """A PATCH whose serializer says ``full_on_patch`` documents its body as

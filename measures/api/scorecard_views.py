@@ -304,9 +304,10 @@ class ChangeFeedView(APIView):
         else:
             since = self._timestamp(raw)
         raw_limit = request.query_params.get("limit", "100").strip()
-        if not _whole(raw_limit) or int(raw_limit) < 1:
+        limit = _whole(raw_limit)
+        if limit is None or limit < 1:
             raise ValidationError({"limit": [gettext_lazy("A whole number from 1 to 1000.")]})
-        return since, min(int(raw_limit), 1000)
+        return since, min(limit, 1000)
 
     def _timestamp(self, raw):
         # An unencoded "+01:00" arrives as " 01:00" (a "+" in a query is a space).
@@ -360,5 +361,10 @@ OFFSET_AS_SPACE = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:
 
 
 def _whole(raw):
-    """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
-    return raw.isascii() and raw.isdigit() and len(raw) <= 19
+    """The whole number in ``raw`` (ASCII digits only: str.isdigit() also accepts
+    "²", which int() refuses), or None. However many digits: one above the cap
+    is only capped (int() would refuse more than 4300 digits)."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    digits = raw.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 7 else 10**7

@@ -274,8 +274,9 @@ def test_a_limit_above_1000_is_capped_at_1000(users):
     )
     RevisionCounter.objects.filter(pk=1).update(value=since + 1100)
     thousandth = ChangeRecord.objects.get(revision=since + 1000)
-    body = client(users.reader).get(url("changes/"), {"since": cursor, "limit": 100000}).json()
-    assert len(body["results"]) == 1000 and body["next"] == str(thousandth.public_id)
+    for limit in ("100000", "8" * 40, "0" * 30 + "1001"):  # any whole number is capped
+        body = client(users.reader).get(url("changes/"), {"since": cursor, "limit": limit}).json()
+        assert len(body["results"]) == 1000 and body["next"] == str(thousandth.public_id)
     body = client(users.reader).get(url("changes/"), {"since": body["next"]}).json()
     assert len(body["results"]) == 100  # the default limit
 

@@ -256,3 +256,14 @@ def test_the_csv_columns_of_every_scorecard_are_listed_in_the_schema(users, path
         fixed = [c for c in header if not c.startswith("measure_")]  # the matrix's columns
         for column in fixed:
             assert column in response["description"], (path, column)
+
+
+def test_a_text_a_write_may_not_leave_blank_needs_a_non_space_character():
+    """DRF trims texts before checking they are not blank: the schema says so
+    with a pattern, so a client (or a fuzzer) knows "\\t" is no locator."""
+    body = served_schema()["components"]["schemas"]
+    evidence = body["EvidenceCreateRequest"]["properties"]
+    assert evidence["locator"]["pattern"] == r"\S"
+    assert "pattern" not in evidence["quote"]  # may be blank
+    assert body["RetractRequest"]["properties"]["reason"]["pattern"] == r"\S"
+    assert body["EvidenceCreateRequest"]["properties"]["reliability"]["pattern"] == "^[A-F][1-6]$"
