@@ -4,7 +4,6 @@ says nothing about errors. Reads: 400, 401, 404, 429 (never 403: hidden rows
 are 404); writes add 403, 412 and 428."""
 
 from drf_spectacular import openapi
-from rest_framework import serializers
 
 from measures.api.schema import ERRORS, WRITE_ERRORS
 
@@ -20,23 +19,6 @@ class AutoSchema(openapi.AutoSchema):
                     response, str(code), direction=direction
                 )
         return responses
-
-    def _map_serializer_field(self, field, direction, bypass_extensions=False):
-        """A text a write may not leave blank says so: DRF trims it first, so a
-        value of only whitespace is blank (400), and the schema's minLength
-        alone would call it valid. ``pattern: \\S`` — at least one character
-        that is not whitespace."""
-        result = super()._map_serializer_field(field, direction, bypass_extensions)
-        if (
-            direction == "request"
-            and type(field) is serializers.CharField
-            and field.trim_whitespace
-            and not field.allow_blank
-            and result.get("type") == "string"
-            and "pattern" not in result
-        ):
-            result["pattern"] = r"\S"
-        return result
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         """A PATCH whose serializer says ``full_on_patch`` documents its body as
@@ -160,18 +142,11 @@ def postprocess_schema(result, generator, request, public):
     - pages and page sizes start at 1; If-Match is never empty;
     - write bodies take no other field than those listed (StrictSerializer
       refuses the rest with a 400: ``additionalProperties: false``);
-    - the links between operations (``LINKS``);
-    - a blank URL or e-mail is "a URI, or empty": ``anyOf``, not drf-spectacular's
-      ``oneOf`` (an empty string matches both alternatives when the validator
-      does not check formats, which ``oneOf`` then refuses).
+    - the links between operations (``LINKS``).
     """
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
-        for field in component.get("properties", {}).values():
-            alternatives = field.get("oneOf", [])
-            if {"type": "string", "maxLength": 0} in alternatives:
-                field["anyOf"] = field.pop("oneOf")
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if not isinstance(operation, dict):

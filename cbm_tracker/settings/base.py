@@ -299,14 +299,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENABLE_DJANGO_DEPLOY_CHECK": True,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {
-        "DatePrecisionEnum": "countries.choices.DatePrecision",
-        # Levels of the scorecards (measures/api/scorecard_schema.py): a cell's
-        # includes no_evidence, a country's on a measure also mixed.
-        "CellLevelEnum": "measures.api.scorecard_schema.CELL_LEVELS",
-        "ScoreLevelEnum": "measures.api.scorecard_schema.SCORE_LEVELS",
-        "LevelEnum": "measures.choices.Level",
-    },
+    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "countries.choices.DatePrecision"},
     # Empty query parameters, If-Match, stateful links (cbm_tracker/api/openapi.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

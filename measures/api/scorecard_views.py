@@ -15,12 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,7 +30,6 @@ from measures.choices import Domain, Scope
 from measures.models import ChangeRecord, Measure
 
 from . import exports
-from . import scorecard_schema as card_docs
 from .schema import ERRORS
 
 FILTER_PARAMS = [
@@ -51,25 +45,11 @@ FILTER_PARAMS = [
 ]
 
 
-# Errors are JSON even when CSV was asked for (ScorecardView.handle_exception).
-JSON_ERRORS = {(code, "application/json"): response for code, response in ERRORS.items()}
-
-
-def card_schema(operation_id, serializer, kind):
-    """A scorecard operation: the card described field by field in JSON, its
-    table in CSV (columns in the description), errors in JSON."""
+def card_schema(operation_id):
     return extend_schema(
         operation_id=operation_id,
         parameters=FILTER_PARAMS,
-        responses={
-            (200, "application/json"): OpenApiResponse(
-                serializer,
-                description=card_docs.csv_description(kind),
-                examples=card_docs.EXAMPLES.get(kind, []),
-            ),
-            (200, "text/csv"): card_docs.csv_response(kind),
-            **JSON_ERRORS,
-        },
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
     )
 
 
@@ -165,11 +145,7 @@ class ScorecardView(APIView):
         return conditional_response(request, etag, lambda: rendered(request, etag, build))
 
 
-@extend_schema_view(
-    get=card_schema(
-        "scorecards_countries_list", card_docs.CountriesScorecardSerializer, "countries"
-    )
-)
+@extend_schema_view(get=card_schema("scorecards_countries_list"))
 class CountriesScorecardView(ScorecardView):
     """One row per country: score, counts per level, rated/unrated, trend."""
 
@@ -179,9 +155,7 @@ class CountriesScorecardView(ScorecardView):
         return scorecards.countries_scorecard(request.user, as_of, filters, compare_to)
 
 
-@extend_schema_view(
-    get=card_schema("scorecards_country", card_docs.CountryScorecardSerializer, "country")
-)
+@extend_schema_view(get=card_schema("scorecards_country"))
 class CountryScorecardView(ScorecardView):
     """One country's measures, with partner cells for bilateral measures."""
 
@@ -191,9 +165,7 @@ class CountryScorecardView(ScorecardView):
         return scorecards.country_scorecard(request.user, iso2.upper(), as_of, filters, compare_to)
 
 
-@extend_schema_view(
-    get=card_schema("scorecards_measure", card_docs.MeasureScorecardSerializer, "measure")
-)
+@extend_schema_view(get=card_schema("scorecards_measure"))
 class MeasureScorecardView(ScorecardView):
     """Every country (and pair) on one measure."""
 
@@ -205,9 +177,7 @@ class MeasureScorecardView(ScorecardView):
         return scorecards.measure_scorecard(request.user, number, as_of, filters, compare_to)
 
 
-@extend_schema_view(
-    get=card_schema("scorecards_initiative", card_docs.InitiativeScorecardSerializer, "initiative")
-)
+@extend_schema_view(get=card_schema("scorecards_initiative"))
 class InitiativeScorecardView(ScorecardView):
     """The initiative's members at the date, on the measures it carries."""
 
@@ -218,9 +188,7 @@ class InitiativeScorecardView(ScorecardView):
         return scorecards.initiative_scorecard(request.user, slug, as_of, filters, compare_to)
 
 
-@extend_schema_view(
-    get=card_schema("scorecards_matrix", card_docs.MatrixScorecardSerializer, "matrix")
-)
+@extend_schema_view(get=card_schema("scorecards_matrix"))
 class MatrixView(ScorecardView):
     """The whole countries × measures matrix in one response."""
 
@@ -233,27 +201,14 @@ class MatrixView(ScorecardView):
 # Changes to user accounts (clearances, roles) are not news for readers.
 FEED_EXCLUDED_MODELS = ("userprofile", "authtoken")
 SINCE_HELP = "The previous page's `next`, an ISO timestamp for a first call, or 0 (the start)."
-# 0, a record's id (a UUID), or an ISO 8601 date and time with an optional offset.
-SINCE_PATTERN = (
-    r"^(0|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?"
-    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)$"
-)
 
 
 @extend_schema(
     parameters=[
-        OpenApiParameter(
-            "since", {"type": "string", "pattern": SINCE_PATTERN}, description=SINCE_HELP
-        ),
+        OpenApiParameter("since", OpenApiTypes.STR, description=SINCE_HELP),
         OpenApiParameter("limit", OpenApiTypes.INT, description="Records per page (≤ 1000)."),
     ],
-    responses={
-        200: OpenApiResponse(
-            card_docs.ChangeFeedPageSerializer, examples=card_docs.EXAMPLES.get("changes", [])
-        ),
-        **ERRORS,
-    },
+    responses={200: OpenApiTypes.OBJECT, **ERRORS},
 )
 class ChangeFeedView(APIView):
     """What was recorded after a cursor, in commit order.
@@ -304,10 +259,9 @@ class ChangeFeedView(APIView):
         else:
             since = self._timestamp(raw)
         raw_limit = request.query_params.get("limit", "100").strip()
-        limit = _whole(raw_limit)
-        if limit is None or limit < 1:
+        if not _whole(raw_limit) or int(raw_limit) < 1:
             raise ValidationError({"limit": [gettext_lazy("A whole number from 1 to 1000.")]})
-        return since, min(limit, 1000)
+        return since, min(int(raw_limit), 1000)
 
     def _timestamp(self, raw):
         # An unencoded "+01:00" arrives as " 01:00" (a "+" in a query is a space).
@@ -361,10 +315,5 @@ OFFSET_AS_SPACE = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:
 
 
 def _whole(raw):
-    """The whole number in ``raw`` (ASCII digits only: str.isdigit() also accepts
-    "²", which int() refuses), or None. However many digits: one above the cap
-    is only capped (int() would refuse more than 4300 digits)."""
-    if not (raw.isascii() and raw.isdigit()):
-        return None
-    digits = raw.lstrip("0") or "0"
-    return int(digits) if len(digits) <= 7 else 10**7
+    """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 19

@@ -15,8 +15,6 @@ from countries.models import Initiative
 from measures.choices import Direction, Level, MarkingLevel
 from measures.models import Assessment, Evidence, Indicator, Measure, Source, Status
 
-from .scorecard_schema import CELL_LEVELS
-
 
 @extend_schema_field(
     {
@@ -105,7 +103,7 @@ class StatusSerializer(serializers.ModelSerializer):
     """A cell and its current level *for the caller* (annotated by the view)."""
 
     measure = serializers.IntegerField(source="measure.number")
-    level = serializers.ChoiceField(choices=CELL_LEVELS, help_text="no_evidence: none you may see.")
+    level = serializers.CharField()
     effective_on = serializers.DateField(source="level_effective_on", allow_null=True)
     version = serializers.IntegerField(
         help_text="Your version of the cell: it moves only with assessments you may see."
@@ -221,7 +219,7 @@ class EvidenceCreateSerializer(StrictSerializer):
     occurred_precision = serializers.ChoiceField(choices=DatePrecision.choices, default="day")
     summary_en = serializers.CharField(max_length=5000, required=False, default="")
     summary_fr = serializers.CharField(max_length=5000, required=False, default="")
-    quote = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    quote = serializers.CharField(max_length=2000, required=False, default="")
     locator = serializers.CharField(max_length=200)
     direction = serializers.ChoiceField(choices=Direction.choices)
     reliability = serializers.RegexField(
@@ -259,22 +257,6 @@ class EvidenceUpdateSerializer(StrictSerializer):
         _visible(self.fields["initiatives"], Initiative.objects.visible_to(caller(self)))
 
 
-class MeasureTargetSerializer(serializers.ModelSerializer):
-    """A measure's numeric target, when it has one."""
-
-    class Meta:
-        model = Measure
-        fields = ["baseline_value", "baseline_on", "baseline_precision", "target_value", "unit"]
-        read_only_fields = fields  # always present in a response
-
-
-class CarrierSerializer(serializers.Serializer):
-    """An initiative carrying a measure (only those the caller may see)."""
-
-    initiative = serializers.SlugField(source="initiative.slug")
-    note = serializers.CharField(allow_blank=True)
-
-
 class MeasureSerializer(serializers.ModelSerializer):
     source = serializers.CharField(source="cite_source.key", allow_null=True)
     locator = serializers.CharField(source="cite_locator")
@@ -297,15 +279,19 @@ class MeasureSerializer(serializers.ModelSerializer):
             "initiatives",
         ]
 
-    @extend_schema_field(MeasureTargetSerializer(allow_null=True))
-    def get_target(self, obj):
+    def get_target(self, obj) -> dict | None:
         if obj.target_value is None:
             return None
-        return MeasureTargetSerializer(obj).data
+        return {
+            "baseline_value": obj.baseline_value,
+            "baseline_on": obj.baseline_on,
+            "baseline_precision": obj.baseline_precision,
+            "target_value": obj.target_value,
+            "unit": obj.unit,
+        }
 
-    @extend_schema_field(CarrierSerializer(many=True))
-    def get_initiatives(self, obj):
-        return CarrierSerializer(obj.visible_carriers, many=True).data
+    def get_initiatives(self, obj) -> list[dict]:
+        return [{"initiative": c.initiative.slug, "note": c.note} for c in obj.visible_carriers]
 
 
 class SourceSerializer(serializers.ModelSerializer):

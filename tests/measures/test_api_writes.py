@@ -392,12 +392,3 @@ def test_evidence_is_retracted_with_if_match(users):
     )
     record = ChangeRecord.objects.filter(object_id=str(item.pk)).latest("revision")
     assert record.action == "retract"
-
-
-def test_evidence_may_be_filed_with_a_blank_quote_as_without_one(users):
-    """``quote`` is optional and defaults to blank: sending it blank (or only
-    whitespace, trimmed) means the same, not a 400."""
-    for quote in ("", "\t"):
-        response = client(users.editor).post(url("evidence/"), evidence_payload(quote=quote))
-        assert response.status_code == 201, response.json()
-        assert response.json()["quote"] == ""
