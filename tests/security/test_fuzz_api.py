@@ -68,6 +68,7 @@ DATA_DEPENDENT = {
     "status",  # a cell id
     "cells",
     "evidence",  # evidence ids the caller may see, not retracted
+    "since",  # a change-feed cursor: the id of a record that exists
     "effective_on",  # not in the future (a date's schema has no upper bound)
     "marking",  # releasable-to codes that exist; marked at least as high as what it rests on
     "rationale_en",  # a rationale in English or French
