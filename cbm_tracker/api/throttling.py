@@ -103,8 +103,8 @@ class AtomicRateMixin:
 
 
 class AnonRateThrottle(AtomicRateMixin, throttling.AnonRateThrottle):
-    pass
+    """DRF's anonymous throttle (by address), counted atomically."""
 
 
 class UserRateThrottle(AtomicRateMixin, throttling.UserRateThrottle):
-    pass
+    """DRF's per-user throttle, counted atomically."""
