@@ -60,6 +60,22 @@ def heat_cell(page, iso, number):
 
 # Accessibility checks run in the page: unlabelled controls, charts without a text
 # alternative, and text/background contrast of every level colour.
+# WCAG colour arithmetic shared by the pages' and the digest's contrast checks.
+COLOURS = """
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+"""
+
 A11Y_SCRIPT = """() => {
   const problems = [];
   const named = el => {
@@ -87,18 +103,7 @@ A11Y_SCRIPT = """() => {
   for (const img of document.querySelectorAll('img')) {
     if (!img.hasAttribute('alt')) problems.push('img without alt');
   }
-  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  const background = el => {
-    for (let e = el; e; e = e.parentElement) {
-      const c = rgb(getComputedStyle(e).backgroundColor);
-      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
+  ${COLOURS}
   const ratios = [];
   for (const el of document.querySelectorAll('.chip, table.heatmap td.lv .ini, .marking')) {
     const fg = rgb(getComputedStyle(el).color).slice(0, 3);
@@ -111,7 +116,7 @@ A11Y_SCRIPT = """() => {
     }
   }
   return {problems, checked: ratios.length};
-}"""
+}""".replace("${COLOURS}", COLOURS)
 
 
 def accessibility_problems(page):

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from measures import services
-from tests.browser.helpers import accessibility_problems, chromium, shot
+from tests.browser.helpers import COLOURS, accessibility_problems, chromium, shot
 from tests.factories import make_user
 from tests.measures import digest_weeks
 
@@ -17,18 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.heavy, pytest.mark.django_db, pyt
 
 # Text/background contrast of the chips, links and muted text of the mail.
 CONTRAST_SCRIPT = """() => {
-  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  const background = el => {
-    for (let e = el; e; e = e.parentElement) {
-      const c = rgb(getComputedStyle(e).backgroundColor);
-      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
+  ${COLOURS}
   const low = [];
   const all = document.querySelectorAll('span[title], a, strong, div, li, p');
   for (const el of all) {
@@ -40,7 +29,7 @@ CONTRAST_SCRIPT = """() => {
     if (ratio < 4.5) low.push(`${ratio.toFixed(2)} ${el.tagName} "${what}"`);
   }
   return {low, checked: all.length};
-}"""
+}""".replace("${COLOURS}", COLOURS)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
