@@ -120,8 +120,9 @@ def main():
     from django.db.models import Max
 
     from cbm_tracker.celery import app as celery_app
+    from digests.models import DigestDelivery, DigestRun
     from measures import digests
-    from measures.models import Assessment, DigestDelivery, DigestRun
+    from measures.models import Assessment
 
     recorded = Assessment.objects.filter(rationale_en__startswith="Bench news").aggregate(
         last=Max("recorded_at")
@@ -180,7 +181,7 @@ def main():
         sink.reset()
 
     def fanout():
-        celery_app.send_task("measures.tasks.send_weekly_digests", kwargs={"period": period})
+        celery_app.send_task("digests.tasks.send_weekly_digests", kwargs={"period": period})
         deadline = time.monotonic() + 600
         while True:
             if worker.poll() is not None:

@@ -209,7 +209,8 @@ def subscribers():
     from django.contrib.auth.models import Group
     from django.db import transaction
 
-    from measures.models import Assessment, Subscription, UserProfile
+    from digests.models import Subscription
+    from measures.models import Assessment, UserProfile
 
     User = get_user_model()
     if User.objects.filter(username__startswith="dsub").exists():

@@ -32,8 +32,8 @@ def main():
 
     from django.contrib.auth import get_user_model
 
-    from measures.revisions import latest_revision, latest_revision_for
-    from measures.visibility import viewer_for
+    from measures.access import viewer_for
+    from measures.audit.revisions import latest_revision, latest_revision_for
 
     def calls(fn):
         def run():

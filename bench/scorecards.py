@@ -55,8 +55,8 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     from countries.models import Country
+    from measures.access import viewer_for, visible_markings
     from measures.models import Assessment, Measure
-    from measures.visibility import viewer_for, visible_markings
 
     token = common.api_token(common.ANALYST)
     client = common.WSGI(token)

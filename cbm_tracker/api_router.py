@@ -9,6 +9,7 @@ from .api.docs import RedocView, SwaggerView
 urlpatterns = [
     path("", include("countries.api.urls")),
     path("", include("measures.api.urls")),
+    path("", include("digests.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
     path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),

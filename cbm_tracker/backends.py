@@ -1,6 +1,6 @@
 """Django's model backend, loading a session's user together with their profile.
 
-The profile's ``access`` snapshot is what measures.visibility builds the
+The profile's ``access`` snapshot is what measures.access builds the
 Viewer from, so a page or API call under a session costs no query for it.
 """
 

@@ -13,6 +13,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cbm_tracker.celery import app
+
 
 def _database():
     with connection.cursor() as cursor:
@@ -27,8 +29,6 @@ def _cache():
 
 
 def _broker():
-    from cbm_tracker.celery import app
-
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from measures.access import visible_markings
 from measures.admin.base import (
     CountryInitiativeFilter,
     LinkedInitiativeFilter,
@@ -16,7 +17,6 @@ from measures.admin.base import (
 )
 from measures.admin.catalogue import CarriedMeasureInline
 from measures.admin_forms import MarkedReferenceForm
-from measures.visibility import visible_markings
 
 from .models import Country, CountryPair, Initiative, Membership, Region
 

@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cbm_tracker.models import Cited, Versioned
-from measures.visibility import OptionallyMarkedQuerySet
+from measures.access import OptionallyMarkedQuerySet
 
 from .choices import DatePrecision, InitiativeKind, MembershipRole
 

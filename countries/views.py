@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from measures import charts, pages, scorecards
+from measures import pages
+from measures.access import viewer_for
 from measures.models import Evidence, Indicator, Observation, Status
 from measures.pages import Table, csv_download, localized, readable
+from measures.reads import charts, scorecards
 from measures.views import _cell_url, _indicator_chart, cell_links, pair_key, read_as_of
-from measures.visibility import viewer_for
 
 from .choices import MembershipRole
 from .models import Country, Initiative, Membership

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from countries.choices import DatePrecision
 from countries.models import Initiative
 
+from .audit.revisions import StaleVersion
 from .choices import Level, MarkingLevel, Role
 from .models import Status, UserProfile
-from .revisions import StaleVersion
 
 STALE_MESSAGE = _(
     "Someone changed this since you opened it (you read version %(expected)s; it is now at "

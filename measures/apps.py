@@ -7,6 +7,7 @@ class MeasuresConfig(AppConfig):
     verbose_name = "Measures and assessments"
 
     def ready(self):
-        from .roles import ensure_roles
+        # Models are not importable until the registry is ready.
+        from .roles import ensure_roles  # noqa: PLC0415
 
         post_migrate.connect(ensure_roles, sender=self)

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from countries.choices import DatePrecision
 from countries.models import Country, Initiative, Region
 
+from .access import viewer_for, visible_markings
+from .audit.revisions import StaleVersion
 from .choices import (
     MARKING_RANK,
     Direction,
@@ -22,8 +24,6 @@ from .choices import (
 )
 from .models import Marking, Measure, Source
 from .pages import localized
-from .revisions import StaleVersion
-from .visibility import viewer_for, visible_markings
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cbm_tracker.api.renderers import neutralise
 
+from .access import viewer_for
 from .choices import MARKING_RANK, NO_EVIDENCE, Level, SourceReliability
-from .scorecards import MIXED
-from .visibility import viewer_for
+from .reads.scorecards import MIXED
 
 # --- access -------------------------------------------------------------------
 

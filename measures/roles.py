@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 
 from .choices import Role
 
-APPS = ("countries", "measures")
+APPS = ("countries", "digests", "measures")
 EDITOR_MODELS = ("assessment", "evidence", "source", "status")
 
 

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 
 from countries.models import Country, CountryPair, Initiative, Membership, Region
 
+from .audit.revisions import change, snapshot
 from .choices import Action
 from .models import (
     Assessment,
@@ -29,7 +30,6 @@ from .models import (
     Source,
     Status,
 )
-from .revisions import change, snapshot
 from .rules import check_effective_on, membership_problems
 from .services import create_missing_cells
 

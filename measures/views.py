@@ -25,9 +25,12 @@ from django.views.decorators.http import require_http_methods
 from knox.models import AuthToken
 
 from countries.models import Country, Initiative
+from digests import services as digest_services
+from digests import signed_links
 
-from . import charts, pages, scorecards, services, tokens
-from .api import exports
+from . import pages, services
+from .access import viewer_for
+from .audit.revisions import StaleVersion
 from .choices import NO_EVIDENCE, Level, Scope
 from .forms import (
     AssessmentForm,
@@ -41,10 +44,9 @@ from .forms import (
 )
 from .models import Assessment, CarriedMeasure, Evidence, Indicator, Measure, Source, Status
 from .pages import Table, csv_download, localized, readable
-from .revisions import StaleVersion
+from .reads import charts, exports, scorecards
 from .rules import evidence_after
 from .services import NotVisible
-from .visibility import viewer_for
 
 # Countries per page of the heat map (a 200 × 200 matrix stays fast: only one
 # page of rows is computed, in a fixed number of queries).
@@ -877,14 +879,14 @@ def account(request):
                 data = subscription_form.cleaned_data
                 try:
                     if action == "subscribe":
-                        services.subscribe(
+                        digest_services.subscribe(
                             user, language=data["language"], **subscription_form.follows()
                         )
                         messages.success(request, _("Subscribed to the weekly digest."))
                     elif subscription is None:
                         raise Http404
                     else:
-                        services.update_subscription(
+                        digest_services.update_subscription(
                             user,
                             subscription,
                             expected_version=data["version"] or 0,
@@ -899,7 +901,7 @@ def account(request):
                     return redirect("account")
         elif action == "unsubscribe":
             if subscription is not None:
-                services.unsubscribe(subscription, actor=user)
+                digest_services.unsubscribe(subscription, actor=user)
                 messages.success(request, _("Unsubscribed: no more digests will be sent."))
             return redirect("account")
     if subscription_form is None:
@@ -942,11 +944,11 @@ def account(request):
 @csrf_exempt  # RFC 8058 one-click: the mail client POSTs without a CSRF token
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
-    subscription = tokens.subscription_for(token, tokens.UNSUBSCRIBE)
+    subscription = signed_links.subscription_for(token, signed_links.UNSUBSCRIBE)
     if subscription is None:
         return render(request, "measures/subscription_link.html", {"invalid": True}, status=400)
     if request.method == "POST":
-        services.unsubscribe(subscription)
+        digest_services.unsubscribe(subscription)
         return render(request, "measures/subscription_link.html", {"done": "unsubscribed"})
     return render(
         request,
@@ -957,11 +959,11 @@ def unsubscribe(request, token):
 
 @require_http_methods(["GET", "POST"])
 def confirm(request, token):
-    subscription = tokens.subscription_for(token, tokens.CONFIRM)
+    subscription = signed_links.subscription_for(token, signed_links.CONFIRM)
     if subscription is None or subscription.user_id is not None:
         return render(request, "measures/subscription_link.html", {"invalid": True}, status=400)
     if request.method == "POST":
-        services.confirm_subscription(subscription)
+        digest_services.confirm_subscription(subscription)
         return render(request, "measures/subscription_link.html", {"done": "confirmed"})
     return render(
         request,

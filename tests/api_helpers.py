@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from countries.models import Country, CountryPair, Initiative, Membership, Region
 from measures import services
+from measures.audit.revisions import change, latest_revision, snapshot
 from measures.choices import Action
 from measures.models import (
     Assessment,
@@ -22,7 +23,6 @@ from measures.models import (
     Source,
     Status,
 )
-from measures.revisions import change, latest_revision, snapshot
 from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
 
 API = "/api/v1"

@@ -48,5 +48,5 @@ def send_weekly_job(url, period):
     # broker an earlier test configured.
     with celery_app.connection_for_write(url) as connection:
         celery_app.send_task(
-            "measures.tasks.send_weekly_digests", kwargs={"period": period}, connection=connection
+            "digests.tasks.send_weekly_digests", kwargs={"period": period}, connection=connection
         )

@@ -11,8 +11,8 @@ If-Match on them is not defeated by unrelated writes.
 import datetime
 import hashlib
 
-from measures.revisions import latest_revision_for
-from measures.visibility import viewer_for
+from measures.access import viewer_for
+from measures.audit.revisions import latest_revision_for
 
 from .errors import PreconditionFailed, PreconditionRequired
 

@@ -5,7 +5,7 @@ are 404); writes add 403, 412 and 428."""
 
 from drf_spectacular import openapi
 
-from measures.api.schema import ERRORS, WRITE_ERRORS
+from .errors_schema import ERRORS, WRITE_ERRORS
 
 SAFE = ("GET", "HEAD", "OPTIONS")
 

@@ -1,6 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from measures.visibility import viewer_for
+from measures.access import viewer_for
 
 
 class CanRead(BasePermission):

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "csp",
     "countries",
     "measures",
+    "digests",
 ]
 
 MIDDLEWARE = [
@@ -185,7 +186,7 @@ def cron_schedule(expression):
 
 CELERY_BEAT_SCHEDULE = {
     "weekly-digest": {
-        "task": "measures.tasks.send_weekly_digests",
+        "task": "digests.tasks.send_weekly_digests",
         "schedule": cron_schedule(DIGEST_CRON),
     }
 }

@@ -9,17 +9,18 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import handles, services
+from .. import services
+from ..access import viewer_for, visible_markings
 from ..admin_forms import (
     UserProfileForm,
 )
+from ..audit import handles
 from ..choices import Role
 from ..models import (
     ChangeRecord,
     Marking,
     UserProfile,
 )
-from ..visibility import viewer_for, visible_markings
 from .base import (
     NOT_CLEARED,
     PublicIdAdminMixin,

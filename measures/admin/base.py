@@ -21,12 +21,14 @@ from cbm_tracker.models import Cited, Versioned
 from countries.models import Initiative, Membership
 
 from .. import services
+from ..access import viewer_for
 from ..admin_forms import (
     MarkedReferenceForm,
     ServiceModelForm,
     VersionedModelForm,
     refusal_errors,
 )
+from ..audit.revisions import StaleVersion
 from ..choices import NO_EVIDENCE, Level, Role
 from ..models import (
     ChangeRecord,
@@ -34,8 +36,6 @@ from ..models import (
     Marking,
     Source,
 )
-from ..revisions import StaleVersion
-from ..visibility import viewer_for
 
 NOT_CLEARED = _("(a source you are not cleared for)")
 LEVEL_LABELS = {**dict(Level.choices), NO_EVIDENCE: _("not rated")}

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
+from ..access import visible_markings
 from ..admin_forms import (
     SourceForm,
 )
@@ -18,7 +19,6 @@ from ..models import (
     Observation,
     Source,
 )
-from ..visibility import visible_markings
 from .base import (
     LinkedInitiativeFilter,
     ReferenceAdmin,

@@ -12,20 +12,20 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import services
+from ..access import editable_cells, viewer_for
 from ..admin_forms import (
     STALE_MESSAGE,
     AssessmentAddForm,
     RecordAssessmentsForm,
     add_refusal,
 )
+from ..audit.revisions import StaleVersion
 from ..choices import NO_EVIDENCE
 from ..models import (
     Assessment,
     ChangeRecord,
     Status,
 )
-from ..revisions import StaleVersion
-from ..visibility import editable_cells, viewer_for
 from .base import (
     LEVEL_LABELS,
     CellInitiativeFilter,

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from countries.models import Initiative
 
 from .. import services
+from ..access import editable_cells, viewer_for
 from ..admin_forms import (
     STALE_MESSAGE,
     EvidenceAddForm,
@@ -21,12 +22,11 @@ from ..admin_forms import (
     RetractForm,
     add_refusal,
 )
+from ..audit.revisions import StaleVersion
 from ..models import (
     Evidence,
     Status,
 )
-from ..revisions import StaleVersion
-from ..visibility import editable_cells, viewer_for
 from .base import (
     PublicIdAdminMixin,
     ReadOnlyInline,

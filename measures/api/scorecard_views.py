@@ -21,16 +21,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cbm_tracker.api.conditional import VARY, revision_etag
+from cbm_tracker.api.errors_schema import ERRORS
 from cbm_tracker.api.rendered import rendered
 from cbm_tracker.api.renderers import CSVRenderer, ORJSONRenderer
 from cbm_tracker.api.viewsets import conditional_response
 from countries.models import Country, Initiative, Region
-from measures import handles, scorecards
+from measures.audit import handles
 from measures.choices import Domain, Scope
 from measures.models import ChangeRecord, Measure
-
-from . import exports
-from .schema import ERRORS
+from measures.reads import exports, scorecards
 
 FILTER_PARAMS = [
     OpenApiParameter("as_of", OpenApiTypes.DATE, description="Replay history: levels as of."),

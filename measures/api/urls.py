@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import scorecard_views as sv
-from . import subscriptions, views
+from . import views
 
 router = SimpleRouter()
 router.register("measures", views.MeasureViewSet, basename="measure")
@@ -11,7 +11,6 @@ router.register("statuses", views.StatusViewSet, basename="status")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
-router.register("subscriptions", subscriptions.SubscriptionViewSet, basename="subscription")
 
 urlpatterns = [
     *router.urls,

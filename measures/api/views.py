@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from cbm_tracker.api.conditional import require_if_match, version_etag
+from cbm_tracker.api.errors_schema import ERRORS, IF_MATCH, WRITE_ERRORS
 from cbm_tracker.api.viewsets import ReadOnlyViewSet, VersionedViewSet
 from countries.models import Initiative
 from measures import services
@@ -35,7 +36,6 @@ from measures.models import (
 )
 
 from . import serializers as s
-from .schema import ERRORS, IF_MATCH, WRITE_ERRORS
 
 # Marked rows are addressed by their opaque public id (``{id}`` in paths).
 PUBLIC_ID = ("public_id", "id", "[0-9a-fA-F-]{36}")

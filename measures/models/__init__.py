@@ -4,15 +4,12 @@ from .cells import Assessment, Status
 from .evidence import Evidence
 from .indicators import Indicator, Observation
 from .markings import Marking, UserProfile
-from .subscriptions import DigestDelivery, DigestRun, Subscription
 
 __all__ = [
     "Assessment",
     "AudienceRevision",
     "CarriedMeasure",
     "ChangeRecord",
-    "DigestDelivery",
-    "DigestRun",
     "Evidence",
     "Indicator",
     "Marking",
@@ -22,6 +19,5 @@ __all__ = [
     "RowMarking",
     "Source",
     "Status",
-    "Subscription",
     "UserProfile",
 ]

@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ..access import ChangeRecordQuerySet
 from ..choices import Action
-from ..visibility import ChangeRecordQuerySet
 
 
 class RevisionCounter(models.Model):

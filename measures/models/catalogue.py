@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from cbm_tracker.models import Cited, Versioned
 from countries.choices import DatePrecision
 
+from ..access import CarriedWithInitiativeQuerySet, VisibleQuerySet
 from ..choices import Domain, Scope
-from ..visibility import CarriedWithInitiativeQuerySet, VisibleQuerySet
 
 
 class Source(Versioned):

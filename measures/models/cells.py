@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from countries.choices import DatePrecision
 from countries.models import CountryPair
 
+from ..access import VisibleQuerySet
 from ..choices import NO_EVIDENCE, Level, Scope
-from ..visibility import VisibleQuerySet
 
 
 class StatusQuerySet(models.QuerySet):

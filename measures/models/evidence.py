@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from cbm_tracker.models import Versioned
 from countries.choices import DatePrecision
 
+from ..access import VisibleQuerySet
 from ..choices import Direction, InformationCredibility, SourceReliability
-from ..visibility import VisibleQuerySet
 from .cells import Retractable
 
 

@@ -137,7 +137,7 @@ class UserProfile(models.Model):
     # Countries an editor may record for (a pair if either country is in scope).
     scope_countries = models.ManyToManyField(Country, blank=True, related_name="+")
     # The above (and the user's role) as one snapshot, written with them by
-    # services.grant: what measures.visibility builds a Viewer from.
+    # services.grant: what measures.access builds a Viewer from.
     access = models.JSONField(default=dict, editable=False)
 
     class Meta:

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from measures import services
+from digests import services as digest_services
 from tests.browser.helpers import COLOURS, accessibility_problems, chromium, shot
 from tests.factories import make_user
 from tests.measures import digest_weeks
@@ -35,7 +35,9 @@ CONTRAST_SCRIPT = """() => {
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_the_digest_reads_on_a_360_px_phone_and_at_800_px(smtp, users, language):
     digest_weeks.typical_week(users.admin)
-    services.subscribe(make_user("phone", role="reader", clearance="public"), language=language)
+    digest_services.subscribe(
+        make_user("phone", role="reader", clearance="public"), language=language
+    )
     call_command("send_digests", period=digest_weeks.PERIOD, stdout=io.StringIO())
     (mail,) = smtp.sink.messages
     markup = mail.get_body(("html",)).get_content()

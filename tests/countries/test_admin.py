@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from countries.models import Country, CountryPair, Initiative, Membership, Region
 from measures import services
-from measures.models import ChangeRecord
-from measures.revisions import latest_revision
+from measures.audit.revisions import latest_revision
+from measures.models import ChangeRecord, Source
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -256,7 +256,7 @@ def test_marked_reference_data_is_hidden_from_viewers_not_cleared(client, users)
 
 
 def test_an_unmarked_row_may_not_cite_a_marked_source(users):
-    cable = services.Source.objects.get(key="001")
+    cable = Source.objects.get(key="001")
     with pytest.raises(ValidationError, match="at least as high"):
         services.save_reference(
             users.admin,
@@ -272,7 +272,7 @@ def test_an_unmarked_row_may_not_cite_a_marked_source(users):
 
 
 def test_a_row_marked_like_its_confidential_source_is_hidden_from_the_uncleared(client, users):
-    cable = services.Source.objects.get(key="001")
+    cable = Source.objects.get(key="001")
     row = services.save_reference(
         users.admin,
         Membership(

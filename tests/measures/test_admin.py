@@ -10,7 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from countries.models import Initiative, Membership
+from digests import services as digest_services
+from digests.models import Subscription
 from measures import services
+from measures.audit.revisions import latest_revision
 from measures.models import (
     Assessment,
     AudienceRevision,
@@ -19,10 +22,8 @@ from measures.models import (
     Marking,
     Source,
     Status,
-    Subscription,
     UserProfile,
 )
-from measures.revisions import latest_revision
 from tests.factories import EvidenceFactory, SourceFactory, assess, cell, make_user
 
 pytestmark = pytest.mark.django_db
@@ -801,7 +802,7 @@ def test_staff_other_than_admins_see_only_their_own_profile(client, users):
 
 def test_digest_subscriptions_are_read_only_for_admins_and_hide_marked_follows(client, users):
     pap_t = Initiative.objects.get(slug="pap-t")  # confidential, NATO and Morocco
-    subscription = services.subscribe(users.analyst, countries=["MA"], initiatives=[pap_t])
+    subscription = digest_services.subscribe(users.analyst, countries=["MA"], initiatives=[pap_t])
     client.force_login(users.analyst)
     assert client.get(url(Subscription, "changelist")).status_code == 403
     client.force_login(users.admin)

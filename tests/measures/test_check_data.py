@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from countries.models import Initiative, Membership
-from measures import data_checks, services
+from measures import services
 from measures.models import Marking
+from measures.reads import data_checks
 from tests.factories import EvidenceFactory, assess, cell
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 
+from measures.access import viewer_for
 from measures.models import ChangeRecord, UserProfile
-from measures.visibility import viewer_for
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

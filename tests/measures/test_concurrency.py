@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 
 from measures import services
+from measures.audit.revisions import StaleVersion, change, latest_revision
 from measures.choices import Action
 from measures.models import ChangeRecord
-from measures.revisions import StaleVersion, change, latest_revision
 from tests.factories import cell
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from countries.models import Initiative, Membership
 from measures import services
+from measures.audit.revisions import latest_revision
 from measures.models import Assessment
-from measures.revisions import latest_revision
 from measures.rules import bounds
 from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
     assert_error,

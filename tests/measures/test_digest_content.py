@@ -17,7 +17,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from countries.models import Country
-from measures import digests, services
+from digests import content, periods
+from digests import services as digest_services
 from measures.models import Assessment
 from tests.factories import EvidenceFactory, SourceFactory, assess, cell, make_user, marking
 from tests.measures import digest_weeks
@@ -42,7 +43,7 @@ DOUBLE_ESCAPE = re.compile(r"&amp;(#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 
 def subscriber(username, language="en", clearance="public", affiliations=(), **follows):
     user = make_user(username, role="reader", clearance=clearance, affiliations=affiliations)
-    return services.subscribe(user, language=language, **follows)
+    return digest_services.subscribe(user, language=language, **follows)
 
 
 def send(period=PERIOD):
@@ -175,7 +176,7 @@ def test_the_summary_lists_exactly_the_level_changes_each_subscriber_may_see(smt
     }
     send()
     mails = {m["To"]: m for m in smtp.sink.messages}
-    start, end = digests.period_bounds(PERIOD)
+    start, end = periods.period_bounds(PERIOD)
     seen_lists = []
     for sub in readers.values():
         visible = (
@@ -255,14 +256,14 @@ def test_a_typical_digest_is_under_30_kb_of_html_with_bounded_sections(smtp, use
     sections = {part.split(" ==", 1)[0]: part for part in text.split("\n== ")[1:]}
     with translation.override(language):
         bounds = {
-            gettext("New evidence"): digests.MAX_EVIDENCE,
-            gettext("Initiatives you follow"): digests.MAX_OTHER_EVIDENCE,
+            gettext("New evidence"): content.MAX_EVIDENCE,
+            gettext("Initiatives you follow"): content.MAX_OTHER_EVIDENCE,
         }
     assert bounds.keys() & sections.keys()
     for name, bound in bounds.items():
         lines = [x for x in sections.get(name, "").splitlines() if x.startswith("  * ")]
         assert len(lines) <= bound, name
-    assert text.split("\n== ")[-1].count("  * ") <= digests.MAX_STALE  # the last section
+    assert text.split("\n== ")[-1].count("  * ") <= content.MAX_STALE  # the last section
     # 25 pieces of evidence, listed once per country, do not all fit: the rest is linked.
     more = re.findall(r"^(?:and|et) \d+ (?:more|autres?) ", text, re.M)
     assert more, "a long section says how much was left out"

@@ -20,7 +20,8 @@ import time_machine
 from django.conf import settings
 from django.db import connection
 
-from measures.models import DigestDelivery, DigestRun
+from digests import services as digest_services
+from digests.models import DigestDelivery, DigestRun
 from tests.brokers import PROCESS_MARKS, broker_url, celery_through, send_weekly_job
 from tests.factories import EvidenceFactory, assess, cell, make_user
 from tests.smtp import SMTPServer
@@ -112,10 +113,10 @@ def subscribers(n, users):
             datetime.date(2025, 3, 10),
             evidence=[EvidenceFactory(cells=[status])],
         )
-    from measures import services
 
     return [
-        services.subscribe(make_user(f"w{i}", role="reader", clearance="public")) for i in range(n)
+        digest_services.subscribe(make_user(f"w{i}", role="reader", clearance="public"))
+        for i in range(n)
     ]
 
 

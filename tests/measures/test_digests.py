@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from measures import digests, services, tokens
-from measures.models import DigestDelivery, Subscription
+from digests import delivery, signed_links
+from digests import services as digest_services
+from digests.models import DigestDelivery, Subscription
 from tests.factories import EvidenceFactory, SourceFactory, assess, cell, make_user, marking
 from tests.smtp import text
 
@@ -26,7 +27,7 @@ CANARY = "CANARY-7f3a confidential liaison meeting"
 
 def subscriber(username, language="en", clearance="public", affiliations=(), **follows):
     user = make_user(username, role="reader", clearance=clearance, affiliations=affiliations)
-    return services.subscribe(user, language=language, **follows)
+    return digest_services.subscribe(user, language=language, **follows)
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ def test_an_empty_week_sends_nothing(smtp, week):
 
 
 def test_a_subscriber_following_other_countries_hears_nothing_of_morocco(smtp, week):
-    dz = services.subscribe(
+    dz = digest_services.subscribe(
         make_user("dz", role="reader", clearance="public"), countries=[cell(11, "DZ").country]
     )
     everything = subscriber("all")
@@ -122,7 +123,9 @@ def test_deactivated_users_and_paused_subscriptions_get_nothing(smtp, week):
     gone, paused = subscriber("gone"), subscriber("paused")
     gone.user.is_active = False
     gone.user.save()
-    services.update_subscription(paused.user, paused, expected_version=paused.version, paused=True)
+    digest_services.update_subscription(
+        paused.user, paused, expected_version=paused.version, paused=True
+    )
     run()
     assert smtp.sink.messages == []
 
@@ -135,14 +138,16 @@ def test_the_mail_carries_one_click_unsubscribe_and_a_stable_message_id(smtp, we
     url = mail["List-Unsubscribe"].strip().strip("<>")
     token = url.rstrip("/").rsplit("/", 1)[-1]
     assert url == "http://testserver" + reverse("subscription-unsubscribe", args=[token])
-    assert tokens.subscription_for(token, tokens.UNSUBSCRIBE) == sub
+    assert signed_links.subscription_for(token, signed_links.UNSUBSCRIBE) == sub
     assert mail["Message-ID"] == f"<digest.{PERIOD}.{sub.pk}@localhost>"
     assert mail.get_body(("html",)) is not None
 
 
 def test_unsubscribing_needs_no_login_and_a_get_changes_nothing(client, week):
     sub = subscriber("leaving")
-    path = reverse("subscription-unsubscribe", args=[tokens.make(sub, tokens.UNSUBSCRIBE)])
+    path = reverse(
+        "subscription-unsubscribe", args=[signed_links.make(sub, signed_links.UNSUBSCRIBE)]
+    )
     page = client.get(path)
     assert page.status_code == 200 and b"Unsubscribe" in page.content
     sub.refresh_from_db()
@@ -154,7 +159,7 @@ def test_unsubscribing_needs_no_login_and_a_get_changes_nothing(client, week):
 
 def test_a_forged_unsubscribe_token_is_refused(client, week):
     sub = subscriber("target")
-    forged = tokens.make(sub, tokens.UNSUBSCRIBE)[:-3] + "abc"
+    forged = signed_links.make(sub, signed_links.UNSUBSCRIBE)[:-3] + "abc"
     path = reverse("subscription-unsubscribe", args=[forged])
     assert client.post(path).status_code == 400
     sub.refresh_from_db()
@@ -166,7 +171,7 @@ def test_an_address_subscription_is_sent_only_once_its_link_is_confirmed(
 ):
     settings.CBM_PUBLIC_READ = True
     with django_capture_on_commit_callbacks(execute=True):
-        services.subscribe_address("someone@example.net")
+        digest_services.subscribe_address("someone@example.net")
     (confirmation,) = smtp.sink.messages
     link = next(w for w in text(confirmation).split() if "/subscriptions/confirm/" in w)
     run()
@@ -183,41 +188,41 @@ def test_an_address_subscription_is_sent_only_once_its_link_is_confirmed(
 def test_an_address_subscription_needs_public_reading(settings):
     settings.CBM_PUBLIC_READ = False
     with pytest.raises(Exception, match="public reading"):
-        services.subscribe_address("someone@example.net")
+        digest_services.subscribe_address("someone@example.net")
 
 
 def test_an_expired_lease_is_reclaimed_by_the_next_run(smtp, week, settings):
     sub = subscriber("crashed")
-    ids = digests.plan(PERIOD)
-    token, claimed = digests.claim(ids)  # a worker took the row, then died
+    ids = delivery.plan(PERIOD)
+    token, claimed = delivery.claim(ids)  # a worker took the row, then died
     assert claimed == ids
-    assert digests.plan(PERIOD) == []  # still leased: nobody else may send it
+    assert delivery.plan(PERIOD) == []  # still leased: nobody else may send it
     DigestDelivery.objects.filter(pk__in=ids).update(
         lease_expires_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
     )
     run()
-    delivery = DigestDelivery.objects.get(subscription=sub)
-    assert (delivery.state, delivery.attempts) == ("sent", 2)
+    row = DigestDelivery.objects.get(subscription=sub)
+    assert (row.state, row.attempts) == ("sent", 2)
     assert smtp.sink.recipients() == [sub.recipient]
 
 
 def test_two_claims_never_take_the_same_row(week):
     for i in range(4):
         subscriber(f"claim{i}")
-    ids = digests.plan(PERIOD)
-    _, first = digests.claim(ids)
-    _, second = digests.claim(ids)
+    ids = delivery.plan(PERIOD)
+    _, first = delivery.claim(ids)
+    _, second = delivery.claim(ids)
     assert sorted(first) == sorted(ids) and second == []
 
 
 def test_an_smtp_failure_releases_the_chunk_for_a_retry(smtp, week):
     subscribers = [subscriber(f"retry{i}") for i in range(3)]
     smtp.sink.fail_next = 1
-    ids = digests.plan(PERIOD)
+    ids = delivery.plan(PERIOD)
     with pytest.raises(smtplib.SMTPDataError):
-        digests.send_chunk(ids, PERIOD)
+        delivery.send_chunk(ids, PERIOD)
     assert set(DigestDelivery.objects.values_list("state", flat=True)) == {"pending"}
-    digests.send_chunk(digests.plan(PERIOD), PERIOD)
+    delivery.send_chunk(delivery.plan(PERIOD), PERIOD)
     assert sorted(smtp.sink.recipients()) == sorted(s.recipient for s in subscribers)
     assert set(DigestDelivery.objects.values_list("attempts", flat=True)) == {2}
 
@@ -233,7 +238,7 @@ def test_building_a_chunk_takes_the_same_number_of_queries_whatever_its_size(wee
             )
         )
         with CaptureQueriesContext(connection) as queries:
-            digests.build_messages(digests._load([d.pk for d in ids]), PERIOD)
+            delivery.build_messages(delivery._load([d.pk for d in ids]), PERIOD)
         counts.append(len(queries))
     assert counts[0] == counts[1]
 
@@ -267,9 +272,9 @@ def test_a_bad_period_is_one_clear_error():
 
 
 def test_one_active_subscription_per_user(users):
-    services.subscribe(users.reader)
+    digest_services.subscribe(users.reader)
     with pytest.raises(Exception, match="already have a subscription"):
-        services.subscribe(users.reader)
+        digest_services.subscribe(users.reader)
     assert Subscription.objects.filter(user=users.reader).count() == 1
 
 

@@ -5,8 +5,9 @@ import datetime
 
 import pytest
 
-from measures import scorecards, services
-from measures.scorecards import Filters
+from measures import services
+from measures.reads import scorecards
+from measures.reads.scorecards import Filters
 from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
 
 pytestmark = pytest.mark.django_db
@@ -207,7 +208,7 @@ def test_the_matrix_has_every_country_by_every_measure(users, chad):
 def test_a_scorecard_runs_a_fixed_number_of_queries(
     users, chad, compute, django_assert_max_num_queries
 ):
-    from measures.visibility import viewer_for
+    from measures.access import viewer_for
 
     viewer = viewer_for(users.reader)  # the viewer's own lookups are not the scorecard's
     with django_assert_max_num_queries(8):

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from countries.models import Country, CountryPair, Initiative, Membership
+from measures.audit.revisions import latest_revision
 from measures.models import Assessment, ChangeRecord, Evidence, Indicator, Measure, Source
-from measures.revisions import latest_revision
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from measures import services
+from measures.audit.revisions import StaleVersion, latest_revision
 from measures.models import Assessment, AudienceRevision, ChangeRecord, Evidence, Status
-from measures.revisions import StaleVersion, latest_revision
 from tests.factories import EvidenceFactory, SourceFactory, assess, cell, make_user, marking
 
 pytestmark = pytest.mark.django_db

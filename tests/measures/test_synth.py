@@ -8,8 +8,8 @@ from django.core.management.base import CommandError
 from django.db import transaction
 
 from countries.models import Country
+from measures.audit.revisions import latest_revision
 from measures.models import Assessment, ChangeRecord, Evidence
-from measures.revisions import latest_revision
 
 pytestmark = pytest.mark.django_db
 

@@ -43,8 +43,8 @@ import pytest
 import time_machine
 from django.db import connection
 
-from measures import services
-from measures.models import DigestDelivery
+from digests import services as digest_services
+from digests.models import DigestDelivery
 from tests.brokers import PROCESS_MARKS, broker_url, celery_through, send_weekly_job
 from tests.factories import EvidenceFactory, assess, cell, make_user
 from tests.ops.test_compose import (
@@ -268,7 +268,7 @@ def one_subscriber_with_news(users):
             datetime.date(2025, 5, 12),
             evidence=[EvidenceFactory(cells=[status])],
         )
-    return services.subscribe(make_user("native_sub", role="reader", clearance="public"))
+    return digest_services.subscribe(make_user("native_sub", role="reader", clearance="public"))
 
 
 def test_the_compose_services_run_natively(tmp_path, users, roles, broker, started):

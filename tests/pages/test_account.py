@@ -3,7 +3,7 @@
 import pytest
 from knox.models import AuthToken
 
-from measures.models import Subscription
+from digests.models import Subscription
 from tests.factories import cell
 
 pytestmark = pytest.mark.django_db

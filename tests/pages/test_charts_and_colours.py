@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from measures import charts
 from measures.pages import LEGEND_ORDER
+from measures.reads import charts
 
 D = datetime.date
 

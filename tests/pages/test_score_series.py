@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from measures import scorecards
+from measures.reads import scorecards
 from tests.factories import assess, cell
 from tests.pages.helpers import plant_canary
 
@@ -50,7 +50,7 @@ def test_retracted_assessments_leave_the_series(users):
 
 
 def test_the_series_costs_three_queries_whatever_the_span(users, django_assert_num_queries):
-    from measures.visibility import viewer_for
+    from measures.access import viewer_for
 
     viewer_for(users.reader)  # the viewer is read once per request, before any page query
     with django_assert_num_queries(3):

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from measures.audit.revisions import latest_revision
 from measures.choices import Level
 from measures.models import ChangeRecord, Evidence
-from measures.revisions import latest_revision
 from tests.api_helpers import client, no_throttles, url  # noqa: F401 (autouse fixture)
 from tests.factories import cell
 from tests.services import APP_ROLE, MAINTENANCE_ROLE, require_roles

@@ -32,7 +32,9 @@ import time_machine
 from django.db import transaction
 from django.test import Client
 
-from measures import digests, services
+from digests import delivery
+from digests import services as digest_services
+from measures import services
 from measures.models import Assessment, ChangeRecord, Evidence, Status
 from tests.api_helpers import client as api_client
 from tests.api_helpers import feed_cursor, no_throttles, url  # noqa: F401 (autouse fixture)
@@ -170,7 +172,7 @@ class World:
 
 
 def _revision():
-    from measures.revisions import latest_revision
+    from measures.audit.revisions import latest_revision
 
     return latest_revision()
 
@@ -264,8 +266,8 @@ def digest_text(world, caller):
     if caller == "anonymous":
         return None
     user = world.users[caller]
-    services.subscribe(user, countries=["MA"])
-    for recipient, context in digests.preview(PERIOD):
+    digest_services.subscribe(user, countries=["MA"])
+    for recipient, context in delivery.preview(PERIOD):
         if recipient == user.email:
             return repr(context)
     return ""

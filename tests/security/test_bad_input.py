@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from measures.models import Subscription
+from digests.models import Subscription
 from tests.api_helpers import assert_error, client, footprint, no_throttles, url  # noqa: F401
 from tests.factories import EvidenceFactory, SourceFactory, cell
 

@@ -11,10 +11,12 @@ writing at all, someone else's subscription — refused, nothing written.
 
 import pytest
 
+from digests import services as digest_services
+from digests.api.views import SubscriptionSerializer
+from digests.models import Subscription
 from measures import services
 from measures.api import serializers as s
-from measures.api.subscriptions import SubscriptionSerializer
-from measures.models import Assessment, Evidence, Status, Subscription
+from measures.models import Assessment, Evidence, Status
 from tests.api_helpers import assert_error, footprint, no_throttles, url  # noqa: F401
 from tests.api_helpers import client as api_client
 from tests.factories import EvidenceFactory, cell
@@ -172,7 +174,7 @@ def ctx(users):
         rationale_en="Partly.",
         evidence=[evidence],
     )
-    subscription = services.subscribe(users.admin, countries=["MA"])
+    subscription = digest_services.subscribe(users.admin, countries=["MA"])
     return {
         "cell": status,
         "other_cell": cell(12, "MA"),

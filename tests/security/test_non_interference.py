@@ -32,16 +32,11 @@ from hypothesis import strategies as st
 from rest_framework.views import APIView
 
 from countries.models import Country, Initiative, Membership
-from measures import digests, services
-from measures.models import (
-    Assessment,
-    DigestDelivery,
-    Evidence,
-    Indicator,
-    Source,
-    Status,
-    Subscription,
-)
+from digests import delivery, periods
+from digests import services as digest_services
+from digests.models import DigestDelivery, Subscription
+from measures import services
+from measures.models import Assessment, Evidence, Indicator, Source, Status
 from tests.api_helpers import client
 from tests.factories import cell, make_user, marking
 
@@ -126,7 +121,7 @@ class World:
             "analyst": users.analyst,
         }
         for user in self.viewers.values():
-            services.subscribe(user, language="en")
+            digest_services.subscribe(user, language="en")
         # The writer is cleared for what none of the viewers may see: material
         # releasable to Spain only (no viewer is affiliated with Spain).
         self.writer = make_user(
@@ -324,10 +319,10 @@ def observe_admin(world, browser):
 def observe_digest(world, name):
     """The digest the viewer would be sent for this week, as bytes on the wire."""
     subscription = Subscription.objects.get(user=world.viewers[name])
-    period = digests.last_complete_period(
+    period = periods.last_complete_period(
         datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=7)
     )
-    [(_delivery, message)] = digests.build_messages(
+    [(_delivery, message)] = delivery.build_messages(
         [DigestDelivery(subscription=subscription, period=period)], period
     )
     if message is None:
@@ -454,7 +449,7 @@ def hidden_writes(world, name):
     # Accounts: grants, a token and a subscription of someone else.
     services.grant(writer, world.bystander, role="editor", clearance="restricted", countries=["TN"])
     services.issue_token(world.bystander, 30)
-    services.subscribe(world.bystander, language="fr")
+    digest_services.subscribe(world.bystander, language="fr")
 
 
 def visible_write(world):

@@ -21,8 +21,9 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from cbm_tracker.api.throttling import UserRateThrottle
+from digests.models import Subscription
 from measures import services
-from measures.models import Marking, Subscription, UserProfile
+from measures.models import Marking, UserProfile
 from tests.api_helpers import assert_error, client, no_throttles, results, url  # noqa: F401
 from tests.brokers import broker_url
 from tests.factories import make_user

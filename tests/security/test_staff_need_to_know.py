@@ -20,9 +20,9 @@ from django.test import Client
 from knox.models import AuthToken
 
 from measures import services
+from measures.access import SYSTEM_USERNAME, visible_markings
 from measures.choices import Action
 from measures.models import ChangeRecord, Marking, UserProfile
-from measures.visibility import visible_markings
 from tests.factories import make_user, marking
 
 pytestmark = pytest.mark.django_db
@@ -159,5 +159,5 @@ def test_the_token_command_writes_as_the_system_account(users):
         "create_api_token", users.reader.username, "--days", "5", stdout=out, stderr=io.StringIO()
     )
     (record,) = token_records(users.reader)
-    assert record.actor.username == services.SYSTEM_USERNAME
+    assert record.actor.username == SYSTEM_USERNAME
     assert out.getvalue().strip() not in json.dumps(record.after)

@@ -3,7 +3,8 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
-from measures import data_checks, services
+from measures import services
+from measures.reads import data_checks
 
 
 class Command(BaseCommand):

@@ -25,8 +25,8 @@ from django.db.models.expressions import RawSQL
 from countries.choices import MembershipRole
 from countries.models import Country, CountryPair, Initiative, Membership
 
-from .choices import NO_EVIDENCE, WEIGHTS, Level, Scope
-from .models import Assessment, Evidence, Measure, Status
+from ..choices import NO_EVIDENCE, WEIGHTS, Level, Scope
+from ..models import Assessment, Evidence, Measure, Status
 
 MIXED = "mixed"
 COUNTED_LEVELS = [*Level.values, MIXED, NO_EVIDENCE]

@@ -35,6 +35,8 @@ class Subscription(Versioned):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        # Moved from the measures app without moving data (migration 0001).
+        db_table = "measures_subscription"
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
@@ -70,6 +72,8 @@ class DigestRun(models.Model):
     failed = models.PositiveIntegerField(default=0)
 
     class Meta:
+        # Moved from the measures app without moving data (migration 0001).
+        db_table = "measures_digestrun"
         ordering = ["-started_at"]
 
     def __str__(self):
@@ -105,6 +109,8 @@ class DigestDelivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        # Moved from the measures app without moving data (migration 0001).
+        db_table = "measures_digestdelivery"
         ordering = ["period", "subscription"]
         constraints = [
             models.UniqueConstraint(

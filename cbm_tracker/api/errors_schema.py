@@ -17,21 +17,21 @@ ErrorBody = inline_serializer(
 )
 
 
-def _error(text):
+def error_response(text):
     return OpenApiResponse(ErrorBody, description=text)
 
 
 ERRORS = {
-    400: _error("Bad input: the field messages say what."),
-    401: _error("Not authenticated (anonymous reading is off)."),
-    404: _error("No such object, or one the caller may not see."),
-    429: _error("Too many requests."),
+    400: error_response("Bad input: the field messages say what."),
+    401: error_response("Not authenticated (anonymous reading is off)."),
+    404: error_response("No such object, or one the caller may not see."),
+    429: error_response("Too many requests."),
 }
 WRITE_ERRORS = {
     **ERRORS,
-    403: _error("Outside the caller's country scope or clearance."),
-    412: _error("Stale: the resource changed since the caller read it."),
-    428: _error("If-Match (or expected_version) is required."),
+    403: error_response("Outside the caller's country scope or clearance."),
+    412: error_response("Stale: the resource changed since the caller read it."),
+    428: error_response("If-Match (or expected_version) is required."),
 }
 IF_MATCH = OpenApiParameter(
     "If-Match",

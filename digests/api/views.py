@@ -7,13 +7,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from cbm_tracker.api.conditional import require_if_match, version_etag
+from cbm_tracker.api.errors_schema import IF_MATCH, WRITE_ERRORS
 from cbm_tracker.api.serializers import StrictSerializer
 from cbm_tracker.api.viewsets import VersionedViewSet
 from countries.models import Country, Initiative
-from measures import services
-from measures.models import Measure, Subscription
+from measures.models import Measure
 
-from .schema import IF_MATCH, WRITE_ERRORS
+from .. import services
+from ..models import Subscription
 
 
 @extend_schema_field({"type": "integer"})

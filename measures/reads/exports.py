@@ -1,6 +1,6 @@
 """Scorecards flattened to tables, for ``?format=csv``."""
 
-from measures.scorecards import COUNTED_LEVELS
+from measures.reads.scorecards import COUNTED_LEVELS
 
 
 def _trend(row):

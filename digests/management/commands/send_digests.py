@@ -2,7 +2,7 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
-from measures import digests
+from digests import delivery, periods
 
 log = logging.getLogger("cbm.digests")
 
@@ -19,18 +19,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, period=None, dry_run=False, **options):
-        period = period or digests.last_complete_period()
+        period = period or periods.last_complete_period()
         try:
-            digests.parse_period(period)
+            periods.parse_period(period)
         except ValueError as exc:
             raise CommandError(f"send_digests: {exc}") from None
         if dry_run:
             return self.preview(period)
-        run, chunks = digests.start_run(period)
-        totals = digests.ChunkResult()
+        run, chunks = delivery.start_run(period)
+        totals = delivery.ChunkResult()
         for number, chunk in enumerate(chunks, 1):
             try:
-                result = digests.send_chunk(chunk, period, run.pk)
+                result = delivery.send_chunk(chunk, period, run.pk)
             except Exception as exc:  # the rows were released; a later run retries them
                 self.stderr.write(f"chunk {number}/{len(chunks)} failed: {exc}")
                 totals.failed += len(chunk)
@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 f"chunk {number}/{len(chunks)}: {result.sent} sent, "
                 f"{result.skipped} with nothing to say"
             )
-        digests.finish_run(run)
+        delivery.finish_run(run)
         self.stdout.write(
             f"{period}: {totals.sent} sent, {totals.skipped} skipped, "
             f"{totals.failed} failed, {len(chunks)} chunks"
@@ -50,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError(f"send_digests: {totals.failed} deliveries failed; run again")
 
     def preview(self, period):
-        rows = digests.preview(period)
+        rows = delivery.preview(period)
         for recipient, context in rows:
             if context is None:
                 self.stdout.write(f"{recipient}: nothing to say")

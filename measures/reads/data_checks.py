@@ -30,9 +30,9 @@ from django.utils.translation import gettext_lazy
 
 from countries.models import Country, CountryPair, Initiative, Membership
 
-from .choices import Direction, Level, Scope
-from .models import Assessment, Evidence, Indicator, Measure, Status
-from .rules import evidence_after, membership_problems, overlaps, period_label
+from ..choices import Direction, Level, Scope
+from ..models import Assessment, Evidence, Indicator, Measure, Status
+from ..rules import evidence_after, membership_problems, overlaps, period_label
 
 ERROR = "error"
 WARNING = "warning"

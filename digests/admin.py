@@ -3,17 +3,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ..models import (
-    DigestDelivery,
-    DigestRun,
-    Subscription,
-)
-from ..visibility import viewer_for
-from .base import (
-    ServiceAdmin,
-)
+from measures.access import viewer_for
+from measures.admin.base import ServiceAdmin
 
-# --- digests (operations; admins only, read-only) -----------------------------------------
+from .models import DigestDelivery, DigestRun, Subscription
 
 
 class OperationsAdmin(ServiceAdmin):

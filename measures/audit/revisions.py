@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from cbm_tracker.request_id import request_id_var
 
-from .models import AudienceRevision, ChangeRecord, Marking, RevisionCounter, RowMarking
-from .visibility import is_account_model, viewer_for
+from ..access import is_account_model, viewer_for
+from ..models import AudienceRevision, ChangeRecord, Marking, RevisionCounter, RowMarking
 
 
 class StaleVersion(Exception):

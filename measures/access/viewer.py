@@ -1,24 +1,22 @@
-"""The one access rule: who may see which marked row, and who may write where.
+"""Who is looking: the Viewer a request, a token or a task reads as.
 
-Every output (API, pages, exports, scorecards, digests, admin) reads through
-``visible_to()``; every write re-checks ``Viewer.may_*`` inside the service's
-transaction. Nothing else in the code base decides visibility.
-
-A viewer sees a row iff the row's marking is at or below the viewer's
-clearance **and** its releasable-to list is empty or names one of the
-viewer's affiliations (a country or an organisation). Anonymous visitors see
-nothing, unless ``CBM_PUBLIC_READ`` makes them public-clearance readers.
-Visibility is the same for superusers: need-to-know is not waived by being
-able to administer the site.
+A viewer is built from the ``UserProfile.access`` snapshot (no query when
+the profile came with the user). This module and ``querysets`` are the one
+access rule; they import no models at import time, so the models can take
+their querysets from here without an import cycle (models are looked up in
+the app registry when a function runs).
 """
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
-from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.core.exceptions import ObjectDoesNotExist
 
-from .choices import MARKING_RANK, MarkingLevel, Role
+from ..choices import MARKING_RANK, MarkingLevel, Role
+
+# The account commands, seeds and Celery tasks write as (never logs in).
+SYSTEM_USERNAME = "system"
 
 
 @dataclass(frozen=True)
@@ -94,11 +92,9 @@ def viewer_for(user):
         return ANONYMOUS_PUBLIC if settings.CBM_PUBLIC_READ else NOBODY
     cached = getattr(user, "_cbm_viewer", None)
     if cached is None:
-        from .models import UserProfile
-
         try:
             access = user.cbm_profile.access
-        except UserProfile.DoesNotExist:
+        except ObjectDoesNotExist:  # never granted anything
             access = None
         cached = user._cbm_viewer = _viewer(user, access)
     return cached
@@ -106,8 +102,7 @@ def viewer_for(user):
 
 def viewers_for(users):
     """Viewers for many users in one query (digest fan-out)."""
-    from .models import UserProfile
-
+    UserProfile = apps.get_model("measures", "UserProfile")
     users = list(users)
     access = dict(
         UserProfile.objects.filter(user_id__in=[u.pk for u in users]).values_list(
@@ -140,8 +135,6 @@ def access_snapshot(profile, roles):
 
 
 def _viewer(user, access):
-    from .services import SYSTEM_USERNAME
-
     if user.get_username() == SYSTEM_USERNAME:
         return SYSTEM
     if not user.is_active:
@@ -162,34 +155,6 @@ def _viewer(user, access):
     )
 
 
-def visible_markings(user):
-    """The markings a user may see, as a queryset (used as a subquery)."""
-    from .models import Marking
-
-    viewer = viewer_for(user)
-    if not viewer.can_read:
-        return Marking.objects.none()
-    if viewer.sees_all:
-        return Marking.objects.all()
-    return Marking.objects.filter(rank__lte=viewer.clearance_rank).filter(
-        Q(releasable_to_all=True)
-        | Q(releasable_countries__in=viewer.countries)
-        | Q(releasable_initiatives__in=viewer.initiatives)
-    )
-
-
-def editable_cells(user, cells):
-    """Narrow a Status queryset to the cells ``user`` may record for — the
-    queryset form of ``Viewer.may_edit_cell``, for choosing; the services
-    check every write again."""
-    viewer = viewer_for(user)
-    if viewer.is_admin:
-        return cells
-    if not viewer.is_editor:
-        return cells.none()
-    return cells.filter(Q(country__in=viewer.scope) | Q(partner__in=viewer.scope))
-
-
 # The audit records of accounts (profiles, grants, tokens, subscriptions and
 # their deliveries) are read by admins only: a role, a clearance or a mail
 # address is nobody else's business, whatever the marking.
@@ -199,76 +164,11 @@ ACCOUNT_MODELS = frozenset(
         ("auth", "group"),
         ("knox", "authtoken"),
         ("measures", "userprofile"),
-        ("measures", "subscription"),
-        ("measures", "digestdelivery"),
+        ("digests", "subscription"),
+        ("digests", "digestdelivery"),
     }
 )
 
 
 def is_account_model(model):
     return (model._meta.app_label, model._meta.model_name) in ACCOUNT_MODELS
-
-
-class VisibleQuerySet(models.QuerySet):
-    """Rows carrying one ``marking`` foreign key; that marking decides visibility."""
-
-    def visible_to(self, user):
-        viewer = viewer_for(user)
-        if not viewer.can_read:
-            return self.none()
-        return self.filter(marking__in=visible_markings(viewer).values("pk"))
-
-
-class OptionallyMarkedQuerySet(models.QuerySet):
-    """Rows whose marking may be empty: public reference data, audit records.
-
-    ``marking_field`` may follow a relation: an initiative's carried measures
-    are seen with the initiative.
-    """
-
-    marking_field = "marking"
-
-    def visible_to(self, user):
-        viewer = viewer_for(user)
-        if not viewer.can_read:
-            return self.none()
-        return self.filter(
-            Q(**{f"{self.marking_field}__isnull": True})
-            | Q(**{f"{self.marking_field}__in": visible_markings(viewer).values("pk")})
-        )
-
-
-class CarriedWithInitiativeQuerySet(OptionallyMarkedQuerySet):
-    marking_field = "initiative__marking"
-
-
-class ChangeRecordQuerySet(models.QuerySet):
-    """Audit records: history is at least as protected as the row is now.
-
-    A record is visible to someone who may see both the marking it was
-    written under and the row's current marking (``RowMarking``; for a
-    deleted row, its last one), so re-marking a row up also hides its past.
-    Records of accounts are for admins only.
-    """
-
-    def visible_to(self, user):
-        from .models import RowMarking
-
-        viewer = viewer_for(user)
-        if not viewer.can_read:
-            return self.none()
-        if viewer.sees_all:
-            return self
-        visible = visible_markings(viewer).values("pk")
-        hidden_now = RowMarking.objects.filter(
-            content_type=OuterRef("content_type"), object_id=OuterRef("object_id")
-        ).exclude(marking__in=visible)
-        records = self.filter(Q(marking__isnull=True) | Q(marking__in=visible)).exclude(
-            Exists(hidden_now)
-        )
-        if not viewer.is_admin:
-            for app_label, model in ACCOUNT_MODELS:
-                records = records.exclude(
-                    content_type__app_label=app_label, content_type__model=model
-                )
-        return records

@@ -1,10 +1,10 @@
-"""Celery tasks: thin, they take ids and call measures/digests.py."""
+"""Celery tasks: thin, they take ids and call digests/delivery.py."""
 
 import smtplib
 
 from celery import shared_task
 
-from . import digests, emails, tokens
+from . import delivery, mails, periods, signed_links
 from .models import Subscription
 
 
@@ -19,15 +19,15 @@ from .models import Subscription
     max_retries=5,
 )
 def send_digest_chunk(delivery_ids, period, run_id=None):
-    result = digests.send_chunk(delivery_ids, period, run_id)
+    result = delivery.send_chunk(delivery_ids, period, run_id)
     return {"sent": result.sent, "skipped": result.skipped}
 
 
 @shared_task
 def send_weekly_digests(period=None):
     """What beat runs every week: plan the period, fan out chunks."""
-    period = period or digests.last_complete_period()
-    run, chunks = digests.start_run(period)
+    period = period or periods.last_complete_period()
+    run, chunks = delivery.start_run(period)
     for chunk in chunks:
         send_digest_chunk.delay(chunk, period, run.pk)
     return {"period": period, "chunks": len(chunks)}
@@ -40,4 +40,4 @@ def send_subscription_confirmation(subscription_id):
     subscription = Subscription.objects.filter(pk=subscription_id, user__isnull=True).first()
     if subscription is None or subscription.confirmed_at is not None:
         return
-    emails.confirmation(subscription, tokens.make(subscription, tokens.CONFIRM)).send()
+    mails.confirmation(subscription, signed_links.make(subscription, signed_links.CONFIRM)).send()

@@ -1,0 +1,106 @@
+"""Which rows a viewer may see: the queryset half of the access rule.
+
+A viewer sees a row iff the row's marking is at or below the viewer's
+clearance **and** its releasable-to list is empty or names one of the
+viewer's affiliations (a country or an organisation). Anonymous visitors see
+nothing, unless ``CBM_PUBLIC_READ`` makes them public-clearance readers.
+Visibility is the same for superusers: need-to-know is not waived by being
+able to administer the site.
+"""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from .viewer import ACCOUNT_MODELS, viewer_for
+
+
+def visible_markings(user):
+    """The markings a user may see, as a queryset (used as a subquery)."""
+    Marking = apps.get_model("measures", "Marking")
+    viewer = viewer_for(user)
+    if not viewer.can_read:
+        return Marking.objects.none()
+    if viewer.sees_all:
+        return Marking.objects.all()
+    return Marking.objects.filter(rank__lte=viewer.clearance_rank).filter(
+        Q(releasable_to_all=True)
+        | Q(releasable_countries__in=viewer.countries)
+        | Q(releasable_initiatives__in=viewer.initiatives)
+    )
+
+
+def editable_cells(user, cells):
+    """Narrow a Status queryset to the cells ``user`` may record for — the
+    queryset form of ``Viewer.may_edit_cell``, for choosing; the services
+    check every write again."""
+    viewer = viewer_for(user)
+    if viewer.is_admin:
+        return cells
+    if not viewer.is_editor:
+        return cells.none()
+    return cells.filter(Q(country__in=viewer.scope) | Q(partner__in=viewer.scope))
+
+
+class VisibleQuerySet(models.QuerySet):
+    """Rows carrying one ``marking`` foreign key; that marking decides visibility."""
+
+    def visible_to(self, user):
+        viewer = viewer_for(user)
+        if not viewer.can_read:
+            return self.none()
+        return self.filter(marking__in=visible_markings(viewer).values("pk"))
+
+
+class OptionallyMarkedQuerySet(models.QuerySet):
+    """Rows whose marking may be empty: public reference data, audit records.
+
+    ``marking_field`` may follow a relation: an initiative's carried measures
+    are seen with the initiative.
+    """
+
+    marking_field = "marking"
+
+    def visible_to(self, user):
+        viewer = viewer_for(user)
+        if not viewer.can_read:
+            return self.none()
+        return self.filter(
+            Q(**{f"{self.marking_field}__isnull": True})
+            | Q(**{f"{self.marking_field}__in": visible_markings(viewer).values("pk")})
+        )
+
+
+class CarriedWithInitiativeQuerySet(OptionallyMarkedQuerySet):
+    marking_field = "initiative__marking"
+
+
+class ChangeRecordQuerySet(models.QuerySet):
+    """Audit records: history is at least as protected as the row is now.
+
+    A record is visible to someone who may see both the marking it was
+    written under and the row's current marking (``RowMarking``; for a
+    deleted row, its last one), so re-marking a row up also hides its past.
+    Records of accounts are for admins only.
+    """
+
+    def visible_to(self, user):
+        RowMarking = apps.get_model("measures", "RowMarking")
+        viewer = viewer_for(user)
+        if not viewer.can_read:
+            return self.none()
+        if viewer.sees_all:
+            return self
+        visible = visible_markings(viewer).values("pk")
+        hidden_now = RowMarking.objects.filter(
+            content_type=OuterRef("content_type"), object_id=OuterRef("object_id")
+        ).exclude(marking__in=visible)
+        records = self.filter(Q(marking__isnull=True) | Q(marking__in=visible)).exclude(
+            Exists(hidden_now)
+        )
+        if not viewer.is_admin:
+            for app_label, model in ACCOUNT_MODELS:
+                records = records.exclude(
+                    content_type__app_label=app_label, content_type__model=model
+                )
+        return records

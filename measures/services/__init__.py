@@ -1,0 +1,46 @@
+"""Every write to the tracker, and the rules it obeys: the service layer.
+
+One module per aggregate — ``cells`` (assessments), ``evidence``,
+``reference`` (sources and reference data), ``accounts`` (grants, tokens) —
+sharing the checks in ``checks`` (digest subscriptions: ``digests.services``).
+This module is the layer's interface: callers write ``services.record_assessment(...)``.
+
+Each function validates, checks the actor's scope and clearance against the
+rows as they are *inside* the transaction, bumps versions with a
+compare-and-swap, and writes the rows, the revision and the audit records in
+one transaction (measures/audit/revisions.py). Views, serializers, admin, commands
+and tasks call these and hold no business rules of their own.
+
+Errors: ``ValidationError`` (bad input, with field messages),
+``PermissionDenied`` (outside scope or clearance), ``NotVisible`` (the actor
+may not see the object: callers answer 404), ``StaleVersion`` (someone wrote
+first). On any of them nothing is written.
+"""
+
+from ..audit.revisions import StaleVersion
+from .accounts import TOKEN_MAX_DAYS, grant, issue_token, revoke_token, system_actor
+from .cells import create_missing_cells, record_assessment, record_assessments, retract_assessment
+from .checks import NotVisible
+from .evidence import attach_evidence, create_evidence, remark_evidence, retract_evidence
+from .reference import delete_reference, save_reference, save_source
+
+__all__ = [
+    "NotVisible",
+    "StaleVersion",
+    "TOKEN_MAX_DAYS",
+    "attach_evidence",
+    "create_evidence",
+    "create_missing_cells",
+    "delete_reference",
+    "grant",
+    "issue_token",
+    "record_assessment",
+    "record_assessments",
+    "remark_evidence",
+    "retract_assessment",
+    "retract_evidence",
+    "revoke_token",
+    "save_reference",
+    "save_source",
+    "system_actor",
+]

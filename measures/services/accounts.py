@@ -1,0 +1,157 @@
+"""Accounts: the system actor, grants of role, clearance and scope, API tokens."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from knox.models import AuthToken
+
+from countries.models import Country, Initiative
+
+from ..access import SYSTEM_USERNAME, access_snapshot, viewer_for
+from ..audit.revisions import change, snapshot
+from ..choices import Action, MarkingLevel, Role
+from ..models import (
+    UserProfile,
+)
+from .checks import (
+    security_log,
+)
+
+TOKEN_MAX_DAYS = 3650
+
+
+def system_actor():
+    """The account commands, seeds and Celery tasks write as (never logs in)."""
+    user, created = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+# --- users -----------------------------------------------------------------
+
+
+def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
+    """Give a user a role, a clearance, a country scope and affiliations.
+
+    Country codes are read in either case; an initiative the actor may not see
+    is refused like one that does not exist; nobody grants themselves."""
+    countries = [c.upper() for c in countries]
+    affiliations = [a.upper() if len(a) == 2 else a for a in affiliations]
+    errors = {}
+    if role not in Role.values:
+        errors["role"] = _("Unknown role %(v)r; choose from %(c)s.") % {
+            "v": role,
+            "c": ", ".join(Role.values),
+        }
+    if clearance not in MarkingLevel.values:
+        errors["clearance"] = _("Unknown clearance %(v)r; choose from %(c)s.") % {
+            "v": clearance,
+            "c": ", ".join(MarkingLevel.values),
+        }
+    scope = list(Country.objects.filter(pk__in=countries))
+    unknown = sorted(set(countries) - {c.pk for c in scope})
+    if unknown:
+        errors["countries"] = _("Unknown country code(s): %(c)s.") % {"c": ", ".join(unknown)}
+    aff_countries = list(Country.objects.filter(pk__in=affiliations))
+    # An initiative hidden from the actor is refused exactly like a typo.
+    aff_initiatives = list(Initiative.objects.visible_to(actor).filter(slug__in=affiliations))
+    unknown = sorted(
+        set(affiliations) - {c.pk for c in aff_countries} - {i.slug for i in aff_initiatives}
+    )
+    if unknown:
+        errors["affiliations"] = _("Unknown affiliation(s): %(c)s.") % {"c": ", ".join(unknown)}
+    if errors:
+        raise ValidationError(errors)
+    if not viewer_for(actor).is_admin:
+        raise PermissionDenied(_("Only administrators may grant roles."))
+    if actor.pk == user.pk:
+        security_log.warning("refused: %s tried to change their own access", actor)
+        raise PermissionDenied(
+            _(
+                "Nobody changes their own role, clearance, affiliations or scope: "
+                "another administrator must."
+            )
+        )
+    with change(
+        actor, _("Role %(role)s granted to %(user)s") % {"role": role, "user": user}
+    ) as current:
+        profile, created = UserProfile.objects.get_or_create(user=user)
+        before = None if created else snapshot(profile)
+        profile.clearance = clearance
+        profile.save()
+        profile.scope_countries.set(scope)
+        profile.affiliated_countries.set(aff_countries)
+        profile.affiliated_initiatives.set(aff_initiatives)
+        user.groups.set([Group.objects.get(name=role)])
+        user.is_staff = role != Role.READER
+        user.is_superuser = role == Role.ADMIN
+        user.save(update_fields=["is_staff", "is_superuser"])
+        profile.access = access_snapshot(profile, [role])
+        profile.save(update_fields=["access"])
+        current.record(
+            profile,
+            Action.CREATE if created else Action.UPDATE,
+            before,
+            {**snapshot(profile), "role": role},
+        )
+        # The Viewer cached on this user object is now stale.
+        user.cbm_profile = profile
+        vars(user).pop("_cbm_viewer", None)
+        return profile
+
+
+def _token_audit(row):
+    """A token as the audit trail shows it: whose, since and until when, and a
+    reference (the start of its digest, not of the token). Never the token,
+    its key or its whole digest."""
+    ref = row.digest[:16]
+    shown = AuthToken(digest=ref, user=row.user, created=row.created, expiry=row.expiry)
+    return shown, {
+        "token": ref,
+        "user": row.user.get_username(),
+        "created": row.created,
+        "expiry": row.expiry,
+    }
+
+
+def issue_token(user, days, *, actor=None):
+    """A new API token for ``user``: ``(row, token)``, the token in clear only here.
+
+    ``actor`` (default: the user) is who asked, for the audit trail. The
+    user's expired tokens are deleted now rather than on every request
+    (knox's default), so that authenticating a request reads one row.
+    """
+    if not 1 <= days <= TOKEN_MAX_DAYS:
+        raise ValidationError(
+            {"days": _("A token lives between 1 and %(max)d days.") % {"max": TOKEN_MAX_DAYS}}
+        )
+    if not user.is_active:
+        raise ValidationError({"user": _("User %(user)s is deactivated.") % {"user": user}})
+    with change(actor or user, _("API token issued to %(user)s") % {"user": user}) as current:
+        for expired in AuthToken.objects.filter(user=user, expiry__lt=timezone.now()):
+            shown, before = _token_audit(expired)
+            current.record(shown, Action.DELETE, before, None, message=_("Expired token removed"))
+            expired.delete()
+        row, token = AuthToken.objects.create(user, expiry=datetime.timedelta(days=days))
+        shown, after = _token_audit(row)
+        current.record(shown, Action.CREATE, None, after)
+        return row, token
+
+
+def revoke_token(user, token_key, *, actor=None):
+    """Delete one of ``user``'s tokens; False if they hold none by that key."""
+    with change(actor or user, _("API token of %(user)s revoked") % {"user": user}) as current:
+        rows = list(AuthToken.objects.select_related("user").filter(user=user, token_key=token_key))
+        for row in rows:
+            shown, before = _token_audit(row)
+            current.record(shown, Action.DELETE, before, None)
+            row.delete()
+        return bool(rows)
