@@ -4,10 +4,8 @@ a canary that must never leak, and a bulk loader for the query-count tests."""
 import datetime
 import uuid
 
-import pytest
 from knox.models import AuthToken
 from rest_framework.test import APIClient
-from rest_framework.views import APIView
 
 from countries.models import Country, CountryPair, Initiative, Membership, Region
 from measures import services
@@ -48,13 +46,6 @@ SCORECARDS = [
     "scorecards/initiatives/5plus5/",
     "scorecards/matrix/",
 ]
-
-
-@pytest.fixture(autouse=True)
-def no_throttles(monkeypatch):
-    """Throttle counters live in the shared cache and are keyed by user id, which
-    tests reuse: switch them off (test_api_auth.py tests throttling itself)."""
-    monkeypatch.setattr(APIView, "throttle_classes", [])
 
 
 def url(path):

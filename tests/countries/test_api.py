@@ -3,10 +3,9 @@
 import pytest
 
 from countries.models import Country, Initiative
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     assert_error,
     client,
-    no_throttles,
     results,
     url,
 )

@@ -8,14 +8,13 @@ import io
 
 import pytest
 
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     LISTS,
     SCORECARDS,
     Canary,
     assert_error,
     client,
     feed_cursor,
-    no_throttles,
     url,
 )
 

@@ -20,12 +20,11 @@ from measures.models import (
     Source,
     Status,
 )
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     Canary,
     assert_error,
     client,
     feed_cursor,
-    no_throttles,
     url,
 )
 from tests.factories import EvidenceFactory, assess, cell, marking

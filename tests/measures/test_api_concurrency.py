@@ -10,12 +10,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from measures import services
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     SCORECARDS,
     assert_error,
     client,
     footprint,
-    no_throttles,
     token_for,
     url,
 )

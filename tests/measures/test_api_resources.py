@@ -6,12 +6,11 @@ import pytest
 from django.utils import timezone
 
 from measures.models import Assessment, Evidence, Source, Status
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     LISTS,
     SCORECARDS,
     assert_error,
     client,
-    no_throttles,
     results,
     url,
 )

@@ -26,7 +26,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from measures.choices import Level
 from measures.models import ChangeRecord, Evidence
 from measures.revisions import latest_revision
-from tests.api_helpers import client, no_throttles, url  # noqa: F401 (autouse fixture)
+from tests.api_helpers import client, url
 from tests.factories import cell
 from tests.services import APP_ROLE, MAINTENANCE_ROLE, require_roles
 

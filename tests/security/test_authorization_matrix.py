@@ -35,7 +35,7 @@ from django.test import Client
 from measures import digests, services
 from measures.models import Assessment, ChangeRecord, Evidence, Status
 from tests.api_helpers import client as api_client
-from tests.api_helpers import feed_cursor, no_throttles, url  # noqa: F401 (autouse fixture)
+from tests.api_helpers import feed_cursor, url
 from tests.factories import EvidenceFactory, SourceFactory, make_user, marking
 
 pytestmark = pytest.mark.django_db

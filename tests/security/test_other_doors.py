@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from cbm_tracker.api.throttling import UserRateThrottle
 from measures import services
 from measures.models import Marking, Subscription, UserProfile
-from tests.api_helpers import assert_error, client, no_throttles, results, url  # noqa: F401
+from tests.api_helpers import assert_error, client, results, url
 from tests.brokers import broker_url
 from tests.factories import make_user
 
