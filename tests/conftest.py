@@ -7,8 +7,8 @@ from django.db import connection
 from rest_framework.views import APIView
 
 from cbm_tracker.api import rendered
+from tests.external import require_service
 from tests.factories import make_user
-from tests.services import require_service
 
 IN_CI = os.environ.get("CI") == "true"
 

@@ -27,8 +27,8 @@ from measures.choices import Level
 from measures.models import ChangeRecord, Evidence
 from measures.revisions import latest_revision
 from tests.api_helpers import client, url
+from tests.external import APP_ROLE, MAINTENANCE_ROLE, require_roles
 from tests.factories import cell
-from tests.services import APP_ROLE, MAINTENANCE_ROLE, require_roles
 
 pytestmark = pytest.mark.django_db
 
