@@ -1,8 +1,7 @@
 """Shared helpers for the REST API tests: clients, the error shape, footprints,
-a canary that must never leak, and a bulk loader for the query-count tests."""
+and a bulk loader for the query-count tests."""
 
 import datetime
-import uuid
 
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -21,7 +20,7 @@ from measures.models import (
     Status,
 )
 from measures.revisions import change, latest_revision, snapshot
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
+from tests.factories import marking
 
 API = "/api/v1"
 D = datetime.date
@@ -104,34 +103,6 @@ def results(response):
     body = response.json()
     assert response.status_code == 200, body
     return body["results"]
-
-
-# --- the canary ---------------------------------------------------------------
-
-CANARY_CELL = (6, "MA")  # public level: partial since 2010 (seed)
-
-
-class Canary:
-    """A confidential evidence item releasable to Morocco, and an assessment
-    resting on it that raises cell 6·MA from partial to implemented."""
-
-    def __init__(self, users):
-        self.text = f"CANARY-{uuid.uuid4().hex}"
-        self.cell = cell(*CANARY_CELL)
-        self.evidence = EvidenceFactory(
-            source=SourceFactory(marking=marking("confidential", "MA")),
-            summary_en=f"{self.text} was seen at the border",
-            quote=self.text,
-            cells=[self.cell],
-        )
-        self.assessment = assess(
-            users.confidential_editor,
-            self.cell,
-            "implemented",
-            D(2013, 1, 1),
-            evidence=[self.evidence],
-            rationale=f"Rests on {self.text}",
-        )
 
 
 # --- more data, for the query-count tests --------------------------------------

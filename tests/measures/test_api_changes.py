@@ -21,12 +21,12 @@ from measures.models import (
     Status,
 )
 from tests.api_helpers import (
-    Canary,
     assert_error,
     client,
     feed_cursor,
     url,
 )
+from tests.canaries import moroccan_canary
 from tests.factories import EvidenceFactory, assess, cell, marking
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def write_some(users):
             start_precision="month",
         ),
     )
-    canary = Canary(users)
+    canary = moroccan_canary(users)
     for n in range(3):
         assess(users.admin, cell(19, "DZ"), "under_discussion", D(2012, 4, n + 1))
     return canary
