@@ -1,8 +1,11 @@
 """Shared helpers for the REST API tests: clients, the error shape, footprints,
-and a bulk loader for the query-count tests."""
+the generic tests every read resource inherits, and a bulk loader for the
+query-count tests."""
 
 import datetime
+from dataclasses import dataclass, field
 
+import pytest
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
@@ -20,7 +23,7 @@ from measures.models import (
     Status,
 )
 from measures.revisions import change, latest_revision, snapshot
-from tests.factories import marking
+from tests.factories import cell, marking
 
 API = "/api/v1"
 D = datetime.date
@@ -103,6 +106,129 @@ def results(response):
     body = response.json()
     assert response.status_code == 200, body
     return body["results"]
+
+
+def everything(api, path, **params):
+    """All rows of a list (one page of up to 1000)."""
+    return results(api.get(url(path), {"page_size": 1000, **params}))
+
+
+# --- the generic tests of a read resource (NetBox's APIViewTestCases, pytest-style) ---
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource of /api/v1/ as the generic tests see it: its list, a row of
+    the seed (a key, or a function giving one), keys no row has, and the keys
+    of a row's body where a test pins them."""
+
+    name: str
+    sample: object
+    unknown: tuple = ()
+    fields: frozenset = field(default_factory=frozenset)
+
+    def list_path(self):
+        return f"{self.name}/"
+
+    def detail_path(self):
+        key = self.sample() if callable(self.sample) else self.sample
+        return f"{self.name}/{key}/"
+
+
+def seed_assessment():
+    """The one public assessment on cell 6·MA (seed)."""
+    return cell(6, "MA").assessments.first()
+
+
+RESOURCES = {
+    resource.name: resource
+    for resource in [
+        Resource(
+            "countries",
+            "DZ",
+            ("ZZ",),
+            frozenset({"iso2", "iso3", "name_en", "name_fr", "name_ar", "regions"}),
+        ),
+        Resource("initiatives", "cemoc", ("no-such-initiative",)),
+        Resource(
+            "measures",
+            6,
+            ("99",),
+            frozenset(
+                {"number", "title_en", "title_fr", "description_en", "description_fr", "domain"}
+                | {"scope", "source", "locator", "target", "initiatives"}
+            ),
+        ),
+        Resource(
+            "sources",
+            "000",
+            ("x",),
+            frozenset(
+                {"key", "title", "author", "publisher", "published_on", "published_precision"}
+                | {"language", "url", "description", "marking"}
+            ),
+        ),
+        Resource("statuses", lambda: cell(6, "MA").pk, ("999999",)),
+        Resource(
+            "assessments",
+            lambda: seed_assessment().public_id,
+            ("999999", "00000000-0000-0000-0000-000000000000"),
+        ),
+        Resource(
+            "evidence",
+            lambda: seed_assessment().evidence.first().public_id,
+            ("999999", "00000000-0000-0000-0000-000000000000"),
+        ),
+        Resource(
+            "indicators",
+            "military-expenditure",
+            ("no-such-indicator",),
+            frozenset(
+                {"slug", "name_en", "name_fr", "unit", "description_en", "measure", "source"}
+                | {"locator", "observations"}
+            ),
+        ),
+    ]
+}
+assert list(RESOURCES) == LISTS  # one for every list
+
+# Roles every list must answer.
+ROLES = ["reader", "editor", "analyst", "moroccan_analyst", "admin"]
+
+
+class ReadResourceTests:
+    """What every read resource does. A test class sets ``resource`` (one of
+    RESOURCES) and inherits these tests, as NetBox's view test cases do."""
+
+    resource: Resource
+
+    def test_anonymous_callers_get_401_when_public_reading_is_off(self, settings, db):
+        settings.CBM_PUBLIC_READ = False
+        for path in [self.resource.list_path(), self.resource.detail_path()]:
+            response = client().get(url(path))
+            assert_error(response, 401)
+            assert response["WWW-Authenticate"] == "Token"
+
+    @pytest.mark.parametrize("role", ROLES)
+    def test_the_list_answers_every_role_with_a_page(self, users, role):
+        response = client(getattr(users, role)).get(url(self.resource.list_path()))
+        assert response.status_code == 200
+        body = response.json()
+        assert set(body) == {"count", "next", "previous", "results"}
+        assert body["count"] >= len(body["results"]) > 0
+        assert response["Vary"].startswith("Authorization, Cookie")
+
+    def test_a_row_has_its_fields_an_etag_and_vary(self, users):
+        response = client(users.reader).get(url(self.resource.detail_path()))
+        assert response.status_code == 200
+        if self.resource.fields:
+            assert set(response.json()) == self.resource.fields
+        assert response["ETag"].startswith('"')
+        assert response["Vary"].startswith("Authorization, Cookie")
+
+    def test_unknown_rows_are_404_in_the_uniform_body(self, users):
+        for key in self.resource.unknown:
+            assert_error(client(users.admin).get(url(f"{self.resource.name}/{key}/")), 404)
 
 
 # --- more data, for the query-count tests --------------------------------------
