@@ -1,13 +1,13 @@
 """Shared helpers for the REST API tests: clients, the error shape, footprints,
-a canary that must never leak, and a bulk loader for the query-count tests."""
+the generic tests every read resource inherits, and a bulk loader for the
+query-count tests."""
 
 import datetime
-import uuid
+from dataclasses import dataclass, field
 
 import pytest
 from knox.models import AuthToken
 from rest_framework.test import APIClient
-from rest_framework.views import APIView
 
 from countries.models import Country, CountryPair, Initiative, Membership, Region
 from measures import services
@@ -23,7 +23,7 @@ from measures.models import (
     Source,
     Status,
 )
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
+from tests.factories import cell, marking
 
 API = "/api/v1"
 D = datetime.date
@@ -48,13 +48,6 @@ SCORECARDS = [
     "scorecards/initiatives/5plus5/",
     "scorecards/matrix/",
 ]
-
-
-@pytest.fixture(autouse=True)
-def no_throttles(monkeypatch):
-    """Throttle counters live in the shared cache and are keyed by user id, which
-    tests reuse: switch them off (test_api_auth.py tests throttling itself)."""
-    monkeypatch.setattr(APIView, "throttle_classes", [])
 
 
 def url(path):
@@ -115,32 +108,127 @@ def results(response):
     return body["results"]
 
 
-# --- the canary ---------------------------------------------------------------
+def everything(api, path, **params):
+    """All rows of a list (one page of up to 1000)."""
+    return results(api.get(url(path), {"page_size": 1000, **params}))
 
-CANARY_CELL = (6, "MA")  # public level: partial since 2010 (seed)
+
+# --- the generic tests of a read resource (NetBox's APIViewTestCases, pytest-style) ---
 
 
-class Canary:
-    """A confidential evidence item releasable to Morocco, and an assessment
-    resting on it that raises cell 6·MA from partial to implemented."""
+@dataclass(frozen=True)
+class Resource:
+    """A resource of /api/v1/ as the generic tests see it: its list, a row of
+    the seed (a key, or a function giving one), keys no row has, and the keys
+    of a row's body where a test pins them."""
 
-    def __init__(self, users):
-        self.text = f"CANARY-{uuid.uuid4().hex}"
-        self.cell = cell(*CANARY_CELL)
-        self.evidence = EvidenceFactory(
-            source=SourceFactory(marking=marking("confidential", "MA")),
-            summary_en=f"{self.text} was seen at the border",
-            quote=self.text,
-            cells=[self.cell],
-        )
-        self.assessment = assess(
-            users.confidential_editor,
-            self.cell,
-            "implemented",
-            D(2013, 1, 1),
-            evidence=[self.evidence],
-            rationale=f"Rests on {self.text}",
-        )
+    name: str
+    sample: object
+    unknown: tuple = ()
+    fields: frozenset = field(default_factory=frozenset)
+
+    def list_path(self):
+        return f"{self.name}/"
+
+    def detail_path(self):
+        key = self.sample() if callable(self.sample) else self.sample
+        return f"{self.name}/{key}/"
+
+
+def seed_assessment():
+    """The one public assessment on cell 6·MA (seed)."""
+    return cell(6, "MA").assessments.first()
+
+
+RESOURCES = {
+    resource.name: resource
+    for resource in [
+        Resource(
+            "countries",
+            "DZ",
+            ("ZZ",),
+            frozenset({"iso2", "iso3", "name_en", "name_fr", "name_ar", "regions"}),
+        ),
+        Resource("initiatives", "cemoc", ("no-such-initiative",)),
+        Resource(
+            "measures",
+            6,
+            ("99",),
+            frozenset(
+                {"number", "title_en", "title_fr", "description_en", "description_fr", "domain"}
+                | {"scope", "source", "locator", "target", "initiatives"}
+            ),
+        ),
+        Resource(
+            "sources",
+            "000",
+            ("x",),
+            frozenset(
+                {"key", "title", "author", "publisher", "published_on", "published_precision"}
+                | {"language", "url", "description", "marking"}
+            ),
+        ),
+        Resource("statuses", lambda: cell(6, "MA").pk, ("999999",)),
+        Resource(
+            "assessments",
+            lambda: seed_assessment().public_id,
+            ("999999", "00000000-0000-0000-0000-000000000000"),
+        ),
+        Resource(
+            "evidence",
+            lambda: seed_assessment().evidence.first().public_id,
+            ("999999", "00000000-0000-0000-0000-000000000000"),
+        ),
+        Resource(
+            "indicators",
+            "military-expenditure",
+            ("no-such-indicator",),
+            frozenset(
+                {"slug", "name_en", "name_fr", "unit", "description_en", "measure", "source"}
+                | {"locator", "observations"}
+            ),
+        ),
+    ]
+}
+assert list(RESOURCES) == LISTS  # one for every list
+
+# Roles every list must answer.
+ROLES = ["reader", "editor", "analyst", "moroccan_analyst", "admin"]
+
+
+class ReadResourceTests:
+    """What every read resource does. A test class sets ``resource`` (one of
+    RESOURCES) and inherits these tests, as NetBox's view test cases do."""
+
+    resource: Resource
+
+    def test_anonymous_callers_get_401_when_public_reading_is_off(self, settings, db):
+        settings.CBM_PUBLIC_READ = False
+        for path in [self.resource.list_path(), self.resource.detail_path()]:
+            response = client().get(url(path))
+            assert_error(response, 401)
+            assert response["WWW-Authenticate"] == "Token"
+
+    @pytest.mark.parametrize("role", ROLES)
+    def test_the_list_answers_every_role_with_a_page(self, users, role):
+        response = client(getattr(users, role)).get(url(self.resource.list_path()))
+        assert response.status_code == 200
+        body = response.json()
+        assert set(body) == {"count", "next", "previous", "results"}
+        assert body["count"] >= len(body["results"]) > 0
+        assert response["Vary"].startswith("Authorization, Cookie")
+
+    def test_a_row_has_its_fields_an_etag_and_vary(self, users):
+        response = client(users.reader).get(url(self.resource.detail_path()))
+        assert response.status_code == 200
+        if self.resource.fields:
+            assert set(response.json()) == self.resource.fields
+        assert response["ETag"].startswith('"')
+        assert response["Vary"].startswith("Authorization, Cookie")
+
+    def test_unknown_rows_are_404_in_the_uniform_body(self, users):
+        for key in self.resource.unknown:
+            assert_error(client(users.admin).get(url(f"{self.resource.name}/{key}/")), 404)
 
 
 # --- more data, for the query-count tests --------------------------------------

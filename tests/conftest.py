@@ -4,10 +4,11 @@ import uuid
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from rest_framework.views import APIView
 
 from cbm_tracker.api import rendered
+from tests.external import require_service
 from tests.factories import make_user
-from tests.services import require_service
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -31,6 +32,18 @@ def _seed_data(request):
 
     if not Measure.objects.exists():
         call_command("seed", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def no_throttles(monkeypatch):
+    """API throttles off in every test. Their counters live in the shared cache
+    and are keyed by user id, which tests reuse; and a test that makes a few
+    hundred requests (test_non_interference.py) must not be cut short by a 429.
+    The tests of throttling itself put the throttle classes back
+    (test_api_auth.py's ``throttled``) or call them directly
+    (test_other_doors.py), or run the server in processes of its own
+    (test_sessions_tokens_throttles.py)."""
+    monkeypatch.setattr(APIView, "throttle_classes", [])
 
 
 @pytest.fixture(autouse=True)

@@ -116,12 +116,12 @@ def test_a_reader_finds_no_confidential_item_on_any_page_visited(live_server, us
     planted = plant_canary(users)
     base = live_server.url
     secret_urls = [
-        reverse("evidence", args=[planted["evidence"].public_id]),
+        reverse("evidence", args=[planted.evidence.public_id]),
         reverse("source", args=["canary-source"]),
         "/sources/001/",
         "/initiatives/pap-t/",
     ]
-    canary_cell = reverse("cell", args=[planted["cell"].pk])
+    canary_cell = reverse("cell", args=[planted.cell.pk])
     with chromium() as page:
         log_in(page, base, "reader_pub")
         visited = {}

@@ -17,10 +17,9 @@ from rest_framework.views import APIView
 from cbm_tracker.api.throttling import AnonRateThrottle, UserRateThrottle
 from measures import services
 from measures.models import Assessment
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     assert_error,
     client,
-    no_throttles,
     token_for,
     url,
 )

@@ -4,12 +4,11 @@ SQLite and PostgreSQL alike."""
 import pytest
 
 from measures.models import Evidence, Status
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     assert_error,
     client,
     footprint,
     grow,
-    no_throttles,
     url,
 )
 from tests.factories import EvidenceFactory, cell

@@ -8,16 +8,15 @@ import io
 
 import pytest
 
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     LISTS,
     SCORECARDS,
-    Canary,
     assert_error,
     client,
     feed_cursor,
-    no_throttles,
     url,
 )
+from tests.canaries import moroccan_canary
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +66,7 @@ def comparable(path, response):
 def test_the_canary_never_reaches_a_caller_who_may_not_see_it(outsider, users):
     since = feed_cursor()
     before = {path: comparable(path, r) for path, r in read_all(outsider, since).items()}
-    canary = Canary(users)
+    canary = moroccan_canary(users)
     after = read_all(outsider, since)
 
     for path, response in after.items():
@@ -90,7 +89,7 @@ def test_the_canary_never_reaches_a_caller_who_may_not_see_it(outsider, users):
 
 
 def test_an_outsiders_scorecards_show_the_level_computed_without_the_canary(outsider, users):
-    Canary(users)
+    moroccan_canary(users)
     card = outsider.get(url("scorecards/countries/MA/")).json()
     m6 = next(m for m in card["measures"] if m["measure"] == 6)
     assert (m6["level"], m6["value"], m6["effective_on"]) == ("partial", 0.75, "2010-01-01")
@@ -109,7 +108,7 @@ def test_an_outsiders_scorecards_show_the_level_computed_without_the_canary(outs
 
 def test_a_moroccan_analyst_sees_the_canary_and_the_level_it_sets(users):
     since = feed_cursor()
-    canary = Canary(users)
+    canary = moroccan_canary(users)
     api = client(users.moroccan_analyst)
     card = api.get(url("scorecards/countries/MA/")).json()
     m6 = next(m for m in card["measures"] if m["measure"] == 6)

@@ -20,14 +20,13 @@ from measures.models import (
     Source,
     Status,
 )
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
-    Canary,
+from tests.api_helpers import (
     assert_error,
     client,
     feed_cursor,
-    no_throttles,
     url,
 )
+from tests.canaries import moroccan_canary
 from tests.factories import EvidenceFactory, assess, cell, marking
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +62,7 @@ def write_some(users):
             start_precision="month",
         ),
     )
-    canary = Canary(users)
+    canary = moroccan_canary(users)
     for n in range(3):
         assess(users.admin, cell(19, "DZ"), "under_discussion", D(2012, 4, n + 1))
     return canary

@@ -10,12 +10,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from measures import services
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
+    RESOURCES,
     SCORECARDS,
     assert_error,
     client,
     footprint,
-    no_throttles,
     token_for,
     url,
 )
@@ -25,24 +25,10 @@ pytestmark = pytest.mark.django_db
 
 D = datetime.date
 
-SINGLE_OBJECTS = [
-    "countries/DZ/",
-    "initiatives/cemoc/",
-    "measures/6/",
-    "sources/000/",
-    "indicators/military-expenditure/",
-]
-
 
 def single_objects():
-    status = cell(6, "MA")
-    assessment = status.assessments.first()
-    return [
-        *SINGLE_OBJECTS,
-        f"statuses/{status.pk}/",
-        f"assessments/{assessment.public_id}/",
-        f"evidence/{assessment.evidence.first().public_id}/",
-    ]
+    """A row of every resource."""
+    return [resource.detail_path() for resource in RESOURCES.values()]
 
 
 def test_every_single_object_and_scorecard_answers_304_to_its_own_etag(users):

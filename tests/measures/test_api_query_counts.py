@@ -10,10 +10,9 @@ the viewer — before the endpoint's own.
 import pytest
 
 from countries.models import Country
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     client,
     grow,
-    no_throttles,
     token_for,
     url,
 )

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from rest_framework.test import APIRequestFactory
 
 from cbm_tracker.api.docs import RedocView, SwaggerView
-from tests.api_helpers import client, no_throttles, url  # noqa: F401 (autouse fixture)
+from tests.api_helpers import client, url
 
 pytestmark = pytest.mark.django_db
 

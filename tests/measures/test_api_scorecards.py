@@ -7,11 +7,10 @@ import pytest
 
 from countries.models import Country
 from measures import services
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     SCORECARDS,
     assert_error,
     client,
-    no_throttles,
     url,
 )
 

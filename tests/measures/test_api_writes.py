@@ -5,11 +5,10 @@ import datetime
 import pytest
 
 from measures.models import Assessment, ChangeRecord, Evidence, Status
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     assert_error,
     client,
     footprint,
-    no_throttles,
     url,
 )
 from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking

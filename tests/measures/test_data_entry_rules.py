@@ -15,11 +15,10 @@ from measures import services
 from measures.audit.revisions import latest_revision
 from measures.models import Assessment
 from measures.rules import bounds
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     assert_error,
     client,
     footprint,
-    no_throttles,
     url,
 )
 from tests.factories import cell, make_user

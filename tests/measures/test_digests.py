@@ -14,7 +14,8 @@ from django.urls import reverse
 from digests import delivery, signed_links
 from digests import services as digest_services
 from digests.models import DigestDelivery, Subscription
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, make_user, marking
+from tests.canaries import plant, plant_public_news
+from tests.factories import cell, make_user, marking
 from tests.smtp import text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smtp]
@@ -35,31 +36,14 @@ def week(users):
     """A week with one public and one confidential event on Morocco's measure 11."""
     with time_machine.travel(IN_PERIOD, tick=False):
         status = cell(11, "MA")
-        public = EvidenceFactory(
-            summary_en="Weapons register discussed at the AMU",
-            summary_fr="Registre des armes discuté à l'UMA",
-            cells=[status],
-        )
-        assess(
-            users.editor,
-            status,
-            "under_discussion",
-            D(2025, 3, 10),
-            evidence=[public],
-            rationale="Discussed at the AMU.",
-        )
-        secret = EvidenceFactory(
-            source=SourceFactory(marking=marking("confidential", "MA")),
-            summary_en=CANARY,
-            cells=[status],
-        )
-        assess(
+        plant_public_news(users.editor, status, D(2025, 3, 10))
+        plant(
             users.confidential_editor,
             status,
             "agreed",
             D(2025, 3, 11),
-            evidence=[secret],
-            rationale=CANARY,
+            marking=marking("confidential", "MA"),
+            text=CANARY,
         )
     return status
 

@@ -5,8 +5,8 @@ import re
 
 from django.conf import settings
 
-from measures.fixture_audit import SEEDS, audit, table
 from measures.seeding import read_fixtures
+from measures.seeding.citations import SEEDS, audit, table
 
 FIXTURES = settings.BASE_DIR / "fixtures"
 

@@ -8,14 +8,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.api_helpers import (  # noqa: F401 (no_throttles is an autouse fixture)
+from tests.api_helpers import (
     SCORECARDS,
-    Canary,
     client,
-    no_throttles,
     token_for,
     url,
 )
+from tests.canaries import moroccan_canary
 from tests.factories import assess, cell
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +55,7 @@ def test_a_write_is_in_the_next_response(users):
 def test_one_audiences_rendering_never_reaches_another(users):
     """A cleared analyst's card is rendered and cached first; the reader asking
     the same URL gets their own, without the canary."""
-    canary = Canary(users)
+    canary = moroccan_canary(users)
     path = url("scorecards/countries/MA/")
     cleared = client(users.moroccan_analyst).get(path)
     assert cleared.status_code == 200

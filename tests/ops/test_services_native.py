@@ -46,6 +46,7 @@ from django.db import connection
 from digests import services as digest_services
 from digests.models import DigestDelivery
 from tests.brokers import PROCESS_MARKS, broker_url, celery_through, send_weekly_job
+from tests.external import APP_ROLE, MAINTENANCE_ROLE, require_roles, unavailable
 from tests.factories import EvidenceFactory, assess, cell, make_user
 from tests.ops.test_compose import (
     ROOT,
@@ -54,7 +55,6 @@ from tests.ops.test_compose import (
     in_repository,
     load_compose,
 )
-from tests.services import APP_ROLE, MAINTENANCE_ROLE, require_roles, unavailable
 from tests.smtp import SMTPServer, free_port
 
 pytestmark = PROCESS_MARKS

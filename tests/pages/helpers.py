@@ -1,4 +1,5 @@
-"""Shared helpers of the page tests: a confidential canary, page crawling, text of a page."""
+"""Shared helpers of the page tests: a confidential canary (built by
+tests/canaries.py), page crawling, text of a page."""
 
 import datetime
 import html as html_module
@@ -6,11 +7,11 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlparse
 
-from measures.models import Status
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
+from tests import canaries
+from tests.factories import cell, marking
 
 CANARY = "CANARY-9d2e confidential liaison"
-CANARY_SOURCE_TITLE = "CANARY-9d2e secret cable"
+CANARY_SOURCE_TITLE = f"Report {CANARY}"
 
 
 def plant_canary(users):
@@ -18,32 +19,16 @@ def plant_canary(users):
     on Morocco's measure 11 — plus a public assessment on the same cell, so the
     reader sees *something* there and the level must come from the public one."""
     status = cell(11, "MA")
-    public = EvidenceFactory(
-        summary_en="Weapons register discussed at the AMU",
-        summary_fr="Registre des armes discuté à l'UMA",
-        cells=[status],
-    )
-    assess(
-        users.editor,
-        status,
-        "under_discussion",
-        datetime.date(2011, 3, 10),
-        evidence=[public],
-        rationale="Discussed at the AMU.",
-    )
-    secret_source = SourceFactory(
-        key="canary-source", title=CANARY_SOURCE_TITLE, marking=marking("confidential", "MA")
-    )
-    secret = EvidenceFactory(source=secret_source, summary_en=CANARY, cells=[status])
-    assess(
+    canaries.plant_public_news(users.editor, status, datetime.date(2011, 3, 10))
+    return canaries.plant(
         users.confidential_editor,
         status,
         "agreed",
         datetime.date(2011, 3, 11),
-        evidence=[secret],
-        rationale=CANARY,
+        marking=marking("confidential", "MA"),
+        text=CANARY,
+        source_key="canary-source",
     )
-    return {"cell": Status.objects.get(pk=status.pk), "evidence": secret, "source": secret_source}
 
 
 class _Links(HTMLParser):

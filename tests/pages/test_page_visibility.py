@@ -20,7 +20,7 @@ def follow(url):
 def test_a_public_reader_finds_no_confidential_item_on_any_page(client, users):
     planted = plant_canary(users)
     client.force_login(users.reader)
-    cell_url = reverse("cell", args=[planted["cell"].pk])
+    cell_url = reverse("cell", args=[planted.cell.pk])
     start = [
         "/",
         "/?as_of=2011-06-30",
@@ -54,10 +54,10 @@ def test_a_public_reader_finds_no_confidential_item_on_any_page(client, users):
     # The canary's cell shows the public level, not the confidential one.
     assert pages[cell_url].context["fresh"].level == "under_discussion"
     # ... and the reader's version of it counts the public assessments only.
-    cleared = planted["cell"].version_for(users.moroccan_analyst)
+    cleared = planted.cell.version_for(users.moroccan_analyst)
     assert pages[cell_url].context["fresh"].version == cleared - 1
     assert f"Cell version {cleared - 1}." in pages[cell_url].content.decode()
-    evidence_url = reverse("evidence", args=[planted["evidence"].public_id])
+    evidence_url = reverse("evidence", args=[planted.evidence.public_id])
     assert client.get(evidence_url).status_code == 404
     assert client.get(reverse("source", args=["canary-source"])).status_code == 404
 
@@ -65,14 +65,14 @@ def test_a_public_reader_finds_no_confidential_item_on_any_page(client, users):
 def test_a_cleared_reader_sees_the_canary_and_its_marking(client, users):
     planted = plant_canary(users)
     client.force_login(users.moroccan_analyst)
-    page = client.get(reverse("cell", args=[planted["cell"].pk]))
+    page = client.get(reverse("cell", args=[planted.cell.pk]))
     body = page.content.decode()
     assert CANARY in body and "CONFIDENTIAL — releasable to MA" in body
     assert page.context["fresh"].level == "agreed"
     # Every assessment counts for them, the canary's included.
-    assert page.context["fresh"].version == planted["cell"].version_for(users.moroccan_analyst)
-    assert page.context["fresh"].version == planted["cell"].version_for(users.reader) + 1
-    assert client.get(reverse("evidence", args=[planted["evidence"].public_id])).status_code == 200
+    assert page.context["fresh"].version == planted.cell.version_for(users.moroccan_analyst)
+    assert page.context["fresh"].version == planted.cell.version_for(users.reader) + 1
+    assert client.get(reverse("evidence", args=[planted.evidence.public_id])).status_code == 200
     # The seed's own secrets exist for those cleared (so the crawl above is not vacuous).
     client.force_login(users.analyst)
     seen = client.get("/sources/001/").content.decode()
@@ -80,7 +80,7 @@ def test_a_cleared_reader_sees_the_canary_and_its_marking(client, users):
     assert all(secret in seen for secret in SEED_SECRETS)
     # A French analyst with the same clearance is not on the releasable-to list.
     client.force_login(users.french_analyst)
-    body = client.get(reverse("cell", args=[planted["cell"].pk])).content.decode()
+    body = client.get(reverse("cell", args=[planted.cell.pk])).content.decode()
     assert CANARY not in body
 
 

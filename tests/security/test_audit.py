@@ -26,9 +26,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from measures.audit.revisions import latest_revision
 from measures.choices import Level
 from measures.models import ChangeRecord, Evidence
-from tests.api_helpers import client, no_throttles, url  # noqa: F401 (autouse fixture)
+from tests.api_helpers import client, url
+from tests.external import APP_ROLE, MAINTENANCE_ROLE, require_roles
 from tests.factories import cell
-from tests.services import APP_ROLE, MAINTENANCE_ROLE, require_roles
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,6 @@ but editor_in's: clearance alone is not enough).
 """
 
 import datetime
-import uuid
 
 import pytest
 import time_machine
@@ -37,8 +36,9 @@ from digests import services as digest_services
 from measures import services
 from measures.models import Assessment, ChangeRecord, Evidence, Status
 from tests.api_helpers import client as api_client
-from tests.api_helpers import feed_cursor, no_throttles, url  # noqa: F401 (autouse fixture)
-from tests.factories import EvidenceFactory, SourceFactory, make_user, marking
+from tests.api_helpers import feed_cursor, url
+from tests.canaries import plant
+from tests.factories import cell, make_user, marking
 
 pytestmark = pytest.mark.django_db
 
@@ -144,31 +144,22 @@ class World:
                 "m_admin", role="admin", clearance="confidential", affiliations=["nato"]
             ),
         }
-        self.canary = f"CANARY-{uuid.uuid4().hex}"
         self.marking = marking(*MARKINGS[mark])
-        self.cell = Status.objects.get(measure__number=6, country_id="MA", partner=None)
         self.other_cell = Status.objects.get(measure__number=12, country_id="MA", partner=None)
         with time_machine.travel(IN_PERIOD, tick=False):
             self.cursor_before = feed_cursor()
-            self.source = SourceFactory(marking=self.marking, title=f"Report {self.canary}")
-            self.evidence = EvidenceFactory(
-                source=self.source,
-                summary_en=f"{self.canary} seen at the border",
-                quote=self.canary,
-                cells=[self.cell],
-                occurred_on=D(2025, 3, 11),
-            )
-            actor = services.system_actor()
-            self.assessment = services.record_assessment(
-                actor,
-                self.cell,
-                level="implemented",
-                effective_on=D(2025, 3, 11),
-                expected_version=self.cell.version_for(actor),
-                rationale_en=f"Rests on {self.canary}",
-                evidence=[self.evidence],
+            planted = plant(
+                services.system_actor(),
+                cell(6, "MA"),
+                "implemented",
+                D(2025, 3, 11),
                 marking=self.marking,
+                occurred_on=D(2025, 3, 11),
+                assessment_marking=self.marking,
             )
+        self.canary = planted.text
+        self.cell, self.source = planted.cell, planted.source
+        self.evidence, self.assessment = planted.evidence, planted.assessment
 
 
 def _revision():

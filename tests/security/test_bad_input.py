@@ -16,7 +16,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from digests.models import Subscription
-from tests.api_helpers import assert_error, client, footprint, no_throttles, url  # noqa: F401
+from tests.api_helpers import assert_error, client, footprint, url
 from tests.factories import EvidenceFactory, SourceFactory, cell
 
 pytestmark = pytest.mark.django_db

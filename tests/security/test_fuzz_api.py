@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.api_helpers import no_throttles, token_for  # noqa: F401 (autouse fixture)
+from tests.api_helpers import token_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.heavy, pytest.mark.django_db]
 

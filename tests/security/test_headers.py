@@ -25,7 +25,6 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.api_helpers import no_throttles  # noqa: F401 (autouse fixture)
 from tests.factories import cell
 
 pytestmark = pytest.mark.django_db

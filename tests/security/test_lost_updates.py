@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from measures.models import Assessment, ChangeRecord
-from tests.api_helpers import no_throttles, token_for  # noqa: F401 (autouse fixture)
+from tests.api_helpers import token_for
 from tests.factories import cell, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.heavy, pytest.mark.django_db(transaction=True)]

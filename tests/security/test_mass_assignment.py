@@ -17,7 +17,7 @@ from digests.models import Subscription
 from measures import services
 from measures.api import serializers as s
 from measures.models import Assessment, Evidence, Status
-from tests.api_helpers import assert_error, footprint, no_throttles, url  # noqa: F401
+from tests.api_helpers import assert_error, footprint, url
 from tests.api_helpers import client as api_client
 from tests.factories import EvidenceFactory, cell
 

@@ -29,7 +29,6 @@ from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rest_framework.views import APIView
 
 from countries.models import Country, Initiative, Membership
 from digests import delivery, periods
@@ -41,13 +40,6 @@ from tests.api_helpers import client
 from tests.factories import cell, make_user, marking
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_throttles(monkeypatch):
-    """Throttles count the viewer's own requests, not what others write: off,
-    so that a few hundred observations are not cut short by a 429."""
-    monkeypatch.setattr(APIView, "throttle_classes", [])
 
 
 D = datetime.date

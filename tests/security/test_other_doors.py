@@ -24,7 +24,7 @@ from cbm_tracker.api.throttling import UserRateThrottle
 from digests.models import Subscription
 from measures import services
 from measures.models import Marking, UserProfile
-from tests.api_helpers import assert_error, client, no_throttles, results, url  # noqa: F401
+from tests.api_helpers import assert_error, client, results, url
 from tests.brokers import broker_url
 from tests.factories import make_user
 

@@ -20,7 +20,7 @@ from django.test import Client
 from countries.models import Initiative
 from measures import services
 from measures.models import Assessment, Evidence, Source
-from tests.api_helpers import client, footprint, no_throttles, url  # noqa: F401
+from tests.api_helpers import client, footprint, url
 from tests.factories import cell, make_user
 
 pytestmark = pytest.mark.django_db

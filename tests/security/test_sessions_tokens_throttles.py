@@ -27,7 +27,7 @@ from django.db import connection
 from django.test import Client
 from knox.models import AuthToken
 
-from tests.api_helpers import assert_error, client, no_throttles, token_for, url  # noqa: F401
+from tests.api_helpers import assert_error, client, token_for, url
 from tests.brokers import broker_url
 from tests.factories import make_user
 

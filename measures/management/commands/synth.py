@@ -3,8 +3,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from measures.seeding.synth import synthesise
 from measures.services import system_actor
-from measures.synth import synthesise
 
 
 class Command(BaseCommand):

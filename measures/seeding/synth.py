@@ -13,9 +13,9 @@ import string
 from countries.models import Country, CountryPair, Region
 from measures.choices import Action, Domain, Level, Scope
 
-from .audit.revisions import change, snapshot
-from .models import Assessment, Evidence, Marking, Measure, Source, Status
-from .services import create_missing_cells
+from ..audit.revisions import change, snapshot
+from ..models import Assessment, Evidence, Marking, Measure, Source, Status
+from ..services import create_missing_cells
 
 BATCH = 5000
 LEVELS = [

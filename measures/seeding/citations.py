@@ -1,7 +1,7 @@
 """Count, per fixture file, the rows that cite a seed at a locator, the rows
 cited to an outside public document, and the rows that cite nothing.
 
-``python -m measures.fixture_audit [fixtures/]`` prints the table that
+``python -m measures.seeding.citations [fixtures/]`` prints the table that
 docs/data.md reproduces; tests/measures/test_fixture_citations.py holds the
 fixtures to it (every row cited, at a locator, to a known source).
 
@@ -16,7 +16,7 @@ import sys
 from collections import OrderedDict
 from pathlib import Path
 
-if __name__ == "__main__":  # run as ``python -m measures.fixture_audit``
+if __name__ == "__main__":  # run as ``python -m measures.seeding.citations``
     import os
 
     import django
@@ -24,7 +24,7 @@ if __name__ == "__main__":  # run as ``python -m measures.fixture_audit``
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cbm_tracker.settings.local")
     django.setup()
 
-from .seeding import FILES, read_fixtures  # noqa: E402
+from .reading import FILES, read_fixtures  # noqa: E402
 
 SEEDS = frozenset({"000", "001", "002", "003", "004"})
 

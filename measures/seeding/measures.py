@@ -1,0 +1,30 @@
+"""fixtures/measures.yaml: the measures, with their targets."""
+
+from ..models import Measure
+from .seeder import each
+
+
+def load(seeder, entries):
+    seeder.measures = each("measures", entries, "number", lambda e: measure(seeder, e))
+
+
+def measure(seeder, e):
+    target = e.get("target") or {}
+    return seeder.upsert(
+        Measure,
+        {"number": e["number"]},
+        {
+            "title_en": e["title_en"],
+            "title_fr": e["title_fr"],
+            "description_en": e.get("description_en", ""),
+            "description_fr": e.get("description_fr", ""),
+            "domain": e["domain"],
+            "scope": e["scope"],
+            "baseline_value": target.get("baseline_value"),
+            "baseline_on": target.get("baseline_on"),
+            "baseline_precision": target.get("baseline_precision") or "",
+            "target_value": target.get("target_value"),
+            "unit": target.get("unit", ""),
+            **seeder.cite(e),
+        },
+    )
