@@ -3,14 +3,14 @@
     {"status": 400, "code": "invalid", "detail": "Invalid input.",
      "fields": {"level": ["\"finished\" is not a valid choice."]}}
 
-Service exceptions map to HTTP here, so views stay thin: a Django
-``ValidationError`` is 400 with field messages, ``PermissionDenied`` 403, an
-object the caller may not see 404 (never 403: hidden rows do not exist for
-them), a stale version 412.
+A service's refusal is rendered from ``measures.services.refusals`` (the one
+mapping of refusals to fields, messages and statuses), so views stay thin;
+the version a writer read comes in ``If-Match``, so a stale one is 412. Every
+404 reads the same, whatever was not found: a row hidden from the caller
+does not exist for them.
 """
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
@@ -18,7 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from measures.audit.revisions import StaleVersion
+from measures.services.refusals import REFUSALS, refusal_of
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -34,16 +34,19 @@ class PreconditionFailed(exceptions.APIException):
 
 
 def _translate(exc):
-    if isinstance(exc, DjangoValidationError):
-        if hasattr(exc, "error_dict"):
-            return exceptions.ValidationError(exc.message_dict)
-        return exceptions.ValidationError({"non_field_errors": exc.messages})
-    if isinstance(exc, StaleVersion):
-        return PreconditionFailed()
+    if isinstance(exc, REFUSALS):
+        refusal = refusal_of(exc, precondition=True)
+        if refusal.status == 400:
+            fields = refusal.by_field()
+            if NON_FIELD_ERRORS in fields:
+                fields["non_field_errors"] = fields.pop(NON_FIELD_ERRORS)
+            return exceptions.ValidationError(fields)
+        if refusal.status == 412:
+            return PreconditionFailed(refusal.messages[0])
+        if refusal.status == 403:
+            return exceptions.PermissionDenied(refusal.messages[0])
     if isinstance(exc, (Http404, ObjectDoesNotExist)):
         return exceptions.NotFound()
-    if isinstance(exc, PermissionDenied):
-        return exceptions.PermissionDenied(str(exc) or None)
     return exc
 
 

@@ -1,0 +1,72 @@
+"""A service's refusal, as every interface shows it — the one mapping.
+
+The services refuse with four exceptions (see the package docstring).
+``refusal_of`` turns one into what a person or a client is told: each
+message on the field it names (or on the whole request) and the HTTP status.
+Forms, the admin, the pages and the API render a ``Refusal``; none of them
+words a refusal or picks its status.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+
+from ..audit.revisions import StaleVersion
+from .checks import NotVisible
+
+# What a service may raise; anything else is a bug and stays a 500.
+REFUSALS = (ValidationError, PermissionDenied, NotVisible, StaleVersion)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    code: str
+    # (field name, or None for the request as a whole; message), in order.
+    errors: tuple
+
+    @property
+    def messages(self):
+        return [message for _field, message in self.errors]
+
+    def by_field(self):
+        """{field or NON_FIELD_ERRORS: [messages]}, as Django and DRF show errors."""
+        fields = {}
+        for field, message in self.errors:
+            fields.setdefault(field or NON_FIELD_ERRORS, []).append(message)
+        return fields
+
+
+def stale_message(exc):
+    return _(
+        "Someone changed this since you opened it (you read version %(expected)s; it is now "
+        "at version %(current)s). Nothing was saved: check the current state, then try again."
+    ) % {"expected": exc.expected, "current": exc.current}
+
+
+def refusal_of(exc, *, precondition=False):
+    """The Refusal for a service exception.
+
+    ``precondition``: the version the writer read came in an ``If-Match``
+    header, so a stale one is 412 Precondition Failed (RFC 9110 §13.1.1);
+    read from a form it is 409 Conflict.
+    """
+    if isinstance(exc, StaleVersion):
+        code = "precondition_failed" if precondition else "conflict"
+        return Refusal(412 if precondition else 409, code, ((None, stale_message(exc)),))
+    if isinstance(exc, NotVisible):
+        return Refusal(404, "not_found", ((None, str(exc) or _("Not found.")),))
+    if isinstance(exc, PermissionDenied):
+        message = str(exc) or _("You are not allowed to do this. Nothing was saved.")
+        return Refusal(403, "permission_denied", ((None, message),))
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        errors = tuple(
+            (None if field == NON_FIELD_ERRORS else field, message)
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        )
+        return Refusal(400, "invalid", errors)
+    if isinstance(exc, ValidationError):
+        return Refusal(400, "invalid", tuple((None, message) for message in exc.messages))
+    raise TypeError(f"not a service refusal: {exc!r}")
