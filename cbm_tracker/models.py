@@ -8,7 +8,7 @@ class Versioned(models.Model):
     """A mutable resource guarded by optimistic concurrency.
 
     Writers pass the version they read; the service layer bumps it with a
-    conditional ``UPDATE ... WHERE version = %s`` (see measures/audit.py), so
+    conditional ``UPDATE ... WHERE version = %s`` (see measures/audit/revisions.py), so
     the check also holds on SQLite, which has no row locks.
     """
 

@@ -1,7 +1,7 @@
 """Reference data: regions, countries, pairs, initiatives and memberships.
 
 Admins only; every write goes through ``services.save_reference`` /
-``services.delete_reference`` (see measures/admin.py for the machinery).
+``services.delete_reference`` (see measures/admin/base.py for the machinery).
 """
 
 from django.contrib import admin

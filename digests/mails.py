@@ -27,7 +27,7 @@ def make_message(template, context, to, headers=None):
 
 class Digest:
     """One digest, rendered once for everyone who gets the same text — the same
-    visibility, follows and language (measures/digests.py) — then addressed
+    visibility, follows and language (digests/delivery.py) — then addressed
     to each of them: only the recipient, the unsubscribe link and the
     Message-ID differ from one subscriber to the next."""
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from measures.access import viewer_for
-from measures.audit.revisions import bump_version, change, snapshot
+from measures.audit.revisions import advance_version, bump_version, change, snapshot
 from measures.choices import Action
 from measures.services.accounts import system_actor
 from measures.services.checks import NotVisible, locked
@@ -95,7 +95,7 @@ def confirm_subscription(subscription):
         if subscription.confirmed_at is None:
             before = snapshot(subscription)
             subscription.confirmed_at = timezone.now()
-            subscription.version += 1
+            advance_version(subscription)
             _save_subscription(current, subscription, before, {}, Action.UPDATE)
         return subscription
 
@@ -108,6 +108,6 @@ def unsubscribe(subscription, actor=None):
         if subscription.unsubscribed_at is None:
             before = snapshot(subscription)
             subscription.unsubscribed_at = timezone.now()
-            subscription.version += 1
+            advance_version(subscription)
             _save_subscription(current, subscription, before, {}, Action.UPDATE)
         return subscription

@@ -1,7 +1,7 @@
 """The four roles as Django groups, with the model permissions the admin needs.
 
 Permissions only open admin pages; what a user may see and write is decided
-by measures/visibility.py and the services, whatever the group grants.
+by measures/access/ and the services, whatever the group grants.
 """
 
 from django.contrib.auth.models import Group, Permission

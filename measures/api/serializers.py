@@ -1,5 +1,5 @@
 """Representations for REST clients. Writes validate shape here and hand over
-to measures/services.py, which holds every rule; querysets of related ids are
+to measures/services/, which holds every rule; querysets of related ids are
 narrowed to what the caller may see, so a hidden id is "does not exist"."""
 
 import uuid

@@ -1,5 +1,5 @@
 """REST resources. Thin: querysets come from ``visible_to``, writes from
-measures/services.py, errors are mapped in cbm_tracker/api/errors.py."""
+measures/services/, errors are mapped in cbm_tracker/api/errors.py."""
 
 import datetime
 

@@ -207,6 +207,15 @@ def change(actor, message="", request_id=None):
         current.flush()
 
 
+def advance_version(obj):
+    """One more version for a row changed without a version read by the writer
+    (a side effect of another write, a signed link, the seed):
+    ``UPDATE version = version + 1`` in the database, whatever it holds now,
+    and the object's own copy moves on with it."""
+    type(obj)._base_manager.filter(pk=obj.pk).update(version=F("version") + 1)
+    obj.version += 1
+
+
 def bump_version(obj, expected_version):
     """Compare-and-swap on ``version``: a conditional UPDATE, safe on SQLite too."""
     model = type(obj)

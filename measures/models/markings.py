@@ -65,7 +65,7 @@ class Marking(models.Model):
     """A handling marking: a level plus an optional releasable-to list.
 
     A user sees a row marked so iff their clearance is at least ``level`` and
-    the list is empty or names one of their affiliations (measures/visibility.py).
+    the list is empty or names one of their affiliations (measures/access/).
     """
 
     key = models.CharField(max_length=300, unique=True, editable=False)

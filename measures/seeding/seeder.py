@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from countries.models import CountryPair
 
-from ..audit.revisions import snapshot
+from ..audit.revisions import advance_version, snapshot
 from ..choices import Action
 from ..models import Marking, Status
 from .reading import SeedError
@@ -160,8 +160,7 @@ class Seeder:
         name = type(obj)._meta.verbose_name_plural
         counts[str(name)] = counts.get(str(name), 0) + 1
         if action == Action.UPDATE and hasattr(obj, "version"):
-            obj.version += 1
-            type(obj)._base_manager.filter(pk=obj.pk).update(version=obj.version)
+            advance_version(obj)
 
     def finish(self):
         """Write the audit records of every touched row, in bulk."""

@@ -1,12 +1,11 @@
 """Cells and their assessments: create, record (one or many), retract."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from countries.models import Country, CountryPair
 
-from ..audit.revisions import change, snapshot
+from ..audit.revisions import advance_version, change, snapshot
 from ..choices import Action, Scope
 from ..models import (
     Assessment,
@@ -146,8 +145,7 @@ def _record(
             # the evidence, seen by its readers, so it moves its version.
             before = snapshot(item)
             item.cells.add(status)
-            Evidence.objects.filter(pk=item.pk).update(version=F("version") + 1)
-            item.version += 1
+            advance_version(item)
             current.record(
                 item,
                 Action.UPDATE,

@@ -1,4 +1,4 @@
-"""measures/scorecards.py: scores as documented, for one viewer, in a fixed number
+"""measures/reads/scorecards.py: scores as documented, for one viewer, in a fixed number
 of queries."""
 
 import datetime
