@@ -7,8 +7,10 @@ from django.db import connection
 from rest_framework.views import APIView
 
 from cbm_tracker.api import rendered
+from measures.models import Measure
 from tests.external import require_service
 from tests.factories import make_user
+from tests.smtp import SMTPServer
 
 IN_CI = os.environ.get("CI") == "true"
 
@@ -28,7 +30,6 @@ def _seed_data(request):
         return
     transactional = marker.kwargs.get("transaction", False)
     request.getfixturevalue("transactional_db" if transactional else "db")
-    from measures.models import Measure
 
     if not Measure.objects.exists():
         call_command("seed", verbosity=0)
@@ -66,7 +67,6 @@ def pytest_runtest_setup(item):
 def smtp(settings):
     """A real SMTP server; Django's mail goes to it for the test."""
     require_service("smtp", in_ci=IN_CI)
-    from tests.smtp import SMTPServer
 
     with SMTPServer() as server:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -42,7 +42,7 @@ def missing(service):
         return None
     if service == "smtp":
         try:
-            import aiosmtpd  # noqa: F401
+            import aiosmtpd  # noqa: F401, PLC0415  (probing: is the library installed?)
         except ImportError:
             return "needs aiosmtpd (dev dependency)"
         return None

@@ -9,6 +9,7 @@ import contextlib
 from pathlib import Path
 
 from django.conf import settings
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -24,7 +25,6 @@ SHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 
 @contextlib.contextmanager
 def chromium(locale="en-GB"):
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from countries.models import Initiative, Membership
+from countries.models import Country, Initiative, Membership
 from digests import services as digest_services
 from digests.models import Subscription
 from measures import services
@@ -704,7 +704,6 @@ def test_every_admin_page_renders_view_only_for_an_analyst(client, users, cable_
 
 def _grow(n, users, offset):
     """n more cells, each with one piece of evidence and one assessment."""
-    from countries.models import Country
 
     countries = list(Country.objects.order_by("iso2")[offset : offset + n])
     for country in countries:

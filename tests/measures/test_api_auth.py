@@ -10,10 +10,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 from knox.models import AuthToken
-from rest_framework.test import APIClient
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from cbm_tracker.api.authentication import TokenAuthentication
 from cbm_tracker.api.throttling import AnonRateThrottle, UserRateThrottle
 from measures import services
 from measures.models import Assessment
@@ -113,10 +115,6 @@ def test_a_malformed_or_unknown_token_is_401(users, header):
 
 
 def test_our_token_authentication_refuses_a_token_that_is_not_ascii_with_a_401(users):
-    from rest_framework.exceptions import AuthenticationFailed
-    from rest_framework.test import APIRequestFactory
-
-    from cbm_tracker.api.authentication import TokenAuthentication
 
     request = APIRequestFactory().get("/", HTTP_AUTHORIZATION="Token caf\xe9caf\xe9")
     with pytest.raises(AuthenticationFailed):

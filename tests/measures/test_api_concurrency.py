@@ -19,7 +19,7 @@ from tests.api_helpers import (
     token_for,
     url,
 )
-from tests.factories import EvidenceFactory, assess, cell
+from tests.factories import EvidenceFactory, assess, cell, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,6 @@ def test_two_viewers_with_different_clearances_get_different_etags(users):
 
 
 def test_two_viewers_who_see_the_same_data_share_an_etag(users):
-    from tests.factories import make_user
 
     twin = make_user("reader_twin", role="reader", clearance="public")
     for path in SCORECARDS:

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from measures import services
 from measures.models import Assessment, Evidence, Source, Status
 from tests.api_helpers import (
     LISTS,
@@ -16,7 +17,7 @@ from tests.api_helpers import (
     everything,
     url,
 )
-from tests.factories import EvidenceFactory, assess, cell
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
 
 pytestmark = pytest.mark.django_db
 
@@ -268,7 +269,6 @@ def test_assessments_filter_by_retracted_and_updated_since(users):
     since = timezone.now()
     wrong = assess(users.editor, cell(11, "DZ"), "agreed", D(2012, 1, 1))
     status = Status.objects.get(pk=wrong.status_id)
-    from measures import services
 
     services.retract_assessment(
         users.editor,
@@ -347,7 +347,6 @@ def test_evidence_filter_by_updated_since_and_retracted(users):
     item = EvidenceFactory(cells=[cell(11, "DZ")])
     rows = everything(client(users.reader), "evidence/", updated_since=since.isoformat())
     assert [e["id"] for e in rows] == [str(item.public_id)]
-    from measures import services
 
     older = EvidenceFactory(cells=[cell(11, "DZ")])
     since = timezone.now()
@@ -421,7 +420,6 @@ def test_indicators_filters(users):
 
 
 def test_a_source_list_for_a_restricted_reader_includes_restricted_sources(users):
-    from tests.factories import SourceFactory, marking
 
     restricted = SourceFactory(marking=marking("restricted"))
     keys = {s["key"] for s in everything(client(users.restricted_reader), "sources/")}

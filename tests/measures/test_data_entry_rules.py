@@ -21,6 +21,7 @@ from tests.api_helpers import (
     footprint,
     url,
 )
+from tests.countries.test_admin import form_data
 from tests.factories import cell, make_user
 
 pytestmark = pytest.mark.django_db
@@ -160,7 +161,6 @@ def admin_url(model, view, *args):
 
 
 def test_the_admin_refuses_a_membership_without_a_start_naming_the_field(client, users):
-    from tests.countries.test_admin import form_data
 
     cemoc = Initiative.objects.get(slug="cemoc")
     client.force_login(users.admin)
@@ -183,7 +183,6 @@ def test_the_admin_refuses_a_membership_without_a_start_naming_the_field(client,
 
 
 def test_the_admin_refuses_an_overlapping_membership(client, users):
-    from tests.countries.test_admin import form_data
 
     cemoc = Initiative.objects.get(slug="cemoc")
     client.force_login(users.admin)

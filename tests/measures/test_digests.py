@@ -7,7 +7,9 @@ import smtplib
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
+from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -249,7 +251,6 @@ def test_send_digests_reports_progress_and_a_summary(smtp, week, capsys, setting
 
 
 def test_a_bad_period_is_one_clear_error():
-    from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="not an ISO week"):
         call_command("send_digests", period="2025-11")
@@ -278,7 +279,6 @@ def test_one_smtp_connection_per_chunk_and_none_for_a_chunk_with_nothing_to_send
 def test_one_audience_is_rendered_once_and_each_mail_carries_its_own_link(smtp, week):
     """Three English readers following everything see the same digest; a French one
     and a confidential analyst each get their own."""
-    from django.test.signals import template_rendered
 
     same = [subscriber(f"same{n}") for n in range(3)]
     french = subscriber("francais", language="fr")

@@ -6,6 +6,7 @@ import datetime
 import pytest
 
 from measures import services
+from measures.access import viewer_for
 from measures.reads import scorecards
 from measures.reads.scorecards import Filters
 from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
@@ -208,7 +209,6 @@ def test_the_matrix_has_every_country_by_every_measure(users, chad):
 def test_a_scorecard_runs_a_fixed_number_of_queries(
     users, chad, compute, django_assert_max_num_queries
 ):
-    from measures.access import viewer_for
 
     viewer = viewer_for(users.reader)  # the viewer's own lookups are not the scorecard's
     with django_assert_max_num_queries(8):

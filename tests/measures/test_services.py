@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from countries.models import Country, Initiative, Membership, Region
 from measures import services
 from measures.audit.revisions import StaleVersion, latest_revision
 from measures.models import Assessment, AudienceRevision, ChangeRecord, Evidence, Status
@@ -364,7 +365,6 @@ def test_retracting_requires_a_reason_and_happens_once(users):
 
 
 def test_deleting_reference_data_audits_every_row_it_removes(users):
-    from countries.models import Initiative, Membership
 
     initiative = Initiative.objects.get(slug="ufl")
     pk = initiative.pk
@@ -379,8 +379,6 @@ def test_deleting_reference_data_audits_every_row_it_removes(users):
 
 
 def test_nobody_deletes_what_they_cannot_see(users):
-    from countries.models import Initiative
-    from tests.factories import make_user
 
     uncleared = make_user("admin_fr", role="admin", clearance="restricted", affiliations=["FR"])
     pap_t = Initiative.objects.get(slug="pap-t")  # confidential, releasable to NATO and Morocco
@@ -390,7 +388,6 @@ def test_nobody_deletes_what_they_cannot_see(users):
 
 
 def test_reference_links_are_saved_and_audited(users):
-    from countries.models import Country, Region
 
     mauritania = Country.objects.get(pk="MR")
     services.save_reference(

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from measures.access import viewer_for
-from measures.models import Assessment, Evidence, Source, Status
+from measures.access import access_snapshot, viewer_for
+from measures.models import Assessment, Evidence, Source, Status, UserProfile
 from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
 
 pytestmark = pytest.mark.django_db
@@ -103,8 +103,6 @@ def test_viewers_who_see_the_same_data_share_a_visibility_key(users):
 def test_every_profiles_access_snapshot_matches_its_role_clearance_and_links(users):
     """The Viewer is built from ``UserProfile.access``; grant keeps it equal to the
     rows it summarises (the only writer of those rows)."""
-    from measures.access import access_snapshot
-    from measures.models import UserProfile
 
     profiles = UserProfile.objects.select_related("user").exclude(user__username="system")
     assert profiles.count() >= 6

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from cbm_tracker.celery import app
 from cbm_tracker.logging import JSONFormatter
 from cbm_tracker.request_id import request_id_var
 from measures.models import ChangeRecord
@@ -31,7 +32,6 @@ def test_healthz_answers_without_login_and_names_only_its_checks(client, setting
 
 def test_healthz_reports_an_unreachable_broker(client, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
-    from cbm_tracker.celery import app
 
     previous = app.conf.broker_url
     app.conf.broker_url = settings.CELERY_BROKER_URL

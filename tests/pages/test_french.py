@@ -8,7 +8,7 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.urls import reverse
 
-from tests.factories import cell
+from tests.factories import assess, cell
 from tests.pages.helpers import text
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,6 @@ def test_french_heat_map_initials_and_legend(client, users):
 
 
 def test_stale_refusal_is_said_in_french(client, users):
-    from tests.factories import assess
 
     status = cell(11, "DZ")
     version = status.version_for(users.editor)

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from countries.models import Initiative
+from measures import views
 from measures.models import Evidence, Source
 from tests.factories import cell
 
@@ -107,7 +108,6 @@ def test_bad_filters_are_shown_not_crashed_on(client, users):
 
 
 def test_a_large_heat_map_is_paged_by_rows_and_columns(client, users, monkeypatch):
-    from measures import views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 10)
     monkeypatch.setattr(views, "COLUMNS_PER_PAGE", 8)

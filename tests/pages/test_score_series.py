@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 
+from measures import services
+from measures.access import viewer_for
 from measures.reads import scorecards
 from tests.factories import assess, cell
 from tests.pages.helpers import plant_canary
@@ -35,7 +37,6 @@ def test_a_confidential_assessment_moves_only_the_cleared_viewers_series(users):
 
 
 def test_retracted_assessments_leave_the_series(users):
-    from measures import services
 
     wrong = assess(users.admin, cell(11, "TN"), "implemented", D(2011, 1, 1))
     before = scorecards.score_series(users.reader, "TN", until=D(2012, 1, 1))
@@ -50,7 +51,6 @@ def test_retracted_assessments_leave_the_series(users):
 
 
 def test_the_series_costs_three_queries_whatever_the_span(users, django_assert_num_queries):
-    from measures.access import viewer_for
 
     viewer_for(users.reader)  # the viewer is read once per request, before any page query
     with django_assert_num_queries(3):

@@ -34,6 +34,7 @@ from django.test import Client
 from digests import delivery
 from digests import services as digest_services
 from measures import services
+from measures.audit.revisions import latest_revision
 from measures.models import Assessment, ChangeRecord, Evidence, Status
 from tests.api_helpers import client as api_client
 from tests.api_helpers import feed_cursor, url
@@ -163,7 +164,6 @@ class World:
 
 
 def _revision():
-    from measures.audit.revisions import latest_revision
 
     return latest_revision()
 

@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from cbm_tracker.api.renderers import CSVRenderer
 from digests.models import Subscription
 from tests.api_helpers import assert_error, client, footprint, url
 from tests.factories import EvidenceFactory, SourceFactory, cell
@@ -283,7 +284,6 @@ def test_formulas_in_exports_are_neutralised(users):
 
 
 def test_the_api_csv_renderer_neutralises_every_text_cell():
-    from cbm_tracker.api.renderers import CSVRenderer
 
     data = {"columns": ["a", "b"], "rows": [[formula, 1] for formula in FORMULAS]}
     for value in cells_of(CSVRenderer().render(data).decode()):
