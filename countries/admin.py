@@ -1,7 +1,7 @@
 """Reference data: regions, countries, pairs, initiatives and memberships.
 
 Admins only; every write goes through ``services.save_reference`` /
-``services.delete_reference`` (see measures/admin.py for the machinery).
+``services.delete_reference`` (see measures/admin/base.py for the machinery).
 """
 
 from django.contrib import admin
@@ -15,7 +15,7 @@ from measures.admin.base import (
     ReferenceInline,
 )
 from measures.admin.catalogue import CarriedMeasureInline
-from measures.admin_forms import MarkedReferenceForm
+from measures.admin.forms import MarkedReferenceForm
 from measures.visibility import visible_markings
 
 from .models import Country, CountryPair, Initiative, Membership, Region

@@ -10,9 +10,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .. import handles, services
-from ..admin_forms import (
-    UserProfileForm,
-)
 from ..choices import Role
 from ..models import (
     ChangeRecord,
@@ -26,6 +23,9 @@ from .base import (
     ServiceAdmin,
     adopt,
     call,
+)
+from .forms import (
+    UserProfileForm,
 )
 
 # --- the audit trail, markings, profiles ----------------------------------------------

@@ -21,12 +21,6 @@ from cbm_tracker.models import Cited, Versioned
 from countries.models import Initiative, Membership
 
 from .. import services
-from ..admin_forms import (
-    MarkedReferenceForm,
-    ServiceModelForm,
-    VersionedModelForm,
-    refusal_errors,
-)
 from ..choices import NO_EVIDENCE, Level, Role
 from ..models import (
     ChangeRecord,
@@ -36,6 +30,12 @@ from ..models import (
 )
 from ..revisions import StaleVersion
 from ..visibility import viewer_for
+from .forms import (
+    MarkedReferenceForm,
+    ServiceModelForm,
+    VersionedModelForm,
+    refusal_errors,
+)
 
 NOT_CLEARED = _("(a source you are not cleared for)")
 LEVEL_LABELS = {**dict(Level.choices), NO_EVIDENCE: _("not rated")}

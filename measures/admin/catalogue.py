@@ -8,9 +8,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..admin_forms import (
-    SourceForm,
-)
 from ..models import (
     CarriedMeasure,
     Indicator,
@@ -27,6 +24,9 @@ from .base import (
     VisibleInitiativeFilter,
     call,
     resolve_marking,
+)
+from .forms import (
+    SourceForm,
 )
 
 # --- measures ------------------------------------------------------------------

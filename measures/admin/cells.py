@@ -12,12 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import services
-from ..admin_forms import (
-    STALE_MESSAGE,
-    AssessmentAddForm,
-    RecordAssessmentsForm,
-    add_refusal,
-)
 from ..choices import NO_EVIDENCE
 from ..models import (
     Assessment,
@@ -40,6 +34,12 @@ from .base import (
     marking_label,
 )
 from .evidence import EvidenceLinkInline, RetractMixin
+from .forms import (
+    STALE_MESSAGE,
+    AssessmentAddForm,
+    RecordAssessmentsForm,
+    add_refusal,
+)
 
 # --- cells and their history ------------------------------------------------------
 

@@ -14,13 +14,6 @@ from django.utils.translation import ngettext
 from countries.models import Initiative
 
 from .. import services
-from ..admin_forms import (
-    STALE_MESSAGE,
-    EvidenceAddForm,
-    EvidenceChangeForm,
-    RetractForm,
-    add_refusal,
-)
 from ..models import (
     Evidence,
     Status,
@@ -37,6 +30,13 @@ from .base import (
     autocomplete_for,
     call,
     marking_label,
+)
+from .forms import (
+    STALE_MESSAGE,
+    EvidenceAddForm,
+    EvidenceChangeForm,
+    RetractForm,
+    add_refusal,
 )
 
 # --- evidence -------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Forms of the admin: they collect and check input; the services decide and write.
 
-A form here never saves anything. The admin (measures/admin.py) calls a
+A form here never saves anything. The admin (measures/admin/base.py) calls a
 service with the cleaned data; when the service refuses, the admin validates
 the same POST again with the refusal attached (``ServiceModelForm.refusal``),
 so the page comes back with the user's input and the service's message.
@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from countries.choices import DatePrecision
 from countries.models import Initiative
 
-from .choices import Level, MarkingLevel, Role
-from .models import Status, UserProfile
-from .revisions import StaleVersion
+from ..choices import Level, MarkingLevel, Role
+from ..models import Status, UserProfile
+from ..revisions import StaleVersion
 
 STALE_MESSAGE = _(
     "Someone changed this since you opened it (you read version %(expected)s; it is now at "
