@@ -22,7 +22,6 @@ from .base import (
     PublicIdAdminMixin,
     ServiceAdmin,
     adopt,
-    call,
 )
 from .forms import (
     UserProfileForm,
@@ -181,18 +180,17 @@ class UserProfileAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["user", "roles"] if obj is not None else []
 
-    def save_model(self, request, obj, form, change):
+    def write_object(self, user, form, change):
         data = form.cleaned_data
-        profile = call(
-            services.grant,
-            request.user,
-            obj.user,
+        profile = services.grant(
+            user,
+            form.instance.user,
             role=data["role"],
             clearance=data["clearance"],
             countries=[c.pk for c in data["scope_countries"]],
             affiliations=form.affiliations(),
         )
-        adopt(obj, profile)
+        adopt(form.instance, profile)
 
     @admin.display(description=_("roles"))
     def roles(self, obj):

@@ -1,6 +1,7 @@
 """Shared admin machinery: calling the services, visibility-aware filters and bases."""
 
 import uuid
+from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -11,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.forms import all_valid
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -31,9 +33,11 @@ from ..models import (
 from ..revisions import StaleVersion
 from ..visibility import viewer_for
 from .forms import (
+    InlineRowsFormSet,
     MarkedReferenceForm,
     ServiceModelForm,
     VersionedModelForm,
+    add_refusal,
     refusal_errors,
 )
 
@@ -45,8 +49,9 @@ LEVEL_LABELS = {**dict(Level.choices), NO_EVIDENCE: _("not rated")}
 
 
 class Refused(Exception):
-    """A service refused a write. Raised through the admin view's transaction
-    so that everything the request wrote is rolled back."""
+    """A service refused a deletion. Raised through the admin view's
+    transaction so that everything the request wrote (Django's log entry of
+    the deletion too) is rolled back; the view then says why in a message."""
 
     def __init__(self, error):
         super().__init__(str(error))
@@ -86,9 +91,9 @@ def has_marking(model):
 
 
 def resolve_marking(chosen, user):
-    """A form's (level, codes) choice as a Marking, inside the view's
+    """A form's (level, codes) choice as a Marking, inside the write step's
     transaction; an initiative hidden from ``user`` reads as an unknown code."""
-    return call(Marking.objects.resolve, *chosen, viewer=user) if chosen else None
+    return Marking.objects.resolve(*chosen, viewer=user) if chosen else None
 
 
 def cite_visible(user):
@@ -405,48 +410,54 @@ class ServiceAdmin(VisibleRowsMixin, VisibleChoicesMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # overridden where a service deletes
 
-    # -- the two-pass form handling -------------------------------------------
+    # -- writes: one step, the last check of the change form ------------------
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        refusal = getattr(request, "_cbm_refusal", None)
-        if refusal is not None:
-            form = type(form.__name__, (form,), {"refusal": refusal})
-        return form
+        return type(
+            form.__name__,
+            (form,),
+            {"actor": request.user, "write": partial(self.write_checked, change)},
+        )
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def write_checked(self, change, form, formsets):
+        """Write what a valid ``form`` and its inline ``formsets`` hold, as
+        ``form.actor``: called once, by the form, as the last step of its
+        validation (``ServiceModelForm.full_clean``). Everything is written in
+        one savepoint of the view's transaction; a refusal undoes it all and
+        becomes an error of the form, so that Django shows the page again."""
+        if not all_valid(formsets):
+            return  # Django shows their errors
+        user = form.actor
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except Refused as refused:
-            # The view's transaction rolled back: nothing was written. Validate
-            # the same POST again with the refusal attached to the form.
-            request._cbm_refusal = refused.error
-            try:
-                return super().changeform_view(request, object_id, form_url, extra_context)
-            except Refused as again:  # pragma: no cover - the form shows the refusal
-                message_refusal(self, request, again.error)
-                return HttpResponseRedirect(request.get_full_path())
-            finally:
-                del request._cbm_refusal
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                self.write_object(user, form, change)
+                for formset in formsets:
+                    formset.save(commit=False)  # computes what changed; writes nothing
+                    self.write_formset(user, form, formset)
+        except services.NotVisible as exc:
+            raise Http404(str(exc)) from exc
+        except (ValidationError, PermissionDenied, StaleVersion) as exc:
+            add_refusal(form, exc)
+
+    def write_object(self, user, form, change):
+        """Call the services for ``form.instance``; overridden where they write it."""
+        raise PermissionDenied(_("This record cannot be written here."))
+
+    def write_formset(self, user, form, formset):
+        """Call the services for an inline's rows; overridden where they write them."""
+        if formset.new_objects or formset.changed_objects or formset.deleted_objects:
+            raise PermissionDenied(
+                _("%(what)s cannot be changed here.")
+                % {"what": formset.model._meta.verbose_name_plural}
+            )
 
     def save_model(self, request, obj, form, change):
-        raise Refused(PermissionDenied(_("This record cannot be written here.")))
+        """Nothing is left to write: the form's write step did it."""
 
     def save_related(self, request, form, formsets, change):
-        # Many-to-many links are written by the services in save_model, never
-        # by form.save_m2m().
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
-
-    def save_formset(self, request, form, formset, change):
-        formset.save(commit=False)  # computes what changed; writes nothing
-        if formset.new_objects or formset.changed_objects or formset.deleted_objects:
-            raise Refused(
-                PermissionDenied(
-                    _("%(what)s cannot be changed here.")
-                    % {"what": formset.model._meta.verbose_name_plural}
-                )
-            )
+        """Nothing is left to write: the form's write step did it (many-to-many
+        links too: the services write them, never ``form.save_m2m()``)."""
 
     # -- change page extras ----------------------------------------------------
 
@@ -509,6 +520,7 @@ class ServiceAdmin(VisibleRowsMixin, VisibleChoicesMixin, admin.ModelAdmin):
 class ReadOnlyInline(VisibleRowsMixin, admin.TabularInline):
     """A list on a change page: nothing here is added, changed or deleted."""
 
+    formset = InlineRowsFormSet
     extra = 0
     max_num = 0
     can_delete = False
@@ -531,6 +543,7 @@ class ReferenceInline(
     ReferenceFieldsMixin, VisibleRowsMixin, VisibleChoicesMixin, admin.TabularInline
 ):
     form = VersionedModelForm
+    formset = InlineRowsFormSet
     extra = 0
 
     def _may_write(self, request):
@@ -565,41 +578,39 @@ class ReferenceAdmin(ReferenceFieldsMixin, ServiceAdmin):
             kwargs.setdefault("form", MarkedReferenceForm)
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def save_model(self, request, obj, form, change):
+    def write_object(self, user, form, change):
         if change and not form.has_changed():
             return  # nothing to write (its inlines may still change)
+        obj = form.instance
         if has_marking(type(obj)):
-            obj.marking = resolve_marking(form.cleaned_data.get("marking"), request.user)
+            obj.marking = resolve_marking(form.cleaned_data.get("marking"), user)
         version = form.cleaned_data.get("expected_version") if change else None
         links = {
             f.name: form.cleaned_data[f.name]
             for f in obj._meta.many_to_many
             if f.name in form.cleaned_data
         }
-        call(services.save_reference, request.user, obj, expected_version=version, links=links)
+        services.save_reference(user, obj, expected_version=version, links=links)
 
-    def save_formset(self, request, form, formset, change):
+    def write_formset(self, user, form, formset):
         if not issubclass(formset.model, Versioned):
-            return super().save_formset(request, form, formset, change)
-        formset.save(commit=False)  # computes what changed; writes nothing
-        forms = {id(f.instance): f for f in formset.forms}
-
-        def version(obj):
-            return forms[id(obj)].cleaned_data.get("expected_version")
-
-        def save(obj, expected_version=None):
-            if has_marking(type(obj)):
-                obj.marking = resolve_marking(
-                    forms[id(obj)].cleaned_data.get("marking"), request.user
-                )
-            call(services.save_reference, request.user, obj, expected_version=expected_version)
-
+            super().write_formset(user, form, formset)
+            return
+        rows = {id(f.instance): f.cleaned_data for f in formset.forms}
         for obj in formset.deleted_objects:
-            call(services.delete_reference, request.user, obj, expected_version=version(obj))
+            version = rows[id(obj)].get("expected_version")
+            services.delete_reference(user, obj, expected_version=version)
         for obj in formset.new_objects:
-            save(obj)
+            self.write_row(user, obj, rows[id(obj)], expected_version=None)
         for obj, _changed in formset.changed_objects:
-            save(obj, version(obj))
+            version = rows[id(obj)].get("expected_version")
+            self.write_row(user, obj, rows[id(obj)], expected_version=version)
+
+    def write_row(self, user, obj, data, expected_version):
+        """One inline row, with the marking chosen on its own form."""
+        if has_marking(type(obj)):
+            obj.marking = resolve_marking(data.get("marking"), user)
+        services.save_reference(user, obj, expected_version=expected_version)
 
     def delete_model(self, request, obj):
         try:

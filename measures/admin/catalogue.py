@@ -22,7 +22,6 @@ from .base import (
     ReferenceInline,
     ServiceAdmin,
     VisibleInitiativeFilter,
-    call,
     resolve_marking,
 )
 from .forms import (
@@ -161,9 +160,10 @@ class SourceAdmin(ServiceAdmin):
         url = reverse("admin:measures_evidence_changelist") + f"?source={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.n_evidence)
 
-    def save_model(self, request, obj, form, change):
+    def write_object(self, user, form, change):
         if change and not form.has_changed():
             return
-        obj.marking = resolve_marking(form.cleaned_data["marking"], request.user)
+        obj = form.instance
+        obj.marking = resolve_marking(form.cleaned_data["marking"], user)
         version = form.cleaned_data.get("expected_version") if change else None
-        call(services.save_source, request.user, obj, expected_version=version)
+        services.save_source(user, obj, expected_version=version)

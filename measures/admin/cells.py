@@ -30,7 +30,6 @@ from .base import (
     ServiceAdmin,
     adopt,
     autocomplete_for,
-    call,
     marking_label,
 )
 from .evidence import EvidenceLinkInline, RetractMixin
@@ -348,11 +347,6 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["evidence_list", "marking_display", "retraction"]
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        # The form reads cell versions as this user sees them.
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
-
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         if initial.get("status") and "expected_version" not in initial:
@@ -380,11 +374,10 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
             )
         return links
 
-    def save_model(self, request, obj, form, change):
+    def write_object(self, user, form, change):
         data = form.cleaned_data
-        result = call(
-            services.record_assessment,
-            request.user,
+        result = services.record_assessment(
+            user,
             data["status"],
             level=data["level"],
             effective_on=data["effective_on"],
@@ -395,7 +388,7 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
             evidence=list(data["evidence"]),
             marking=data["marking"],
         )
-        adopt(obj, result)
+        adopt(form.instance, result)
 
     def retract_versions(self, request, rows):
         cells = {obj.status_id for obj in rows}

@@ -28,7 +28,6 @@ from .base import (
     VisibleSourceFilter,
     adopt,
     autocomplete_for,
-    call,
     marking_label,
 )
 from .forms import (
@@ -318,12 +317,11 @@ class EvidenceAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
 
     # -- writes ------------------------------------------------------------------
 
-    def save_model(self, request, obj, form, change):
+    def write_object(self, user, form, change):
         data = form.cleaned_data
         if not change:
-            result = call(
-                services.create_evidence,
-                request.user,
+            result = services.create_evidence(
+                user,
                 source=data["source"],
                 occurred_on=data["occurred_on"],
                 occurred_precision=data["occurred_precision"],
@@ -338,27 +336,22 @@ class EvidenceAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
                 initiatives=data["initiatives"],
                 marking=data["marking"],
             )
-            adopt(obj, result)
+            adopt(form.instance, result)
             return
+        obj = form.instance
         version = data.get("expected_version")
         if data["add_cells"] or data["add_initiatives"]:
-            result = call(
-                services.attach_evidence,
-                request.user,
+            linked = services.attach_evidence(
+                user,
                 obj,
                 expected_version=version,
                 cells=data["add_cells"],
                 initiatives=data["add_initiatives"],
             )
-            version = result.version
+            version = linked.version  # the re-marking follows the linking
         if form.remarked:
-            result = call(
-                services.remark_evidence,
-                request.user,
-                obj,
-                data["marking"],
-                expected_version=version,
-                reason=data["remark_reason"],
+            services.remark_evidence(
+                user, obj, data["marking"], expected_version=version, reason=data["remark_reason"]
             )
 
     def retract_versions(self, request, rows):
