@@ -2,7 +2,6 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
@@ -234,16 +233,14 @@ class EvidenceAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = EvidenceChangeForm if obj is not None else EvidenceAddForm
         form = super().get_form(request, obj, change=change, **kwargs)
-        if obj is not None:
-            site = self.admin_site
-            cells = editable_cells(request.user, Status.objects.all())
-            initiatives = Initiative.objects.visible_to(request.user)
-            form = type(
-                form.__name__,
-                (form,),
-                {"__init__": _evidence_change_init(form, site, cells, initiatives)},
-            )
-        return form
+        if obj is None:
+            return form
+        choices = {
+            "cell_choices": editable_cells(request.user, Status.objects.all()),
+            "initiative_choices": Initiative.objects.visible_to(request.user),
+            "admin_site": self.admin_site,
+        }
+        return type(form.__name__, (form,), choices)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -422,21 +419,3 @@ class EvidenceAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
             )
             or "—"
         )
-
-
-def _evidence_change_init(form_class, site, cells, initiatives):
-    """The change form's extra fields get their choices and widgets per request."""
-
-    def __init__(self, *args, **kwargs):
-        form_class.__init__(self, *args, **kwargs)
-        # The widget first: setting the queryset hands its choices to the widget.
-        self.fields["add_cells"].widget = AutocompleteSelectMultiple(
-            Evidence._meta.get_field("cells"), site
-        )
-        self.fields["add_cells"].queryset = cells
-        self.fields["add_initiatives"].widget = AutocompleteSelectMultiple(
-            Evidence._meta.get_field("initiatives"), site
-        )
-        self.fields["add_initiatives"].queryset = initiatives
-
-    return __init__

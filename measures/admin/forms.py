@@ -11,6 +11,7 @@ message, having written nothing.
 import re
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.forms import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +20,7 @@ from countries.choices import DatePrecision
 from countries.models import Initiative
 
 from ..choices import Level, MarkingLevel, Role
-from ..models import Status, UserProfile
+from ..models import Evidence, Status, UserProfile
 from ..revisions import StaleVersion
 
 STALE_MESSAGE = _(
@@ -274,9 +275,24 @@ class EvidenceChangeForm(MarkingFieldsForm, VersionedModelForm):
         help_text=_("Recorded in the audit trail when the marking changes."),
     )
 
+    # Set by the admin on the form class it makes for each request
+    # (``EvidenceAdmin.get_form``): the cells and initiatives this user may
+    # link, and the admin site whose autocomplete views offer them.
+    cell_choices = Status.objects.none()
+    initiative_choices = Initiative.objects.none()
+    admin_site = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.show_marking(self.instance.marking if self.instance.marking_id else None)
+        if self.admin_site is not None:
+            # The widget first: setting the queryset hands its choices to the widget.
+            for name, field in (("add_cells", "cells"), ("add_initiatives", "initiatives")):
+                self.fields[name].widget = AutocompleteSelectMultiple(
+                    Evidence._meta.get_field(field), self.admin_site
+                )
+        self.fields["add_cells"].queryset = self.cell_choices
+        self.fields["add_initiatives"].queryset = self.initiative_choices
 
     @property
     def remarked(self):
