@@ -520,6 +520,8 @@ class ServiceAdmin(VisibleRowsMixin, VisibleChoicesMixin, admin.ModelAdmin):
 class ReadOnlyInline(VisibleRowsMixin, admin.TabularInline):
     """A list on a change page: nothing here is added, changed or deleted."""
 
+    # Seen by the page's write step, which refuses any change to these rows
+    # (ServiceAdmin.write_formset), should Django ever pass one on.
     formset = InlineRowsFormSet
     extra = 0
     max_num = 0
