@@ -428,7 +428,9 @@ class ServiceAdmin(VisibleRowsMixin, VisibleChoicesMixin, admin.ModelAdmin):
         becomes an error of the form, so that Django shows the page again."""
         if not all_valid(formsets):
             return  # Django shows their errors
-        user = form.actor
+        user, obj = form.actor, form.instance
+        before = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+        adding = obj._state.adding
         try:
             with transaction.atomic(using=router.db_for_write(self.model)):
                 self.write_object(user, form, change)
@@ -438,6 +440,11 @@ class ServiceAdmin(VisibleRowsMixin, VisibleChoicesMixin, admin.ModelAdmin):
         except services.NotVisible as exc:
             raise Http404(str(exc)) from exc
         except (ValidationError, PermissionDenied, StaleVersion) as exc:
+            # The page is shown again around this instance: put back what the
+            # undone write set on it (a marking, a version, a new row's id).
+            for attname, value in before.items():
+                setattr(obj, attname, value)
+            obj._state.adding = adding
             add_refusal(form, exc)
 
     def write_object(self, user, form, change):
