@@ -59,7 +59,8 @@ class Refused(Exception):
 
 
 def call(service, *args, **kwargs):
-    """Call a service; its refusals become ``Refused``, ``NotVisible`` a 404."""
+    """Call a service where no form shows its refusal (deletions): its
+    refusals become ``Refused``, ``NotVisible`` a 404."""
     try:
         return service(*args, **kwargs)
     except services.NotVisible as exc:
