@@ -9,12 +9,11 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from measures.admin.base import (
-    CountryInitiativeFilter,
-    LinkedInitiativeFilter,
     ReferenceAdmin,
     ReferenceInline,
 )
 from measures.admin.catalogue import CarriedMeasureInline
+from measures.admin.filters import CountryInitiativeFilter, LinkedInitiativeFilter
 from measures.admin.forms import MarkedReferenceForm
 from measures.visibility import visible_markings
 

@@ -17,13 +17,12 @@ from ..models import (
 )
 from ..visibility import visible_markings
 from .base import (
-    LinkedInitiativeFilter,
     ReferenceAdmin,
     ReferenceInline,
     ServiceAdmin,
-    VisibleInitiativeFilter,
     resolve_marking,
 )
+from .filters import LinkedInitiativeFilter, VisibleInitiativeFilter
 from .forms import (
     SourceForm,
 )

@@ -21,10 +21,6 @@ from ..models import (
 from ..revisions import StaleVersion
 from ..visibility import editable_cells, viewer_for
 from .base import (
-    LEVEL_LABELS,
-    CellInitiativeFilter,
-    InitiativeFilter,
-    LevelFilter,
     PublicIdAdminMixin,
     ReadOnlyInline,
     ServiceAdmin,
@@ -33,6 +29,7 @@ from .base import (
     marking_label,
 )
 from .evidence import EvidenceLinkInline, RetractMixin
+from .filters import LEVEL_LABELS, CellInitiativeFilter, InitiativeFilter, LevelFilter
 from .forms import (
     STALE_MESSAGE,
     AssessmentAddForm,

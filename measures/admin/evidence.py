@@ -23,12 +23,11 @@ from .base import (
     PublicIdAdminMixin,
     ReadOnlyInline,
     ServiceAdmin,
-    VisibleInitiativeFilter,
-    VisibleSourceFilter,
     adopt,
     autocomplete_for,
     marking_label,
 )
+from .filters import VisibleInitiativeFilter, VisibleSourceFilter
 from .forms import (
     STALE_MESSAGE,
     EvidenceAddForm,
