@@ -10,13 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from measures.access import visible_markings
 from measures.admin.base import (
-    CountryInitiativeFilter,
-    LinkedInitiativeFilter,
     ReferenceAdmin,
     ReferenceInline,
 )
 from measures.admin.catalogue import CarriedMeasureInline
-from measures.admin_forms import MarkedReferenceForm
+from measures.admin.filters import CountryInitiativeFilter, LinkedInitiativeFilter
+from measures.admin.forms import MarkedReferenceForm
 
 from .models import Country, CountryPair, Initiative, Membership, Region
 

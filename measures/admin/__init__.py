@@ -7,13 +7,15 @@ a 404 here as everywhere; inlines, choices, filters and counts are filtered
 the same way. The cell list shows each cell's level *for the viewer*
 (``Status.objects.with_level``).
 
-Writes: only through measures/services.py. A model form here validates input;
-``save_model``/``save_formset``/``delete_model`` call a service. When the
-service refuses (ValidationError, PermissionDenied, StaleVersion), the
-exception leaves the admin view's transaction, so nothing the request did is
-kept; the view then validates the same POST again with the refusal attached
-and the page comes back with the user's input and the service's message
-(``ServiceAdmin.changeform_view``). ``services.NotVisible`` becomes a 404.
+Writes: only through measures/services.py, once per request, while the form
+is validated. A change form checks its input and, as the last step of its
+validation, hands the cleaned data (and its inline rows) to the model admin's
+write step (``ServiceAdmin.write_checked``), which calls the services in one
+savepoint. A refusal (ValidationError, PermissionDenied, StaleVersion) undoes
+the savepoint and becomes an error of the form, so Django shows the page again
+with the user's input and the service's message; ``save_model`` and
+``save_related`` have nothing left to do. ``services.NotVisible`` becomes a
+404. A refused deletion rolls the view back and says why in a message.
 
 Versioned rows carry the version the user read in a hidden
 ``expected_version`` field; the services compare-and-swap on it.

@@ -11,9 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..access import viewer_for, visible_markings
-from ..admin_forms import (
-    UserProfileForm,
-)
 from ..audit import handles
 from ..choices import Role
 from ..models import (
@@ -26,7 +23,9 @@ from .base import (
     PublicIdAdminMixin,
     ServiceAdmin,
     adopt,
-    call,
+)
+from .forms import (
+    UserProfileForm,
 )
 
 # --- the audit trail, markings, profiles ----------------------------------------------
@@ -182,18 +181,17 @@ class UserProfileAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["user", "roles"] if obj is not None else []
 
-    def save_model(self, request, obj, form, change):
+    def write_object(self, user, form, change):
         data = form.cleaned_data
-        profile = call(
-            services.grant,
-            request.user,
-            obj.user,
+        profile = services.grant(
+            user,
+            form.instance.user,
             role=data["role"],
             clearance=data["clearance"],
             countries=[c.pk for c in data["scope_countries"]],
             affiliations=form.affiliations(),
         )
-        adopt(obj, profile)
+        adopt(form.instance, profile)
 
     @admin.display(description=_("roles"))
     def roles(self, obj):

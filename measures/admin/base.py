@@ -1,6 +1,7 @@
-"""Shared admin machinery: calling the services, visibility-aware filters and bases."""
+"""Shared admin machinery: calling the services, and the bases of every model admin."""
 
 import uuid
+from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -10,7 +11,8 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
+from django.forms import all_valid
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,35 +20,36 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cbm_tracker.models import Cited, Versioned
-from countries.models import Initiative, Membership
 
 from .. import services
 from ..access import viewer_for
-from ..admin_forms import (
-    MarkedReferenceForm,
-    ServiceModelForm,
-    VersionedModelForm,
-    refusal_errors,
-)
 from ..audit.revisions import StaleVersion
-from ..choices import NO_EVIDENCE, Level, Role
+from ..choices import Role
 from ..models import (
     ChangeRecord,
     Evidence,
     Marking,
     Source,
 )
+from .forms import (
+    InlineRowsFormSet,
+    MarkedReferenceForm,
+    ServiceModelForm,
+    VersionedModelForm,
+    add_refusal,
+    refusal_errors,
+)
 
 NOT_CLEARED = _("(a source you are not cleared for)")
-LEVEL_LABELS = {**dict(Level.choices), NO_EVIDENCE: _("not rated")}
 
 
 # --- calling the services ----------------------------------------------------
 
 
 class Refused(Exception):
-    """A service refused a write. Raised through the admin view's transaction
-    so that everything the request wrote is rolled back."""
+    """A service refused a deletion. Raised through the admin view's
+    transaction so that everything the request wrote (Django's log entry of
+    the deletion too) is rolled back; the view then says why in a message."""
 
     def __init__(self, error):
         super().__init__(str(error))
@@ -54,7 +57,8 @@ class Refused(Exception):
 
 
 def call(service, *args, **kwargs):
-    """Call a service; its refusals become ``Refused``, ``NotVisible`` a 404."""
+    """Call a service where no form shows its refusal (deletions): its
+    refusals become ``Refused``, ``NotVisible`` a 404."""
     try:
         return service(*args, **kwargs)
     except services.NotVisible as exc:
@@ -86,9 +90,9 @@ def has_marking(model):
 
 
 def resolve_marking(chosen, user):
-    """A form's (level, codes) choice as a Marking, inside the view's
+    """A form's (level, codes) choice as a Marking, inside the write step's
     transaction; an initiative hidden from ``user`` reads as an unknown code."""
-    return call(Marking.objects.resolve, *chosen, viewer=user) if chosen else None
+    return Marking.objects.resolve(*chosen, viewer=user) if chosen else None
 
 
 def cite_visible(user):
@@ -105,117 +109,6 @@ def marking_label(marking):
     if marking is None:
         return "—"
     return format_html('<span class="cbm-marking cbm-marking-{}">{}</span>', marking.level, marking)
-
-
-# --- list filters ------------------------------------------------------------
-
-
-def visible_value(list_filter, request, model):
-    """Does a list filter's value name a row of ``model`` the viewer may see?
-    A hidden row then filters exactly like an id that does not exist."""
-    value = str(list_filter.value())
-    # Beyond 18 digits no row has it (and SQLite could not bind it).
-    return (
-        value.isascii()
-        and value.isdigit()
-        and len(value) <= 18
-        and (model.objects.visible_to(request.user).filter(pk=int(value)).exists())
-    )
-
-
-class LevelFilter(admin.SimpleListFilter):
-    """The current level of a cell *for the viewer* (an annotation)."""
-
-    title = _("current level")
-    parameter_name = "level"
-
-    def lookups(self, request, model_admin):
-        return list(LEVEL_LABELS.items())
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(level=self.value())
-        return queryset
-
-
-class InitiativeFilter(admin.SimpleListFilter):
-    """Rows whose country (or partner) is a member of an initiative, by the
-    memberships the viewer may see."""
-
-    title = _("initiative (members)")
-    parameter_name = "initiative"
-    member_fields = ("country", "partner")
-
-    def lookups(self, request, model_admin):
-        return [(i.pk, str(i)) for i in Initiative.objects.visible_to(request.user)]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        if not visible_value(self, request, Initiative):
-            return queryset.none()  # hidden or unknown: the same empty list
-        members = (
-            Membership.objects.visible_to(request.user)
-            .filter(initiative_id=self.value())
-            .values("country")
-        )
-        condition = Q()
-        for field in self.member_fields:
-            condition |= Q(**{f"{field}__in": members})
-        return queryset.filter(condition)
-
-
-class CellInitiativeFilter(InitiativeFilter):
-    member_fields = ("status__country", "status__partner")
-
-
-class CountryInitiativeFilter(InitiativeFilter):
-    title = _("initiative")
-    member_fields = ("pk",)
-
-
-def visible_choice_filter(field_path, model, title):
-    """A list filter on a relation to a (possibly) marked model, offering only
-    the rows the viewer may see (Django's related filter lists them all)."""
-
-    class Filter(admin.SimpleListFilter):
-        parameter_name = field_path
-
-        def lookups(self, request, model_admin):
-            return [(o.pk, str(o)) for o in model.objects.visible_to(request.user)]
-
-        def queryset(self, request, queryset):
-            if not self.value():
-                return queryset
-            if not visible_value(self, request, model):
-                return queryset.none()  # hidden or unknown: the same empty list
-            return queryset.filter(**{field_path: self.value()})
-
-    Filter.title = title
-    return Filter
-
-
-VisibleInitiativeFilter = visible_choice_filter("initiatives", Initiative, _("initiative"))
-LinkedInitiativeFilter = visible_choice_filter("initiative", Initiative, _("initiative"))
-
-
-class VisibleSourceFilter(admin.SimpleListFilter):
-    """Filter by source, listing only the sources the viewer may see."""
-
-    title = _("source")
-    parameter_name = "source"
-
-    def lookups(self, request, model_admin):
-        return [
-            (s.pk, f"[{s.key}] {s.title[:50]}") for s in Source.objects.visible_to(request.user)
-        ]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        if not visible_value(self, request, Source):
-            return queryset.none()  # hidden or unknown: the same empty list
-        return queryset.filter(source_id=self.value())
 
 
 # --- bases -------------------------------------------------------------------
@@ -405,48 +298,61 @@ class ServiceAdmin(VisibleRowsMixin, VisibleChoicesMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # overridden where a service deletes
 
-    # -- the two-pass form handling -------------------------------------------
+    # -- writes: one step, the last check of the change form ------------------
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        refusal = getattr(request, "_cbm_refusal", None)
-        if refusal is not None:
-            form = type(form.__name__, (form,), {"refusal": refusal})
-        return form
+        return type(
+            form.__name__,
+            (form,),
+            {"actor": request.user, "write": partial(self.write_checked, change)},
+        )
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def write_checked(self, change, form, formsets):
+        """Write what a valid ``form`` and its inline ``formsets`` hold, as
+        ``form.actor``: called once, by the form, as the last step of its
+        validation (``ServiceModelForm.full_clean``). Everything is written in
+        one savepoint of the view's transaction; a refusal undoes it all and
+        becomes an error of the form, so that Django shows the page again."""
+        if not all_valid(formsets):
+            return  # Django shows their errors
+        user, obj = form.actor, form.instance
+        before = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+        adding = obj._state.adding
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except Refused as refused:
-            # The view's transaction rolled back: nothing was written. Validate
-            # the same POST again with the refusal attached to the form.
-            request._cbm_refusal = refused.error
-            try:
-                return super().changeform_view(request, object_id, form_url, extra_context)
-            except Refused as again:  # pragma: no cover - the form shows the refusal
-                message_refusal(self, request, again.error)
-                return HttpResponseRedirect(request.get_full_path())
-            finally:
-                del request._cbm_refusal
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                self.write_object(user, form, change)
+                for formset in formsets:
+                    formset.save(commit=False)  # computes what changed; writes nothing
+                    self.write_formset(user, form, formset)
+        except services.NotVisible as exc:
+            raise Http404(str(exc)) from exc
+        except (ValidationError, PermissionDenied, StaleVersion) as exc:
+            # The page is shown again around this instance: put back what the
+            # undone write set on it (a marking, a version, a new row's id).
+            for attname, value in before.items():
+                setattr(obj, attname, value)
+            obj._state.adding = adding
+            add_refusal(form, exc)
+
+    def write_object(self, user, form, change):
+        """Call the services for ``form.instance``; overridden where they write it."""
+        raise PermissionDenied(_("This record cannot be written here."))
+
+    def write_formset(self, user, form, formset):
+        """Call the services for an inline's rows; overridden where they write them."""
+        if formset.new_objects or formset.changed_objects or formset.deleted_objects:
+            raise PermissionDenied(
+                _("%(what)s cannot be changed here.")
+                % {"what": formset.model._meta.verbose_name_plural}
+            )
 
     def save_model(self, request, obj, form, change):
-        raise Refused(PermissionDenied(_("This record cannot be written here.")))
+        """Nothing is left to write: the form's write step did it."""
 
     def save_related(self, request, form, formsets, change):
-        # Many-to-many links are written by the services in save_model, never
-        # by form.save_m2m().
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
-
-    def save_formset(self, request, form, formset, change):
-        formset.save(commit=False)  # computes what changed; writes nothing
-        if formset.new_objects or formset.changed_objects or formset.deleted_objects:
-            raise Refused(
-                PermissionDenied(
-                    _("%(what)s cannot be changed here.")
-                    % {"what": formset.model._meta.verbose_name_plural}
-                )
-            )
+        """Nothing is left to write: the form's write step did it (many-to-many
+        links too: the services write them, never ``form.save_m2m()``)."""
 
     # -- change page extras ----------------------------------------------------
 
@@ -509,6 +415,9 @@ class ServiceAdmin(VisibleRowsMixin, VisibleChoicesMixin, admin.ModelAdmin):
 class ReadOnlyInline(VisibleRowsMixin, admin.TabularInline):
     """A list on a change page: nothing here is added, changed or deleted."""
 
+    # Seen by the page's write step, which refuses any change to these rows
+    # (ServiceAdmin.write_formset), should Django ever pass one on.
+    formset = InlineRowsFormSet
     extra = 0
     max_num = 0
     can_delete = False
@@ -531,6 +440,7 @@ class ReferenceInline(
     ReferenceFieldsMixin, VisibleRowsMixin, VisibleChoicesMixin, admin.TabularInline
 ):
     form = VersionedModelForm
+    formset = InlineRowsFormSet
     extra = 0
 
     def _may_write(self, request):
@@ -565,41 +475,39 @@ class ReferenceAdmin(ReferenceFieldsMixin, ServiceAdmin):
             kwargs.setdefault("form", MarkedReferenceForm)
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def save_model(self, request, obj, form, change):
+    def write_object(self, user, form, change):
         if change and not form.has_changed():
             return  # nothing to write (its inlines may still change)
+        obj = form.instance
         if has_marking(type(obj)):
-            obj.marking = resolve_marking(form.cleaned_data.get("marking"), request.user)
+            obj.marking = resolve_marking(form.cleaned_data.get("marking"), user)
         version = form.cleaned_data.get("expected_version") if change else None
         links = {
             f.name: form.cleaned_data[f.name]
             for f in obj._meta.many_to_many
             if f.name in form.cleaned_data
         }
-        call(services.save_reference, request.user, obj, expected_version=version, links=links)
+        services.save_reference(user, obj, expected_version=version, links=links)
 
-    def save_formset(self, request, form, formset, change):
+    def write_formset(self, user, form, formset):
         if not issubclass(formset.model, Versioned):
-            return super().save_formset(request, form, formset, change)
-        formset.save(commit=False)  # computes what changed; writes nothing
-        forms = {id(f.instance): f for f in formset.forms}
-
-        def version(obj):
-            return forms[id(obj)].cleaned_data.get("expected_version")
-
-        def save(obj, expected_version=None):
-            if has_marking(type(obj)):
-                obj.marking = resolve_marking(
-                    forms[id(obj)].cleaned_data.get("marking"), request.user
-                )
-            call(services.save_reference, request.user, obj, expected_version=expected_version)
-
+            super().write_formset(user, form, formset)
+            return
+        rows = {id(f.instance): f.cleaned_data for f in formset.forms}
         for obj in formset.deleted_objects:
-            call(services.delete_reference, request.user, obj, expected_version=version(obj))
+            version = rows[id(obj)].get("expected_version")
+            services.delete_reference(user, obj, expected_version=version)
         for obj in formset.new_objects:
-            save(obj)
+            self.write_row(user, obj, rows[id(obj)], expected_version=None)
         for obj, _changed in formset.changed_objects:
-            save(obj, version(obj))
+            version = rows[id(obj)].get("expected_version")
+            self.write_row(user, obj, rows[id(obj)], expected_version=version)
+
+    def write_row(self, user, obj, data, expected_version):
+        """One inline row, with the marking chosen on its own form."""
+        if has_marking(type(obj)):
+            obj.marking = resolve_marking(data.get("marking"), user)
+        services.save_reference(user, obj, expected_version=expected_version)
 
     def delete_model(self, request, obj):
         try:

@@ -9,9 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..access import visible_markings
-from ..admin_forms import (
-    SourceForm,
-)
 from ..models import (
     CarriedMeasure,
     Indicator,
@@ -20,13 +17,14 @@ from ..models import (
     Source,
 )
 from .base import (
-    LinkedInitiativeFilter,
     ReferenceAdmin,
     ReferenceInline,
     ServiceAdmin,
-    VisibleInitiativeFilter,
-    call,
     resolve_marking,
+)
+from .filters import LinkedInitiativeFilter, VisibleInitiativeFilter
+from .forms import (
+    SourceForm,
 )
 
 # --- measures ------------------------------------------------------------------
@@ -161,9 +159,10 @@ class SourceAdmin(ServiceAdmin):
         url = reverse("admin:measures_evidence_changelist") + f"?source={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.n_evidence)
 
-    def save_model(self, request, obj, form, change):
+    def write_object(self, user, form, change):
         if change and not form.has_changed():
             return
-        obj.marking = resolve_marking(form.cleaned_data["marking"], request.user)
+        obj = form.instance
+        obj.marking = resolve_marking(form.cleaned_data["marking"], user)
         version = form.cleaned_data.get("expected_version") if change else None
-        call(services.save_source, request.user, obj, expected_version=version)
+        services.save_source(user, obj, expected_version=version)

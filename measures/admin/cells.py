@@ -13,12 +13,6 @@ from django.utils.translation import ngettext
 
 from .. import services
 from ..access import editable_cells, viewer_for
-from ..admin_forms import (
-    STALE_MESSAGE,
-    AssessmentAddForm,
-    RecordAssessmentsForm,
-    add_refusal,
-)
 from ..audit.revisions import StaleVersion
 from ..choices import NO_EVIDENCE
 from ..models import (
@@ -27,19 +21,21 @@ from ..models import (
     Status,
 )
 from .base import (
-    LEVEL_LABELS,
-    CellInitiativeFilter,
-    InitiativeFilter,
-    LevelFilter,
     PublicIdAdminMixin,
     ReadOnlyInline,
     ServiceAdmin,
     adopt,
     autocomplete_for,
-    call,
     marking_label,
 )
 from .evidence import EvidenceLinkInline, RetractMixin
+from .filters import LEVEL_LABELS, CellInitiativeFilter, InitiativeFilter, LevelFilter
+from .forms import (
+    STALE_MESSAGE,
+    AssessmentAddForm,
+    RecordAssessmentsForm,
+    add_refusal,
+)
 
 # --- cells and their history ------------------------------------------------------
 
@@ -348,11 +344,6 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["evidence_list", "marking_display", "retraction"]
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        # The form reads cell versions as this user sees them.
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
-
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         if initial.get("status") and "expected_version" not in initial:
@@ -380,11 +371,10 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
             )
         return links
 
-    def save_model(self, request, obj, form, change):
+    def write_object(self, user, form, change):
         data = form.cleaned_data
-        result = call(
-            services.record_assessment,
-            request.user,
+        result = services.record_assessment(
+            user,
             data["status"],
             level=data["level"],
             effective_on=data["effective_on"],
@@ -395,7 +385,7 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
             evidence=list(data["evidence"]),
             marking=data["marking"],
         )
-        adopt(obj, result)
+        adopt(form.instance, result)
 
     def retract_versions(self, request, rows):
         cells = {obj.status_id for obj in rows}

@@ -2,7 +2,6 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
@@ -15,13 +14,6 @@ from countries.models import Initiative
 
 from .. import services
 from ..access import editable_cells, viewer_for
-from ..admin_forms import (
-    STALE_MESSAGE,
-    EvidenceAddForm,
-    EvidenceChangeForm,
-    RetractForm,
-    add_refusal,
-)
 from ..audit.revisions import StaleVersion
 from ..models import (
     Evidence,
@@ -31,12 +23,17 @@ from .base import (
     PublicIdAdminMixin,
     ReadOnlyInline,
     ServiceAdmin,
-    VisibleInitiativeFilter,
-    VisibleSourceFilter,
     adopt,
     autocomplete_for,
-    call,
     marking_label,
+)
+from .filters import VisibleInitiativeFilter, VisibleSourceFilter
+from .forms import (
+    STALE_MESSAGE,
+    EvidenceAddForm,
+    EvidenceChangeForm,
+    RetractForm,
+    add_refusal,
 )
 
 # --- evidence -------------------------------------------------------------------
@@ -235,16 +232,14 @@ class EvidenceAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = EvidenceChangeForm if obj is not None else EvidenceAddForm
         form = super().get_form(request, obj, change=change, **kwargs)
-        if obj is not None:
-            site = self.admin_site
-            cells = editable_cells(request.user, Status.objects.all())
-            initiatives = Initiative.objects.visible_to(request.user)
-            form = type(
-                form.__name__,
-                (form,),
-                {"__init__": _evidence_change_init(form, site, cells, initiatives)},
-            )
-        return form
+        if obj is None:
+            return form
+        choices = {
+            "cell_choices": editable_cells(request.user, Status.objects.all()),
+            "initiative_choices": Initiative.objects.visible_to(request.user),
+            "admin_site": self.admin_site,
+        }
+        return type(form.__name__, (form,), choices)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -318,12 +313,11 @@ class EvidenceAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
 
     # -- writes ------------------------------------------------------------------
 
-    def save_model(self, request, obj, form, change):
+    def write_object(self, user, form, change):
         data = form.cleaned_data
         if not change:
-            result = call(
-                services.create_evidence,
-                request.user,
+            result = services.create_evidence(
+                user,
                 source=data["source"],
                 occurred_on=data["occurred_on"],
                 occurred_precision=data["occurred_precision"],
@@ -338,27 +332,22 @@ class EvidenceAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
                 initiatives=data["initiatives"],
                 marking=data["marking"],
             )
-            adopt(obj, result)
+            adopt(form.instance, result)
             return
+        obj = form.instance
         version = data.get("expected_version")
         if data["add_cells"] or data["add_initiatives"]:
-            result = call(
-                services.attach_evidence,
-                request.user,
+            linked = services.attach_evidence(
+                user,
                 obj,
                 expected_version=version,
                 cells=data["add_cells"],
                 initiatives=data["add_initiatives"],
             )
-            version = result.version
+            version = linked.version  # the re-marking follows the linking
         if form.remarked:
-            result = call(
-                services.remark_evidence,
-                request.user,
-                obj,
-                data["marking"],
-                expected_version=version,
-                reason=data["remark_reason"],
+            services.remark_evidence(
+                user, obj, data["marking"], expected_version=version, reason=data["remark_reason"]
             )
 
     def retract_versions(self, request, rows):
@@ -429,21 +418,3 @@ class EvidenceAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
             )
             or "—"
         )
-
-
-def _evidence_change_init(form_class, site, cells, initiatives):
-    """The change form's extra fields get their choices and widgets per request."""
-
-    def __init__(self, *args, **kwargs):
-        form_class.__init__(self, *args, **kwargs)
-        # The widget first: setting the queryset hands its choices to the widget.
-        self.fields["add_cells"].widget = AutocompleteSelectMultiple(
-            Evidence._meta.get_field("cells"), site
-        )
-        self.fields["add_cells"].queryset = cells
-        self.fields["add_initiatives"].widget = AutocompleteSelectMultiple(
-            Evidence._meta.get_field("initiatives"), site
-        )
-        self.fields["add_initiatives"].queryset = initiatives
-
-    return __init__

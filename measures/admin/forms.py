@@ -1,23 +1,27 @@
 """Forms of the admin: they collect and check input; the services decide and write.
 
-A form here never saves anything. The admin (measures/admin.py) calls a
-service with the cleaned data; when the service refuses, the admin validates
-the same POST again with the refusal attached (``ServiceModelForm.refusal``),
-so the page comes back with the user's input and the service's message.
+A form here never saves anything itself. The last step of validating a change
+form is the admin's write step (``ServiceModelForm.full_clean``, which calls
+``ServiceAdmin.write_checked`` in measures/admin/base.py): the services are
+called once, with the cleaned data, and a refusal becomes an error of the form,
+so that Django shows the page again with the user's input and the service's
+message, having written nothing.
 """
 
 import re
 
 from django import forms
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.forms import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from countries.choices import DatePrecision
 from countries.models import Initiative
 
-from .audit.revisions import StaleVersion
-from .choices import Level, MarkingLevel, Role
-from .models import Status, UserProfile
+from ..audit.revisions import StaleVersion
+from ..choices import Level, MarkingLevel, Role
+from ..models import Evidence, Status, UserProfile
 
 STALE_MESSAGE = _(
     "Someone changed this since you opened it (you read version %(expected)s; it is now at "
@@ -59,12 +63,16 @@ def refusal_errors(exc):
     return [(None, str(exc))]
 
 
-def add_refusal(form, exc, aliases=None):
+# Fields a refusal names that the admin's forms show under another name: a
+# marking is chosen with a level and a releasable-to list (MarkingFieldsForm).
+REFUSAL_FIELDS = {"marking": "marking_level"}
+
+
+def add_refusal(form, exc):
     """Show a service's refusal on ``form``: on the field it names when the form
     shows that field, otherwise at the top of the form."""
-    aliases = {"marking": "marking_level", **(aliases or {})}
     for field, message in refusal_errors(exc):
-        field = aliases.get(field, field)
+        field = REFUSAL_FIELDS.get(field, field)
         if field is not None and field in form.fields and not form.fields[field].widget.is_hidden:
             form.add_error(field, message)
         elif field is not None:
@@ -133,8 +141,11 @@ class MarkingFieldsForm(forms.Form):
 class ServiceModelForm(forms.ModelForm):
     """Base of every admin model form (see the module docstring)."""
 
-    refusal = None  # the service's refusal, set by the admin for the second pass
-    refusal_aliases = {"marking": "marking_level"}
+    # Set by the admin on the form class it makes for each request
+    # (``ServiceAdmin.get_form``): the user the form acts for, and the step
+    # that writes what the form checked, called as ``write(form, formsets)``.
+    actor = None
+    write = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,13 +166,19 @@ class ServiceModelForm(forms.ModelForm):
                 )
                 self.initial[name] = _("(a source you are not cleared for)")
 
+    def full_clean(self):
+        super().full_clean()
+        # Writing is the last check: Django decides whether the form is valid
+        # (and so whether to show it again) right after this, and its inline
+        # formsets exist by now (InlineRowsFormSet).
+        if self.write is not None and self.is_bound and not self.errors:
+            self.write(self, inline_formsets(self.instance))
+
     def clean(self):
         cleaned = super().clean()
         for name in ("cite_source", "cite_locator"):
             if name in self.fields and self.fields[name].disabled:
                 cleaned.pop(name, None)
-        if self.refusal is not None:
-            add_refusal(self, self.refusal, self.refusal_aliases)
         return cleaned
 
     def _update_errors(self, errors):
@@ -185,6 +202,26 @@ class ServiceModelForm(forms.ModelForm):
             if not errors.error_dict:
                 return
         super()._update_errors(errors)
+
+
+# Where an instance lists the inline formsets built around it.
+INLINE_FORMSETS = "admin_inline_formsets"
+
+
+class InlineRowsFormSet(BaseInlineFormSet):
+    """The rows of an inline on an admin change page, written in one step with
+    the page's form. Django builds the form, then these formsets around the
+    form's instance, and only then validates the form; the form's write step
+    needs them, so each formset lists itself on the instance they share."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        vars(self.instance).setdefault(INLINE_FORMSETS, []).append(self)
+
+
+def inline_formsets(instance):
+    """The inline formsets built around ``instance`` (``InlineRowsFormSet``)."""
+    return vars(instance).get(INLINE_FORMSETS, [])
 
 
 class VersionedModelForm(ServiceModelForm):
@@ -238,9 +275,24 @@ class EvidenceChangeForm(MarkingFieldsForm, VersionedModelForm):
         help_text=_("Recorded in the audit trail when the marking changes."),
     )
 
+    # Set by the admin on the form class it makes for each request
+    # (``EvidenceAdmin.get_form``): the cells and initiatives this user may
+    # link, and the admin site whose autocomplete views offer them.
+    cell_choices = Status.objects.none()
+    initiative_choices = Initiative.objects.none()
+    admin_site = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.show_marking(self.instance.marking if self.instance.marking_id else None)
+        if self.admin_site is not None:
+            # The widget first: setting the queryset hands its choices to the widget.
+            for name, field in (("add_cells", "cells"), ("add_initiatives", "initiatives")):
+                self.fields[name].widget = AutocompleteSelectMultiple(
+                    Evidence._meta.get_field(field), self.admin_site
+                )
+        self.fields["add_cells"].queryset = self.cell_choices
+        self.fields["add_initiatives"].queryset = self.initiative_choices
 
     @property
     def remarked(self):
@@ -257,7 +309,6 @@ class AssessmentAddForm(MarkingFieldsForm, VersionedModelForm):
     marking_help = _("(the lowest marking covering the evidence)")
 
     version_of = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    user = None  # set by the admin: whose version of the cell counts
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -272,7 +323,8 @@ class AssessmentAddForm(MarkingFieldsForm, VersionedModelForm):
         if status is not None and cleaned.get("version_of") != status.pk:
             # The user picked a cell other than the one whose page they came from:
             # they have read nothing of it, so there is no older state to protect.
-            cleaned["expected_version"] = status.version_for(self.user)
+            # Whose version counts: the user's (cells look different by clearance).
+            cleaned["expected_version"] = status.version_for(self.actor)
         return cleaned
 
 
