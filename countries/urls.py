@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import pages
 
 urlpatterns = [
-    path("countries/", views.country_list, name="country-list"),
-    path("countries/<str:iso2>/", views.country_detail, name="country"),
-    path("initiatives/", views.initiative_list, name="initiative-list"),
-    path("initiatives/<slug:slug>/", views.initiative_detail, name="initiative"),
+    path("countries/", pages.country_list, name="country-list"),
+    path("countries/<str:iso2>/", pages.country_detail, name="country"),
+    path("initiatives/", pages.initiative_list, name="initiative-list"),
+    path("initiatives/<slug:slug>/", pages.initiative_detail, name="initiative"),
 ]

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 from measures import charts
-from measures.pages import LEGEND_ORDER
+from measures.pages.common import LEGEND_ORDER
 
 D = datetime.date
 

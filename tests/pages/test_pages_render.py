@@ -107,10 +107,10 @@ def test_bad_filters_are_shown_not_crashed_on(client, users):
 
 
 def test_a_large_heat_map_is_paged_by_rows_and_columns(client, users, monkeypatch):
-    from measures import views
+    from measures.pages import overview
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 10)
-    monkeypatch.setattr(views, "COLUMNS_PER_PAGE", 8)
+    monkeypatch.setattr(overview, "PAGE_SIZE", 10)
+    monkeypatch.setattr(overview, "COLUMNS_PER_PAGE", 8)
     client.force_login(users.reader)
     first = client.get("/")
     assert [m["number"] for m in first.context["measures"]] == list(range(1, 9))

@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countries.choices import DatePrecision
 from countries.models import Country, Initiative, Region
-
-from .choices import (
+from measures.choices import (
     MARKING_RANK,
     Direction,
     Domain,
@@ -20,10 +19,11 @@ from .choices import (
     MarkingLevel,
     SourceReliability,
 )
-from .models import Marking, Measure, Source
-from .pages import localized
-from .revisions import StaleVersion
-from .visibility import viewer_for, visible_markings
+from measures.models import Marking, Measure, Source
+from measures.revisions import StaleVersion
+from measures.visibility import viewer_for, visible_markings
+
+from .common import localized
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

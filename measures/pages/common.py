@@ -1,4 +1,5 @@
-"""Helpers shared by the web pages: access, levels, languages, markings, CSV tables.
+"""Plumbing shared by the web pages: access, the as-of date, links to cells,
+levels, languages, markings, CSV tables.
 
 The pages hold no business rules: they read through the visibility rule
 (``visible_to``, ``with_level``, ``viewer_for``), aggregate through
@@ -11,17 +12,26 @@ import functools
 import io
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Q
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cbm_tracker.api.renderers import neutralise
-
-from .choices import MARKING_RANK, NO_EVIDENCE, Level, SourceReliability
-from .scorecards import MIXED
-from .visibility import viewer_for
+from measures.choices import (
+    MARKING_RANK,
+    NO_EVIDENCE,
+    InformationCredibility,
+    Level,
+    SourceReliability,
+)
+from measures.models import Status
+from measures.scorecards import MIXED
+from measures.visibility import viewer_for
 
 # --- access -------------------------------------------------------------------
 
@@ -39,6 +49,50 @@ def readable(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def read_as_of(request):
+    """``?as_of=YYYY-MM-DD`` or None; a bad date is ignored with a message."""
+    raw = request.GET.get("as_of", "")
+    if not raw:
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        messages.warning(request, gettext("Ignored the as-of date: give it as YYYY-MM-DD."))
+        return None
+
+
+# --- links to cells -------------------------------------------------------------
+
+
+def cell_links(codes=None, numbers=None, measure=None):
+    """Cell ids by (measure number, country, partner), for links (one query)."""
+    qs = Status.objects.all()
+    if codes is not None:
+        qs = qs.filter(Q(country_id__in=codes) | Q(partner_id__in=codes))
+    if numbers is not None:
+        qs = qs.filter(measure__number__in=numbers)
+    if measure is not None:
+        qs = qs.filter(measure=measure)
+    return {
+        (n, a, b): pk
+        for pk, n, a, b in qs.values_list("pk", "measure__number", "country_id", "partner_id")
+    }
+
+
+def pair_key(number, iso, other):
+    """The key of a bilateral cell in ``cell_links``: its two countries in order."""
+    first, second = sorted((iso, other))
+    return (number, first, second)
+
+
+def cell_url(pk, as_of=None):
+    """The cell page (at the as-of date when one is read), or "" for no cell."""
+    if pk is None:
+        return ""
+    url = reverse("cell", args=[pk])
+    return f"{url}?as_of={as_of.isoformat()}" if as_of else url
 
 
 # --- levels -------------------------------------------------------------------
@@ -142,8 +196,6 @@ def is_stale(level, effective_on, threshold):
 
 def grade_explained(source_reliability, information_credibility):
     """The Admiralty grade in words, e.g. "B2: usually reliable source; probably true"."""
-    from .choices import InformationCredibility
-
     return {
         "code": f"{source_reliability}{information_credibility}",
         "source": SourceReliability(source_reliability).label,
@@ -168,31 +220,6 @@ class Table:
         for row in self.rows:
             writer.writerow([neutralise(_plain(v)) for v in row])
         return out.getvalue()
-
-
-def indicator_tables(charts, *, by_country=False):
-    """One table per indicator chart: its observations (with the country when a
-    page shows several countries' series)."""
-    columns = ["indicator", *(["country"] if by_country else []), "observed_on"]
-    return [
-        Table(
-            f"indicator-{c['indicator'].slug}",
-            [*columns, "precision", "value", "unit", "note"],
-            [
-                (
-                    c["indicator"].slug,
-                    *([o.country_id] if by_country else []),
-                    o.observed_on,
-                    o.precision,
-                    o.value,
-                    c["indicator"].unit,
-                    o.note,
-                )
-                for o in c["observations"]
-            ],
-        )
-        for c in charts
-    ]
 
 
 def _plain(value):

@@ -5,10 +5,11 @@ rule for the person looking, so nobody learns of a row they may not see."""
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from . import data_checks
-from .choices import Role
-from .pages import Table, csv_download, readable
-from .visibility import viewer_for
+from measures import data_checks
+from measures.choices import Role
+from measures.visibility import viewer_for
+
+from .common import Table, csv_download, readable
 
 STAFF_ROLES = {Role.ANALYST, Role.EDITOR, Role.ADMIN}
 # Rows listed per check on the page (the CSV holds them all).
