@@ -12,6 +12,15 @@ urlpatterns = [
     path("sources/", evidence.source_list, name="source-list"),
     path("sources/<slug:key>/", evidence.source_detail, name="source"),
     path("account/", account.account, name="account"),
+    path("account/tokens/", account.create_token, name="account-create-token"),
+    path("account/tokens/revoke/", account.revoke_token, name="account-revoke-token"),
+    path("account/subscription/", account.subscribe, name="account-subscribe"),
+    path(
+        "account/subscription/change/",
+        account.update_subscription,
+        name="account-update-subscription",
+    ),
+    path("account/subscription/unsubscribe/", account.unsubscribe, name="account-unsubscribe"),
     path("data-quality/", quality.data_quality, name="data-quality"),
     path(
         "subscriptions/unsubscribe/<str:token>/",

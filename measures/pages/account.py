@@ -1,4 +1,8 @@
-"""The account page: the user's API tokens and weekly digest subscription."""
+"""The account page: the user's API tokens and weekly digest subscription.
+
+The page itself is a GET; each of its forms posts to a view of its own, which
+redirects back to the page when done, or shows the page again with the form's
+errors (or, once, the new token)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_POST
 from knox.models import AuthToken
 
 from measures import services
@@ -17,97 +21,143 @@ from measures.visibility import viewer_for
 
 from .forms import RevokeTokenForm, SubscriptionForm, TokenForm, add_refusal
 
+# What the subscription services may refuse, shown on the digest form.
+SUBSCRIPTION_REFUSALS = (ValidationError, PermissionDenied, NotVisible, StaleVersion)
+
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def account(request):
-    user = request.user
-    subscription = (
+    return _render_account(request, _current_subscription(request.user))
+
+
+@login_required
+@require_POST
+def create_token(request):
+    token_form = TokenForm(request.POST)
+    new_token = None
+    if token_form.is_valid():
+        _row, new_token = services.issue_token(request.user, token_form.cleaned_data["days"])
+        messages.success(
+            request, _("Token created. Copy it now: it is shown only once and stored hashed.")
+        )
+    # No redirect: the token is shown on this answer only (it is stored hashed).
+    return _render_account(
+        request, _current_subscription(request.user), token_form=token_form, new_token=new_token
+    )
+
+
+@login_required
+@require_POST
+def revoke_token(request):
+    form = RevokeTokenForm(request.POST)
+    if not form.is_valid():
+        return _render_account(request, _current_subscription(request.user))
+    if services.revoke_token(request.user, form.cleaned_data["token_key"]):
+        messages.success(request, _("Token revoked."))
+    else:
+        messages.error(request, _("No such token."))
+    return redirect("account")
+
+
+@login_required
+@require_POST
+def subscribe(request):
+    form = SubscriptionForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.subscribe(
+                request.user, language=form.cleaned_data["language"], **form.follows()
+            )
+        except SUBSCRIPTION_REFUSALS as exc:
+            add_refusal(form, exc)
+        else:
+            messages.success(request, _("Subscribed to the weekly digest."))
+            return redirect("account")
+    return _render_account(request, _current_subscription(request.user), subscription_form=form)
+
+
+@login_required
+@require_POST
+def update_subscription(request):
+    subscription = _current_subscription(request.user)
+    form = SubscriptionForm(request.POST, user=request.user)
+    if form.is_valid():
+        if subscription is None:
+            raise Http404
+        data = form.cleaned_data
+        try:
+            services.update_subscription(
+                request.user,
+                subscription,
+                expected_version=data["version"] or 0,
+                language=data["language"],
+                paused=data["paused"],
+                **form.follows(),
+            )
+        except SUBSCRIPTION_REFUSALS as exc:
+            add_refusal(form, exc)
+        else:
+            messages.success(request, _("Subscription changed."))
+            return redirect("account")
+    return _render_account(request, subscription, subscription_form=form)
+
+
+@login_required
+@require_POST
+def unsubscribe(request):
+    subscription = _current_subscription(request.user)
+    if subscription is not None:
+        services.unsubscribe(subscription, actor=request.user)
+        messages.success(request, _("Unsubscribed: no more digests will be sent."))
+    return redirect("account")
+
+
+def _current_subscription(user):
+    """The user's subscription to the digest, with what it follows (None if none)."""
+    return (
         user.subscriptions.filter(unsubscribed_at__isnull=True)
         .prefetch_related("countries", "measures", "initiatives")
         .first()
     )
-    token_form = TokenForm()
-    new_token = None
-    subscription_form = None
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "create_token":
-            token_form = TokenForm(request.POST)
-            if token_form.is_valid():
-                _row, new_token = services.issue_token(user, token_form.cleaned_data["days"])
-                messages.success(
-                    request,
-                    _("Token created. Copy it now: it is shown only once and stored hashed."),
-                )
-        elif action == "revoke_token":
-            form = RevokeTokenForm(request.POST)
-            if form.is_valid():
-                if services.revoke_token(user, form.cleaned_data["token_key"]):
-                    messages.success(request, _("Token revoked."))
-                else:
-                    messages.error(request, _("No such token."))
-                return redirect("account")
-        elif action in ("subscribe", "update_subscription"):
-            subscription_form = SubscriptionForm(request.POST, user=user)
-            if subscription_form.is_valid():
-                data = subscription_form.cleaned_data
-                try:
-                    if action == "subscribe":
-                        services.subscribe(
-                            user, language=data["language"], **subscription_form.follows()
-                        )
-                        messages.success(request, _("Subscribed to the weekly digest."))
-                    elif subscription is None:
-                        raise Http404
-                    else:
-                        services.update_subscription(
-                            user,
-                            subscription,
-                            expected_version=data["version"] or 0,
-                            language=data["language"],
-                            paused=data["paused"],
-                            **subscription_form.follows(),
-                        )
-                        messages.success(request, _("Subscription changed."))
-                except (ValidationError, PermissionDenied, NotVisible, StaleVersion) as exc:
-                    add_refusal(subscription_form, exc)
-                else:
-                    return redirect("account")
-        elif action == "unsubscribe":
-            if subscription is not None:
-                services.unsubscribe(subscription, actor=user)
-                messages.success(request, _("Unsubscribed: no more digests will be sent."))
-            return redirect("account")
+
+
+def _render_account(
+    request, subscription, *, token_form=None, new_token=None, subscription_form=None
+):
+    """The account page, with the form that was sent when it was refused."""
+    if token_form is None:
+        token_form = TokenForm()
     if subscription_form is None:
-        if subscription is not None:
-            subscription_form = SubscriptionForm(
-                initial={
-                    "countries": [c.iso2 for c in subscription.countries.all()],
-                    "measures": [str(m.number) for m in subscription.measures.all()],
-                    "initiatives": [i.slug for i in subscription.initiatives.all()],
-                    "language": subscription.language,
-                    "paused": subscription.paused,
-                    "version": subscription.version,
-                },
-                user=user,
-            )
-        else:
-            subscription_form = SubscriptionForm(
-                initial={"language": request.LANGUAGE_CODE[:2]}, user=user
-            )
-    tokens_list = list(AuthToken.objects.filter(user=user).order_by("-created"))
-    viewer = viewer_for(user)
+        subscription_form = _initial_subscription_form(request, subscription)
     return render(
         request,
         "measures/account.html",
         {
-            "tokens": tokens_list,
+            "tokens": list(AuthToken.objects.filter(user=request.user).order_by("-created")),
             "new_token": new_token,
             "token_form": token_form,
             "subscription": subscription,
             "subscription_form": subscription_form,
-            "viewer": viewer,
+            "viewer": viewer_for(request.user),
             "now": timezone.now(),
         },
+    )
+
+
+def _initial_subscription_form(request, subscription):
+    """The digest form as first shown: what the subscription follows, or (for a
+    new one) the language of the page."""
+    if subscription is None:
+        return SubscriptionForm(initial={"language": request.LANGUAGE_CODE[:2]}, user=request.user)
+    return SubscriptionForm(
+        initial={
+            "countries": [c.iso2 for c in subscription.countries.all()],
+            "measures": [str(m.number) for m in subscription.measures.all()],
+            "initiatives": [i.slug for i in subscription.initiatives.all()],
+            "language": subscription.language,
+            "paused": subscription.paused,
+            "version": subscription.version,
+        },
+        user=request.user,
     )
