@@ -6,10 +6,8 @@ The pages hold no business rules: they read through the visibility rule
 measures/scorecards.py and write through measures/services.py.
 """
 
-import csv
 import datetime
 import functools
-import io
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from cbm_tracker.api.renderers import neutralise
 from measures.choices import (
     MARKING_RANK,
     NO_EVIDENCE,
@@ -30,6 +27,7 @@ from measures.choices import (
     SourceReliability,
 )
 from measures.models import Status
+from measures.reads.csv import csv_text
 from measures.scorecards import MIXED
 from measures.visibility import viewer_for
 
@@ -214,24 +212,7 @@ class Table:
         self.name, self.columns, self.rows = name, list(columns), list(rows)
 
     def csv(self):
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([neutralise(str(c)) for c in self.columns])
-        for row in self.rows:
-            writer.writerow([neutralise(_plain(v)) for v in row])
-        return out.getvalue()
-
-
-def _plain(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, (int, float)):
-        return value
-    return str(value)
+        return csv_text(self.rows, self.columns)
 
 
 def csv_download(request, tables, basename):
