@@ -70,15 +70,7 @@ def country_detail(request, iso2):
         .select_related("initiative", "marking")
         .order_by("start", "initiative__slug")
     )
-    indicators = list(
-        Indicator.objects.filter(observations__country_id=iso)
-        .distinct()
-        .prefetch_related(
-            Prefetch("observations", queryset=Observation.objects.filter(country_id=iso))
-        )
-        .order_by("slug")
-    )
-    indicator_charts = [indicator_chart(i, country=country) for i in indicators]
+    indicator_charts = _indicator_charts(country)
     name = localized(country, "name")
     tables = [
         _measures_table(measures),
@@ -142,6 +134,20 @@ def _measure_rows(card, links, iso, as_of):
             }
         )
     return rows
+
+
+def _indicator_charts(country):
+    """A chart per indicator observed in the country, of its observations there."""
+    iso = country.iso2
+    indicators = (
+        Indicator.objects.filter(observations__country_id=iso)
+        .distinct()
+        .prefetch_related(
+            Prefetch("observations", queryset=Observation.objects.filter(country_id=iso))
+        )
+        .order_by("slug")
+    )
+    return [indicator_chart(i, country=country) for i in indicators]
 
 
 def _country_evidence(user, iso, as_of):

@@ -19,13 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from measures.choices import (
-    MARKING_RANK,
-    NO_EVIDENCE,
-    InformationCredibility,
-    Level,
-    SourceReliability,
-)
+from measures.choices import NO_EVIDENCE, InformationCredibility, Level, SourceReliability
 from measures.models import Status
 from measures.reads.csv import csv_text
 from measures.scorecards import MIXED
@@ -168,10 +162,6 @@ def highest_marking(markings):
     if not shown:
         return None
     return max(shown, key=lambda m: (m.rank, not m.releasable_to_all, m.key))
-
-
-def marking_rank(level):
-    return MARKING_RANK[level]
 
 
 # --- staleness ----------------------------------------------------------------
