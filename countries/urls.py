@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import pages
+from .pages import countries, initiatives
 
 urlpatterns = [
-    path("countries/", pages.country_list, name="country-list"),
-    path("countries/<str:iso2>/", pages.country_detail, name="country"),
-    path("initiatives/", pages.initiative_list, name="initiative-list"),
-    path("initiatives/<slug:slug>/", pages.initiative_detail, name="initiative"),
+    path("countries/", countries.country_list, name="country-list"),
+    path("countries/<str:iso2>/", countries.country_detail, name="country"),
+    path("initiatives/", initiatives.initiative_list, name="initiative-list"),
+    path("initiatives/<slug:slug>/", initiatives.initiative_detail, name="initiative"),
 ]
