@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import views
+from .pages import countries, initiatives
 
 urlpatterns = [
-    path("countries/", views.country_list, name="country-list"),
-    path("countries/<str:iso2>/", views.country_detail, name="country"),
-    path("initiatives/", views.initiative_list, name="initiative-list"),
-    path("initiatives/<slug:slug>/", views.initiative_detail, name="initiative"),
+    path("countries/", countries.country_list, name="country-list"),
+    path("countries/<str:iso2>/", countries.country_detail, name="country"),
+    path("initiatives/", initiatives.initiative_list, name="initiative-list"),
+    path("initiatives/<slug:slug>/", initiatives.initiative_detail, name="initiative"),
 ]

@@ -1,20 +1,31 @@
 from django.urls import path
 
-from . import quality_views, views
+from .pages import account, catalogue, cells, evidence, overview, quality, subscriptions
 
 urlpatterns = [
-    path("", views.overview, name="overview"),
-    path("how-scores-work/", views.how_scores_work, name="how-scores-work"),
-    path("measures/", views.measure_list, name="measure-list"),
-    path("measures/<int:number>/", views.measure_detail, name="measure"),
-    path("cells/<int:pk>/", views.cell_detail, name="cell"),
-    path("evidence/<uuid:public_id>/", views.evidence_detail, name="evidence"),
-    path("sources/", views.source_list, name="source-list"),
-    path("sources/<slug:key>/", views.source_detail, name="source"),
-    path("account/", views.account, name="account"),
-    path("data-quality/", quality_views.data_quality, name="data-quality"),
+    path("", overview.overview, name="overview"),
+    path("how-scores-work/", overview.how_scores_work, name="how-scores-work"),
+    path("measures/", catalogue.measure_list, name="measure-list"),
+    path("measures/<int:number>/", catalogue.measure_detail, name="measure"),
+    path("cells/<int:pk>/", cells.cell_detail, name="cell"),
+    path("evidence/<uuid:public_id>/", evidence.evidence_detail, name="evidence"),
+    path("sources/", evidence.source_list, name="source-list"),
+    path("sources/<slug:key>/", evidence.source_detail, name="source"),
+    path("account/", account.account, name="account"),
+    path("account/tokens/", account.create_token, name="account-create-token"),
+    path("account/tokens/revoke/", account.revoke_token, name="account-revoke-token"),
+    path("account/subscription/", account.subscribe, name="account-subscribe"),
     path(
-        "subscriptions/unsubscribe/<str:token>/", views.unsubscribe, name="subscription-unsubscribe"
+        "account/subscription/change/",
+        account.update_subscription,
+        name="account-update-subscription",
     ),
-    path("subscriptions/confirm/<str:token>/", views.confirm, name="subscription-confirm"),
+    path("account/subscription/unsubscribe/", account.unsubscribe, name="account-unsubscribe"),
+    path("data-quality/", quality.data_quality, name="data-quality"),
+    path(
+        "subscriptions/unsubscribe/<str:token>/",
+        subscriptions.unsubscribe,
+        name="subscription-unsubscribe",
+    ),
+    path("subscriptions/confirm/<str:token>/", subscriptions.confirm, name="subscription-confirm"),
 ]

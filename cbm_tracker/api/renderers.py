@@ -1,15 +1,12 @@
 """orjson for JSON (scorecards are big), CSV for exports."""
 
-import csv
 import decimal
-import io
 
 import orjson
 from rest_framework import exceptions, parsers
 from rest_framework.renderers import BaseRenderer
 
-# A spreadsheet treats a cell starting with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from measures.reads.csv import csv_text
 
 
 def _default(value):
@@ -31,13 +28,6 @@ class ORJSONRenderer(BaseRenderer):
         return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
-def neutralise(value):
-    """Keep a text cell from being run as a formula (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return "" if value is None else value
-
-
 class CSVRenderer(BaseRenderer):
     """Renders ``{"columns": [...], "rows": [[...], ...]}`` (see measures/api/exports.py);
     any other payload (an error body) is written as key,value lines."""
@@ -47,16 +37,13 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        out = io.StringIO()
-        writer = csv.writer(out)
         if isinstance(data, dict) and "columns" in data and "rows" in data:
-            writer.writerow(data["columns"])
-            for row in data["rows"]:
-                writer.writerow([neutralise(v) for v in row])
+            text = csv_text(data["rows"], data["columns"])
         elif isinstance(data, dict):
-            for key, value in data.items():
-                writer.writerow([neutralise(str(key)), neutralise(str(value))])
-        return out.getvalue().encode("utf-8")
+            text = csv_text([(str(key), str(value)) for key, value in data.items()])
+        else:
+            text = ""
+        return text.encode("utf-8")
 
 
 class JSONParser(parsers.JSONParser):

@@ -11,8 +11,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from measures import pages
 from measures.choices import NO_EVIDENCE, Level
+from measures.reads import labels
 
 register = template.Library()
 
@@ -33,7 +33,7 @@ NOT_RATED = ("#ffffff", "#4a4a4a", "#6b6b6b")
 
 def level_name(level):
     """A level's name; "not rated" for a cell that had no level before."""
-    return _("not rated") if level == NO_EVIDENCE else pages.level_label(level)
+    return _("not rated") if level == NO_EVIDENCE else labels.level_label(level)
 
 
 @register.filter
@@ -53,5 +53,5 @@ def mail_chip(level):
         border,
         background,
         colour,
-        pages.level_initials(level),
+        labels.level_initials(level),
     )

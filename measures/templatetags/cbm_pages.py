@@ -7,7 +7,7 @@ from django import template
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 
-from measures import pages
+from measures.reads import labels
 
 register = template.Library()
 
@@ -20,20 +20,20 @@ def level_chip(level, extra=""):
         '<span class="chip-label">{}</span>',
         level,
         f" {extra}" if extra else "",
-        pages.level_label(level),
-        pages.level_initials(level),
-        pages.level_label(level),
+        labels.level_label(level),
+        labels.level_initials(level),
+        labels.level_label(level),
     )
 
 
 @register.filter
 def level_label(level):
-    return pages.level_label(level)
+    return labels.level_label(level)
 
 
 @register.filter
 def level_initials(level):
-    return pages.level_initials(level)
+    return labels.level_initials(level)
 
 
 @register.filter
@@ -61,7 +61,7 @@ def fuzzy_date(day, precision="day"):
 @register.filter
 def loc(obj, field):
     """``obj.field_fr`` on French pages when filled, else ``obj.field_en``."""
-    return pages.localized(obj, field)
+    return labels.localized(obj, field)
 
 
 @register.filter

@@ -31,7 +31,7 @@ def test_a_wrong_password_is_refused_with_a_message(client, users):
 
 def test_a_token_is_shown_once_then_listed_and_revoked(client, users):
     client.force_login(users.reader)
-    response = client.post("/account/", {"action": "create_token", "days": "30"})
+    response = client.post("/account/tokens/", {"days": "30"})
     token = response.context["new_token"]
     assert token and token in response.content.decode()
     instance = AuthToken.objects.get(user=users.reader)
@@ -44,22 +44,22 @@ def test_a_token_is_shown_once_then_listed_and_revoked(client, users):
         headers={"Authorization": f"Token {token}"},
     )
     assert api.status_code == 200
-    client.post("/account/", {"action": "revoke_token", "token_key": instance.token_key})
+    client.post("/account/tokens/revoke/", {"token_key": instance.token_key})
     assert not AuthToken.objects.filter(user=users.reader).exists()
 
 
 def test_one_cannot_revoke_someone_elses_token(client, users):
     other, _token = AuthToken.objects.create(users.editor)
     client.force_login(users.reader)
-    client.post("/account/", {"action": "revoke_token", "token_key": other.token_key})
+    client.post("/account/tokens/revoke/", {"token_key": other.token_key})
     assert AuthToken.objects.filter(pk=other.pk).exists()
 
 
 def test_subscribe_change_and_unsubscribe(client, users):
     client.force_login(users.reader)
     response = client.post(
-        "/account/",
-        {"action": "subscribe", "countries": ["DZ", "MA"], "measures": ["17"], "language": "fr"},
+        "/account/subscription/",
+        {"countries": ["DZ", "MA"], "measures": ["17"], "language": "fr"},
     )
     assert response.status_code == 302
     subscription = Subscription.objects.get(user=users.reader, unsubscribed_at__isnull=True)
@@ -68,9 +68,8 @@ def test_subscribe_change_and_unsubscribe(client, users):
     page = client.get("/account/")
     assert page.context["subscription_form"]["countries"].value() == ["DZ", "MA"]
     response = client.post(
-        "/account/",
+        "/account/subscription/change/",
         {
-            "action": "update_subscription",
             "countries": ["TN"],
             "language": "en",
             "paused": "on",
@@ -83,23 +82,21 @@ def test_subscribe_change_and_unsubscribe(client, users):
     assert subscription.paused and subscription.language == "en"
     # A stale change is refused, not applied.
     stale = client.post(
-        "/account/",
-        {"action": "update_subscription", "language": "fr", "version": subscription.version - 1},
+        "/account/subscription/change/",
+        {"language": "fr", "version": subscription.version - 1},
     )
     assert stale.status_code == 200
     assert "Someone" in stale.content.decode() or stale.context["subscription_form"].errors
     subscription.refresh_from_db()
     assert subscription.language == "en"
-    client.post("/account/", {"action": "unsubscribe"})
+    client.post("/account/subscription/unsubscribe/")
     subscription.refresh_from_db()
     assert subscription.unsubscribed_at is not None
 
 
 def test_hidden_initiatives_cannot_be_followed(client, users):
     client.force_login(users.reader)
-    response = client.post(
-        "/account/", {"action": "subscribe", "initiatives": ["pap-t"], "language": "en"}
-    )
+    response = client.post("/account/subscription/", {"initiatives": ["pap-t"], "language": "en"})
     assert response.status_code == 200
     assert "initiatives" in response.context["subscription_form"].errors
     assert not Subscription.objects.filter(user=users.reader).exists()

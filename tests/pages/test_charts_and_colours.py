@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from measures.pages import LEGEND_ORDER
 from measures.reads import charts
+from measures.reads.labels import LEGEND_ORDER
 
 D = datetime.date
 

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from countries.models import Initiative
-from measures import views
 from measures.models import Evidence, Source
+from measures.pages import overview
 from tests.factories import cell
 
 pytestmark = pytest.mark.django_db
@@ -108,9 +108,8 @@ def test_bad_filters_are_shown_not_crashed_on(client, users):
 
 
 def test_a_large_heat_map_is_paged_by_rows_and_columns(client, users, monkeypatch):
-
-    monkeypatch.setattr(views, "PAGE_SIZE", 10)
-    monkeypatch.setattr(views, "COLUMNS_PER_PAGE", 8)
+    monkeypatch.setattr(overview, "PAGE_SIZE", 10)
+    monkeypatch.setattr(overview, "COLUMNS_PER_PAGE", 8)
     client.force_login(users.reader)
     first = client.get("/")
     assert [m["number"] for m in first.context["measures"]] == list(range(1, 9))

@@ -1,45 +1,16 @@
-"""Helpers shared by the web pages: access, levels, languages, markings, CSV tables.
+"""How values read, in pages, mails and exports alike: level names and
+initials, the legend, a row's text in the reader's language, the banner's
+marking, staleness and the Admiralty grade in words."""
 
-The pages hold no business rules: they read through the visibility rule
-(``visible_to``, ``with_level``, ``viewer_for``), aggregate through
-measures/scorecards.py and write through measures/services.py.
-"""
-
-import csv
 import datetime
-import functools
-import io
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from cbm_tracker.api.renderers import neutralise
-
-from .access import viewer_for
-from .choices import MARKING_RANK, NO_EVIDENCE, Level, SourceReliability
-from .reads.scorecards import MIXED
-
-# --- access -------------------------------------------------------------------
-
-
-def readable(view):
-    """Pages with data: anonymous visitors log in first, unless public reading
-    is on (then they read as public-clearance readers)."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not viewer_for(request.user).can_read:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
+from measures.choices import NO_EVIDENCE, InformationCredibility, Level, SourceReliability
+from measures.reads.scorecards import MIXED
 
 # --- levels -------------------------------------------------------------------
 
@@ -118,10 +89,6 @@ def highest_marking(markings):
     return max(shown, key=lambda m: (m.rank, not m.releasable_to_all, m.key))
 
 
-def marking_rank(level):
-    return MARKING_RANK[level]
-
-
 # --- staleness ----------------------------------------------------------------
 
 
@@ -142,80 +109,8 @@ def is_stale(level, effective_on, threshold):
 
 def grade_explained(source_reliability, information_credibility):
     """The Admiralty grade in words, e.g. "B2: usually reliable source; probably true"."""
-    from .choices import InformationCredibility
-
     return {
         "code": f"{source_reliability}{information_credibility}",
         "source": SourceReliability(source_reliability).label,
         "information": InformationCredibility(information_credibility).label,
     }
-
-
-# --- tables downloadable as CSV -----------------------------------------------
-
-
-class Table:
-    """One table of a page as plain values: rendered as HTML by the template and
-    downloadable as ``?format=csv&table=<name>`` with the same rows."""
-
-    def __init__(self, name, columns, rows):
-        self.name, self.columns, self.rows = name, list(columns), list(rows)
-
-    def csv(self):
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([neutralise(str(c)) for c in self.columns])
-        for row in self.rows:
-            writer.writerow([neutralise(_plain(v)) for v in row])
-        return out.getvalue()
-
-
-def indicator_tables(charts, *, by_country=False):
-    """One table per indicator chart: its observations (with the country when a
-    page shows several countries' series)."""
-    columns = ["indicator", *(["country"] if by_country else []), "observed_on"]
-    return [
-        Table(
-            f"indicator-{c['indicator'].slug}",
-            [*columns, "precision", "value", "unit", "note"],
-            [
-                (
-                    c["indicator"].slug,
-                    *([o.country_id] if by_country else []),
-                    o.observed_on,
-                    o.precision,
-                    o.value,
-                    c["indicator"].unit,
-                    o.note,
-                )
-                for o in c["observations"]
-            ],
-        )
-        for c in charts
-    ]
-
-
-def _plain(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, (int, float)):
-        return value
-    return str(value)
-
-
-def csv_download(request, tables, basename):
-    """The CSV answer when the query asks for one of ``tables``, else None."""
-    if request.GET.get("format") != "csv":
-        return None
-    wanted = request.GET.get("table", "")
-    by_name = {t.name: t for t in tables}
-    table = by_name.get(wanted)
-    if table is None:
-        raise Http404
-    response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{basename}-{table.name}.csv"'
-    return response

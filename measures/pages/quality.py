@@ -5,10 +5,11 @@ rule for the person looking, so nobody learns of a row they may not see."""
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from .access import viewer_for
-from .choices import Role
-from .pages import Table, csv_download, readable
-from .reads import data_checks
+from measures.access import viewer_for
+from measures.choices import Role
+from measures.reads import data_checks
+
+from .common import Table, csv_download, readable
 
 STAFF_ROLES = {Role.ANALYST, Role.EDITOR, Role.ADMIN}
 # Rows listed per check on the page (the CSV holds them all).

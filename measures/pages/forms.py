@@ -10,10 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from countries.choices import DatePrecision
 from countries.models import Country, Initiative, Region
-
-from .access import viewer_for, visible_markings
-from .audit.revisions import StaleVersion
-from .choices import (
+from measures.access import viewer_for, visible_markings
+from measures.audit.revisions import StaleVersion
+from measures.choices import (
     MARKING_RANK,
     Direction,
     Domain,
@@ -22,8 +21,8 @@ from .choices import (
     MarkingLevel,
     SourceReliability,
 )
-from .models import Marking, Measure, Source
-from .pages import localized
+from measures.models import Marking, Measure, Source
+from measures.reads.labels import localized
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -1,0 +1,1 @@
+"""The country and initiative pages, one module per page family."""

@@ -1,0 +1,288 @@
+"""The countries: their list, and a country's page (its measures, score over
+time, evidence, initiatives and indicators)."""
+
+import itertools
+
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from countries.models import Country, Initiative, Membership
+from measures.access import viewer_for
+from measures.models import Evidence, Indicator, Observation, Status
+from measures.pages.common import (
+    Table,
+    cell_links,
+    cell_url,
+    csv_download,
+    pair_key,
+    read_as_of,
+    readable,
+)
+from measures.pages.indicators import indicator_chart, indicator_tables
+from measures.reads import charts, scorecards
+from measures.reads.labels import (
+    grade_explained,
+    highest_marking,
+    is_stale,
+    localized,
+    stale_threshold,
+)
+
+# The evidence timeline of a page shows at most this many items (newest first).
+EVIDENCE_LIMIT = 200
+
+
+@readable
+def country_list(request):
+    countries = list(Country.objects.prefetch_related("regions").order_by("iso2"))
+    table = Table(
+        "countries",
+        ["iso2", "iso3", "name", "regions"],
+        [
+            (c.iso2, c.iso3, localized(c, "name"), " ".join(r.code for r in c.regions.all()))
+            for c in countries
+        ],
+    )
+    if response := csv_download(request, [table], "countries"):
+        return response
+    return render(request, "countries/country_list.html", {"countries": countries})
+
+
+@readable
+def country_detail(request, iso2):
+    viewer = viewer_for(request.user)
+    country = get_object_or_404(Country.objects.prefetch_related("regions"), pk=iso2.upper())
+    iso = country.iso2
+    as_of = read_as_of(request)
+    card = scorecards.country_scorecard(viewer, iso, as_of)
+    series = scorecards.score_series(viewer, iso, until=as_of)
+    measures = _measure_rows(card, cell_links(codes=[iso]), iso, as_of)
+    evidence = _country_evidence(request.user, iso, as_of)
+    memberships = list(
+        Membership.objects.visible_to(request.user)
+        .filter(country_id=iso, initiative__in=Initiative.objects.visible_to(request.user))
+        .select_related("initiative", "marking")
+        .order_by("start", "initiative__slug")
+    )
+    indicator_charts = _indicator_charts(country)
+    name = localized(country, "name")
+    tables = [
+        _measures_table(measures),
+        Table(
+            "score",
+            ["date", "score", "rated"],
+            [(p["date"], p["score"], p["rated"]) for p in series],
+        ),
+        _country_evidence_table(evidence),
+        _memberships_table(memberships),
+        *indicator_tables(indicator_charts),
+    ]
+    if response := csv_download(request, tables, f"country-{iso}"):
+        return response
+    for e in evidence:
+        e.measure_numbers = sorted({c.measure.number for c in e.cells.all()})
+        e.grade = grade_explained(e.source_reliability, e.information_credibility)
+    return render(
+        request,
+        "countries/country_detail.html",
+        {
+            "country": country,
+            "name": name,
+            "as_of": as_of,
+            "card": card,
+            "measures": measures,
+            "series": series,
+            "score_chart": _score_chart(name, series),
+            "evidence": evidence,
+            "evidence_limit": EVIDENCE_LIMIT,
+            "memberships": memberships,
+            "indicator_charts": indicator_charts,
+            "page_marking": highest_marking(
+                [e.marking for e in evidence] + [m.marking for m in memberships]
+            ),
+        },
+    )
+
+
+def _measure_rows(card, links, iso, as_of):
+    """The country's measures with their titles, links to their cells and staleness."""
+    threshold = stale_threshold(as_of)
+    rows = []
+    for entry in card["measures"]:
+        n = entry["measure"]
+        pairs = [
+            {
+                **p,
+                "url": cell_url(links.get(pair_key(n, iso, p["partner"])), as_of),
+                "stale": is_stale(p["level"], p["effective_on"], threshold),
+            }
+            for p in entry.get("pairs", ())
+        ]
+        rows.append(
+            {
+                **entry,
+                "title": localized(entry, "title"),
+                "stale": is_stale(entry["level"], entry["effective_on"], threshold),
+                "url": cell_url(links.get((n, iso, None)), as_of),
+                "pairs": pairs,
+            }
+        )
+    return rows
+
+
+def _indicator_charts(country):
+    """A chart per indicator observed in the country, of its observations there."""
+    iso = country.iso2
+    indicators = (
+        Indicator.objects.filter(observations__country_id=iso)
+        .distinct()
+        .prefetch_related(
+            Prefetch("observations", queryset=Observation.objects.filter(country_id=iso))
+        )
+        .order_by("slug")
+    )
+    return [indicator_chart(i, country=country) for i in indicators]
+
+
+def _country_evidence(user, iso, as_of):
+    """The evidence about the country (or a pair it is in) the user may see, known
+    by the as-of date, newest first."""
+    ids = (
+        Evidence.objects.visible_to(user)
+        .filter(Q(cells__country_id=iso) | Q(cells__partner_id=iso))
+        .values("pk")
+        .distinct()
+    )
+    if as_of is not None:
+        ids = ids.filter(occurred_on__lte=as_of)
+    return list(
+        Evidence.objects.filter(pk__in=ids)
+        .select_related("source", "marking")
+        .prefetch_related(
+            Prefetch(
+                "cells",
+                queryset=Status.objects.select_related("measure").order_by("measure__number"),
+            )
+        )
+        .order_by("-occurred_on", "-id")[:EVIDENCE_LIMIT]
+    )
+
+
+def _score_chart(name, series):
+    """The country's score at the end of each year, as an SVG line chart."""
+    points = ", ".join(
+        f"{p['date'].isoformat()} "
+        + ("—" if p["score"] is None else f"{round(p['score'] * 100)} %")
+        for p in series
+    )
+    return charts.line_chart(
+        "score-trend",
+        [(_("score"), [(p["date"], p["score"]) for p in series])],
+        title=_("Score of %(country)s over time") % {"country": name},
+        desc=_("Score at the end of each year: %(points)s.") % {"points": points or _("none")},
+        y_min=0,
+        y_max=1,
+        percent=True,
+    )
+
+
+def _measures_table(measures):
+    """A line per measure, then one per partner of a bilateral measure."""
+    return Table(
+        "measures",
+        [
+            "measure",
+            "title",
+            "scope",
+            "partner",
+            "level",
+            "value",
+            "effective_on",
+            "stale",
+            "evidence_count",
+        ],
+        itertools.chain.from_iterable(
+            [
+                (
+                    m["measure"],
+                    m["title"],
+                    m["scope"],
+                    None,
+                    m["level"],
+                    m["value"],
+                    m["effective_on"],
+                    m["stale"],
+                    m["evidence_count"],
+                ),
+                *[
+                    (
+                        m["measure"],
+                        m["title"],
+                        m["scope"],
+                        p["partner"],
+                        p["level"],
+                        None,
+                        p["effective_on"],
+                        p["stale"],
+                        p["evidence_count"],
+                    )
+                    for p in m["pairs"]
+                ],
+            ]
+            for m in measures
+        ),
+    )
+
+
+def _country_evidence_table(evidence):
+    return Table(
+        "evidence",
+        [
+            "id",
+            "occurred_on",
+            "precision",
+            "summary",
+            "source",
+            "locator",
+            "grade",
+            "direction",
+            "measures",
+            "marking",
+            "retracted",
+        ],
+        [
+            (
+                e.public_id,
+                e.occurred_on,
+                e.occurred_precision,
+                localized(e, "summary"),
+                e.source.key,
+                e.locator,
+                e.reliability,
+                e.direction,
+                " ".join(sorted({str(c.measure.number) for c in e.cells.all()})),
+                str(e.marking),
+                e.retracted,
+            )
+            for e in evidence
+        ],
+    )
+
+
+def _memberships_table(memberships):
+    return Table(
+        "initiatives",
+        ["initiative", "name", "role", "start", "end", "marking"],
+        [
+            (
+                m.initiative.slug,
+                localized(m.initiative, "name"),
+                m.role,
+                m.start,
+                m.end,
+                str(m.marking) if m.marking else "",
+            )
+            for m in memberships
+        ],
+    )

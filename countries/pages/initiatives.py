@@ -1,0 +1,205 @@
+"""The initiatives: their list, and an initiative's page (members over time,
+the measures it carries, its members' scores, evidence)."""
+
+import datetime
+import itertools
+
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from countries.choices import MembershipRole
+from countries.models import Initiative, Membership
+from measures.access import viewer_for
+from measures.models import Evidence
+from measures.pages.common import Table, csv_download, read_as_of, readable
+from measures.reads import charts, scorecards
+from measures.reads.labels import highest_marking, localized
+
+from .countries import EVIDENCE_LIMIT
+
+ROLE_CLASSES = {role: f"role-{role}" for role in MembershipRole.values}
+
+
+@readable
+def initiative_list(request):
+    initiatives = list(
+        Initiative.objects.visible_to(request.user).select_related("marking").order_by("slug")
+    )
+    table = Table(
+        "initiatives",
+        ["slug", "acronym", "name", "kind", "started_on", "ended_on", "marking"],
+        [
+            (
+                i.slug,
+                i.acronym,
+                localized(i, "name"),
+                i.kind,
+                i.started_on,
+                i.ended_on,
+                str(i.marking) if i.marking else "",
+            )
+            for i in initiatives
+        ],
+    )
+    if response := csv_download(request, [table], "initiatives"):
+        return response
+    return render(
+        request,
+        "countries/initiative_list.html",
+        {
+            "initiatives": initiatives,
+            "page_marking": highest_marking(i.marking for i in initiatives),
+        },
+    )
+
+
+@readable
+def initiative_detail(request, slug):
+    viewer = viewer_for(request.user)
+    initiative = get_object_or_404(
+        Initiative.objects.visible_to(request.user).select_related("marking", "cite_source"),
+        slug=slug,
+    )
+    as_of = read_as_of(request)
+    card = scorecards.initiative_scorecard(viewer, slug, as_of)
+    memberships = list(
+        Membership.objects.visible_to(request.user)
+        .filter(initiative=initiative)
+        .select_related("country", "marking")
+        .order_by("country__iso2", "start")
+    )
+    carried = list(
+        initiative.carried_measures.select_related("measure").order_by("measure__number")
+    )
+    evidence = list(
+        Evidence.objects.visible_to(request.user)
+        .filter(initiatives=initiative)
+        .select_related("source", "marking")
+        .order_by("-occurred_on", "-id")[:EVIDENCE_LIMIT]
+    )
+    timeline = _members_timeline(initiative, memberships)
+    results = card["results"] if card else []
+    tables = _initiative_tables(memberships, carried, results, evidence)
+    if response := csv_download(request, tables, f"initiative-{slug}"):
+        return response
+    cite = initiative.cite_source
+    if cite is not None and not viewer.may_see_marking(cite.marking):
+        cite = None
+    for r in results:
+        r["name"] = localized(r, "name")
+        r["role_label"] = MembershipRole(r["role"]).label if r.get("role") else None
+    results.sort(key=lambda r: r["name"])
+    return render(
+        request,
+        "countries/initiative_detail.html",
+        {
+            "initiative": initiative,
+            "name": localized(initiative, "name"),
+            "description": localized(initiative, "description"),
+            "as_of": as_of,
+            "memberships": memberships,
+            "timeline": timeline,
+            "carried": carried,
+            "results": results,
+            "evidence": evidence,
+            "cite": cite,
+            "page_marking": highest_marking(
+                [initiative.marking]
+                + [m.marking for m in memberships]
+                + [e.marking for e in evidence]
+            ),
+        },
+    )
+
+
+def _members_timeline(initiative, memberships):
+    """The members over time as an SVG timeline: a row per country, a bar per
+    membership, from the earliest date known to next year."""
+    today = timezone.localdate()
+    starts = [d for m in memberships for d in (m.start, m.end) if d] + [
+        d for d in (initiative.started_on, initiative.ended_on) if d
+    ]
+    start = (
+        datetime.date(min(starts).year, 1, 1) if starts else datetime.date(today.year - 10, 1, 1)
+    )
+    rows = []
+    for iso, items in itertools.groupby(memberships, key=lambda m: m.country_id):
+        items = list(items)
+        label = f"{localized(items[0].country, 'name')} ({iso})"
+        bars = []
+        for m in items:
+            start_text = m.start.isoformat() if m.start else "?"
+            end_text = m.end.isoformat() if m.end else "…"
+            text = f"{m.get_role_display()}, {start_text} – {end_text}"
+            bars.append(
+                (m.start, m.end, text, ROLE_CLASSES.get(m.role, ""), str(m.get_role_display()))
+            )
+        rows.append((label, bars))
+    return charts.timeline(
+        "members-timeline",
+        rows,
+        title=_("Members of %(initiative)s over time") % {"initiative": initiative},
+        desc="; ".join(f"{label}: " + ", ".join(b[2] for b in bars) for label, bars in rows)
+        or _("No members recorded."),
+        start=start,
+        end=datetime.date(today.year + 1, 1, 1),
+    )
+
+
+def _initiative_tables(memberships, carried, results, evidence):
+    """The initiative page's tables, downloadable as CSV."""
+    return [
+        Table(
+            "members",
+            ["country", "name", "role", "start", "end", "note", "marking"],
+            [
+                (
+                    m.country_id,
+                    localized(m.country, "name"),
+                    m.role,
+                    m.start,
+                    m.end,
+                    m.note,
+                    str(m.marking) if m.marking else "",
+                )
+                for m in memberships
+            ],
+        ),
+        Table(
+            "measures",
+            ["measure", "title", "note"],
+            [(c.measure.number, localized(c.measure, "title"), c.note) for c in carried],
+        ),
+        Table(
+            "scores",
+            ["country", "name", "role", "score", "rated", "unrated"],
+            [
+                (
+                    r["country"],
+                    localized(r, "name"),
+                    r.get("role"),
+                    r["score"],
+                    r["rated"],
+                    r["unrated"],
+                )
+                for r in results
+            ],
+        ),
+        Table(
+            "evidence",
+            ["id", "occurred_on", "summary", "source", "locator", "grade", "marking"],
+            [
+                (
+                    e.public_id,
+                    e.occurred_on,
+                    localized(e, "summary"),
+                    e.source.key,
+                    e.locator,
+                    e.reliability,
+                    str(e.marking),
+                )
+                for e in evidence
+            ],
+        ),
+    ]

@@ -1,0 +1,309 @@
+"""A cell (one measure in one country, or a pair): its history and evidence, and
+the staff's workflow on it (record an assessment, add evidence, reconfirm).
+Every write goes through measures/services.py."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from measures import services
+from measures.access import viewer_for
+from measures.audit.revisions import StaleVersion
+from measures.choices import NO_EVIDENCE, Level
+from measures.models import Assessment, Evidence, Status
+from measures.reads.labels import highest_marking, is_stale, level_label, localized, stale_threshold
+from measures.rules import evidence_after
+from measures.services import NotVisible
+
+from .common import Table, csv_download, read_as_of, readable
+from .forms import AssessmentForm, EvidenceForm, ReconfirmForm, add_refusal
+
+# The evidence an editor may pick from lists at most this many items (newest first).
+PICKABLE_LIMIT = 200
+
+
+@readable
+@require_http_methods(["GET", "POST"])
+def cell_detail(request, pk):
+    viewer = viewer_for(request.user)
+    as_of = read_as_of(request)
+    cell = get_object_or_404(Status.objects.select_related("measure", "country", "partner"), pk=pk)
+    may_edit = viewer.may_edit_cell(cell)
+    if request.method == "GET":
+        return _render_cell(request, cell, as_of, may_edit)
+    if not may_edit:
+        # The service would refuse too; say so plainly and change nothing.
+        messages.error(
+            request,
+            _("You may not record for %(cell)s: it is outside your country scope.")
+            % {"cell": cell.cell_label},
+        )
+        return _render_cell(request, cell, as_of, may_edit, code=403)
+    # The page's three forms say which one was sent in ``action``.
+    action = request.POST.get("action", "record")
+    if action == "reconfirm":
+        refusal = _reconfirm(request, cell)
+        if refusal is None:
+            return redirect(reverse("cell", args=[cell.pk]))
+        message, code = refusal
+        return _render_cell(request, cell, as_of, may_edit, reconfirm_errors=[message], code=code)
+    if action == "evidence":
+        return _add_evidence(request, cell, as_of)
+    return _record(request, cell, as_of)
+
+
+def _refusal_code(exc):
+    """The HTTP status of a page refused by a service: 403 for a permission, else 400."""
+    return 403 if isinstance(exc, PermissionDenied) else 400
+
+
+def _add_evidence(request, cell, as_of):
+    """A new item of evidence about this cell, from the evidence form."""
+    form = EvidenceForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _render_cell(request, cell, as_of, True, evidence_form=form, code=400)
+    try:
+        item = services.create_evidence(request.user, cells=[cell], **form.service_kwargs())
+    except (ValidationError, PermissionDenied, NotVisible) as exc:
+        add_refusal(form, exc)
+        return _render_cell(request, cell, as_of, True, evidence_form=form, code=_refusal_code(exc))
+    messages.success(
+        request,
+        _("Evidence %(id)s added to this cell; you can now rest an assessment on it.")
+        % {"id": item.pk},
+    )
+    return redirect(reverse("cell", args=[cell.pk]))
+
+
+def _record(request, cell, as_of):
+    """A new assessment of this cell, from the assessment form."""
+    evidence = _pickable_evidence(request.user, cell)
+    form = AssessmentForm(request.POST, user=request.user, evidence=evidence)
+    if not form.is_valid():
+        return _render_cell(request, cell, as_of, True, form=form, code=400)
+    try:
+        services.record_assessment(request.user, cell, **form.service_kwargs())
+    except StaleVersion as exc:
+        # Refused: show the fresh state, keep the input, carry the new version.
+        data = request.POST.copy()
+        data["version"] = str(exc.current)
+        form = AssessmentForm(data, user=request.user, evidence=evidence)
+        form.is_valid()
+        add_refusal(form, exc)
+        return _render_cell(request, cell, as_of, True, form=form, code=409)
+    except (ValidationError, PermissionDenied, NotVisible) as exc:
+        add_refusal(form, exc)
+        return _render_cell(request, cell, as_of, True, form=form, code=_refusal_code(exc))
+    messages.success(request, _("Assessment recorded."))
+    return redirect(reverse("cell", args=[cell.pk]))
+
+
+def _reconfirm(request, cell):
+    """ "Still true as of today": the current level again, today, on the same
+    evidence and under the same marking (so nothing hidden is lowered).
+    Returns None when recorded, else (message, HTTP status)."""
+    form = ReconfirmForm(request.POST)
+    if not form.is_valid():
+        return _("The form was incomplete; reload the page."), 400
+    current = (
+        Assessment.objects.visible_to(request.user)
+        .filter(status=cell, retracted=False)
+        .select_related("marking")
+        .prefetch_related("evidence")
+        .order_by("-effective_on", "-recorded_at", "-id")
+        .first()
+    )
+    if current is None:
+        return _("There is no assessment to reconfirm: record one instead."), 400
+    today = timezone.localdate()
+    try:
+        services.record_assessment(
+            request.user,
+            cell,
+            level=current.level,
+            effective_on=max(today, current.effective_on),
+            effective_precision="day",
+            rationale_en=f"Reconfirmed: still true as of {today.isoformat()}.",
+            rationale_fr=f"Reconfirmé : toujours vrai au {today.isoformat()}.",
+            evidence=list(current.evidence.all()),
+            marking=current.marking,
+            expected_version=form.cleaned_data["version"],
+            message=_("Assessment reconfirmed"),
+        )
+    except StaleVersion as exc:
+        return _(
+            "Someone recorded on this cell since you opened it (you read version "
+            "%(expected)s; it is now at version %(current)s). Nothing was saved. The "
+            "current state is shown below: check it, then reconfirm again if it still "
+            "stands."
+        ) % {"expected": exc.expected, "current": exc.current}, 409
+    except (ValidationError, PermissionDenied, NotVisible) as exc:
+        return " ".join(getattr(exc, "messages", [str(exc)])), _refusal_code(exc)
+    messages.success(
+        request,
+        _("Reconfirmed: %(level)s, still true as of %(date)s.")
+        % {"level": level_label(current.level), "date": today.isoformat()},
+    )
+    return None
+
+
+def _pickable_evidence(user, status):
+    """Visible, non-retracted evidence an editor may rest an assessment on: about
+    this cell, its countries or its measure (most recent first)."""
+    codes = [c for c in (status.country_id, status.partner_id) if c]
+    about = Q(cells=status) | Q(cells__measure_id=status.measure_id)
+    about |= Q(cells__country_id__in=codes) | Q(cells__partner_id__in=codes)
+    ids = (
+        Evidence.objects.visible_to(user)
+        .filter(retracted=False)
+        .filter(about)
+        .values("pk")
+        .distinct()
+    )
+    return list(
+        Evidence.objects.filter(pk__in=ids)
+        .select_related("source", "marking")
+        .order_by("-occurred_on", "-id")[:PICKABLE_LIMIT]
+    )
+
+
+def _render_cell(
+    request,
+    status,
+    as_of,
+    may_edit,
+    *,
+    form=None,
+    evidence_form=None,
+    reconfirm_errors=(),
+    code=200,
+):
+    """The cell page, with the forms as sent when a write was refused."""
+    fresh = Status.objects.with_level(request.user, as_of).get(pk=status.pk)
+    history = list(
+        Assessment.objects.visible_to(request.user)
+        .filter(status=status)
+        .select_related("marking", "recorded_by", "retracted_by")
+        .prefetch_related("evidence")
+        .order_by("-effective_on", "-recorded_at", "-id")
+    )
+    evidence = list(
+        Evidence.objects.visible_to(request.user)
+        .filter(cells=status)
+        .select_related("source", "marking")
+        .order_by("-occurred_on", "-id")
+    )
+    if may_edit and form is None:
+        form = _blank_assessment_form(request.user, status, fresh)
+    if may_edit and evidence_form is None:
+        evidence_form = EvidenceForm(
+            initial={"occurred_on": timezone.localdate()}, user=request.user
+        )
+    tables = _cell_tables(history, evidence)
+    if request.method == "GET" and (response := csv_download(request, tables, f"cell-{status.pk}")):
+        return response
+    _show_visible_evidence(history, evidence, form)
+    return render(
+        request,
+        "measures/cell_detail.html",
+        {
+            "cell": status,
+            "fresh": fresh,
+            "as_of": as_of,
+            "measure_title": localized(status.measure, "title"),
+            "stale": is_stale(fresh.level, fresh.level_effective_on, stale_threshold(as_of)),
+            "stale_days": settings.CBM_STALE_AFTER_DAYS,
+            "history": history,
+            "evidence": evidence,
+            "may_edit": may_edit,
+            "form": form,
+            "evidence_form": evidence_form,
+            "reconfirm_errors": reconfirm_errors,
+            "can_reconfirm": may_edit and fresh.level not in (NO_EVIDENCE,),
+            "page_marking": highest_marking(
+                [a.marking for a in history] + [e.marking for e in evidence]
+            ),
+        },
+        status=code,
+    )
+
+
+def _blank_assessment_form(user, status, fresh):
+    """The assessment form as first shown: today, the current level, the version read."""
+    return AssessmentForm(
+        initial={
+            "version": fresh.version,
+            "effective_on": timezone.localdate(),
+            "level": fresh.level if fresh.level in Level.values else Level.NOT_STARTED,
+        },
+        user=user,
+        evidence=_pickable_evidence(user, status),
+    )
+
+
+def _show_visible_evidence(history, evidence, form):
+    """Evidence of an assessment is shown only when the viewer may see it; evidence
+    dated after the assessment is allowed, but flagged."""
+    visible_ids = {e.pk for e in evidence} | (
+        {e.pk for e in form.evidence_rows.values()} if form is not None else set()
+    )
+    for a in history:
+        a.shown_evidence = [e for e in a.evidence.all() if e.pk in visible_ids]
+        a.later_evidence = evidence_after(a, a.shown_evidence)
+
+
+def _cell_tables(history, evidence):
+    """The cell page's tables, downloadable as CSV."""
+    return [
+        Table(
+            "history",
+            [
+                "level",
+                "effective_on",
+                "precision",
+                "recorded_at",
+                "recorded_by",
+                "rationale",
+                "evidence",
+                "marking",
+                "retracted",
+            ],
+            [
+                (
+                    a.level,
+                    a.effective_on,
+                    a.effective_precision,
+                    a.recorded_at,
+                    a.recorded_by.get_username(),
+                    localized(a, "rationale"),
+                    " ".join(str(e.public_id) for e in a.evidence.all()),
+                    str(a.marking),
+                    a.retracted,
+                )
+                for a in history
+            ],
+        ),
+        Table(
+            "evidence",
+            ["id", "occurred_on", "summary", "source", "locator", "grade", "direction", "marking"],
+            [
+                (
+                    e.public_id,
+                    e.occurred_on,
+                    localized(e, "summary"),
+                    e.source.key,
+                    e.locator,
+                    e.reliability,
+                    e.direction,
+                    str(e.marking),
+                )
+                for e in evidence
+            ],
+        ),
+    ]

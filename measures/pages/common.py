@@ -1,0 +1,110 @@
+"""Plumbing shared by the web pages: access, the as-of date, links to cells,
+levels, languages, markings, CSV tables.
+
+The pages hold no business rules: they read through the visibility rule
+(``visible_to``, ``with_level``, ``viewer_for``), aggregate through
+measures/scorecards.py and write through measures/services.py.
+"""
+
+import datetime
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext
+
+from measures.access import viewer_for
+from measures.models import Status
+from measures.reads.csv import csv_text
+
+# --- access -------------------------------------------------------------------
+
+
+def readable(view):
+    """Pages with data: anonymous visitors log in first, unless public reading
+    is on (then they read as public-clearance readers)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not viewer_for(request.user).can_read:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def read_as_of(request):
+    """``?as_of=YYYY-MM-DD`` or None; a bad date is ignored with a message."""
+    raw = request.GET.get("as_of", "")
+    if not raw:
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        messages.warning(request, gettext("Ignored the as-of date: give it as YYYY-MM-DD."))
+        return None
+
+
+# --- links to cells -------------------------------------------------------------
+
+
+def cell_links(codes=None, numbers=None, measure=None):
+    """Cell ids by (measure number, country, partner), for links (one query)."""
+    qs = Status.objects.all()
+    if codes is not None:
+        qs = qs.filter(Q(country_id__in=codes) | Q(partner_id__in=codes))
+    if numbers is not None:
+        qs = qs.filter(measure__number__in=numbers)
+    if measure is not None:
+        qs = qs.filter(measure=measure)
+    return {
+        (n, a, b): pk
+        for pk, n, a, b in qs.values_list("pk", "measure__number", "country_id", "partner_id")
+    }
+
+
+def pair_key(number, iso, other):
+    """The key of a bilateral cell in ``cell_links``: its two countries in order."""
+    first, second = sorted((iso, other))
+    return (number, first, second)
+
+
+def cell_url(pk, as_of=None):
+    """The cell page (at the as-of date when one is read), or "" for no cell."""
+    if pk is None:
+        return ""
+    url = reverse("cell", args=[pk])
+    return f"{url}?as_of={as_of.isoformat()}" if as_of else url
+
+
+# --- tables downloadable as CSV -----------------------------------------------
+
+
+class Table:
+    """One table of a page as plain values: rendered as HTML by the template and
+    downloadable as ``?format=csv&table=<name>`` with the same rows."""
+
+    def __init__(self, name, columns, rows):
+        self.name, self.columns, self.rows = name, list(columns), list(rows)
+
+    def csv(self):
+        return csv_text(self.rows, self.columns)
+
+
+def csv_download(request, tables, basename):
+    """The CSV answer when the query asks for one of ``tables``, else None."""
+    if request.GET.get("format") != "csv":
+        return None
+    wanted = request.GET.get("table", "")
+    by_name = {t.name: t for t in tables}
+    table = by_name.get(wanted)
+    if table is None:
+        raise Http404
+    response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{basename}-{table.name}.csv"'
+    return response
