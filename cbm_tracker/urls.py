@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("", include("measures.urls")),
     path("", include("countries.urls")),
+    path("", include("digests.urls")),
 ]
 
 # Under /api/, Django's own errors (no route, a refused request, a crash) answer

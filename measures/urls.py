@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .pages import account, catalogue, cells, evidence, overview, quality, subscriptions
+from .pages import account, catalogue, cells, evidence, overview, quality
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -22,10 +22,4 @@ urlpatterns = [
     ),
     path("account/subscription/unsubscribe/", account.unsubscribe, name="account-unsubscribe"),
     path("data-quality/", quality.data_quality, name="data-quality"),
-    path(
-        "subscriptions/unsubscribe/<str:token>/",
-        subscriptions.unsubscribe,
-        name="subscription-unsubscribe",
-    ),
-    path("subscriptions/confirm/<str:token>/", subscriptions.confirm, name="subscription-confirm"),
 ]

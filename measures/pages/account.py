@@ -6,7 +6,6 @@ errors (or, once, the new token)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,13 +16,11 @@ from knox.models import AuthToken
 from digests import services as digest_services
 from measures import services
 from measures.access import viewer_for
-from measures.audit.revisions import StaleVersion
-from measures.services import NotVisible
+from measures.services.refusals import REFUSALS, add_to_form
 
-from .forms import RevokeTokenForm, SubscriptionForm, TokenForm, add_refusal
+from .forms import RevokeTokenForm, SubscriptionForm, TokenForm
 
 # What the subscription services may refuse, shown on the digest form.
-SUBSCRIPTION_REFUSALS = (ValidationError, PermissionDenied, NotVisible, StaleVersion)
 
 
 @login_required
@@ -70,8 +67,8 @@ def subscribe(request):
             digest_services.subscribe(
                 request.user, language=form.cleaned_data["language"], **form.follows()
             )
-        except SUBSCRIPTION_REFUSALS as exc:
-            add_refusal(form, exc)
+        except REFUSALS as exc:
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Subscribed to the weekly digest."))
             return redirect("account")
@@ -96,8 +93,8 @@ def update_subscription(request):
                 paused=data["paused"],
                 **form.follows(),
             )
-        except SUBSCRIPTION_REFUSALS as exc:
-            add_refusal(form, exc)
+        except REFUSALS as exc:
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Subscription changed."))
             return redirect("account")

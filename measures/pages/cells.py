@@ -4,7 +4,6 @@ Every write goes through measures/services.py."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,10 +18,10 @@ from measures.choices import NO_EVIDENCE, Level
 from measures.models import Assessment, Evidence, Status
 from measures.reads.labels import highest_marking, is_stale, level_label, localized, stale_threshold
 from measures.rules import evidence_after
-from measures.services import NotVisible
+from measures.services.refusals import REFUSALS, add_to_form, refusal_of
 
 from .common import Table, csv_download, read_as_of, readable
-from .forms import AssessmentForm, EvidenceForm, ReconfirmForm, add_refusal
+from .forms import AssessmentForm, EvidenceForm, ReconfirmForm
 
 # The evidence an editor may pick from lists at most this many items (newest first).
 PICKABLE_LIMIT = 200
@@ -58,11 +57,6 @@ def cell_detail(request, pk):
     return _record(request, cell, as_of)
 
 
-def _refusal_code(exc):
-    """The HTTP status of a page refused by a service: 403 for a permission, else 400."""
-    return 403 if isinstance(exc, PermissionDenied) else 400
-
-
 def _add_evidence(request, cell, as_of):
     """A new item of evidence about this cell, from the evidence form."""
     form = EvidenceForm(request.POST, user=request.user)
@@ -70,9 +64,9 @@ def _add_evidence(request, cell, as_of):
         return _render_cell(request, cell, as_of, True, evidence_form=form, code=400)
     try:
         item = services.create_evidence(request.user, cells=[cell], **form.service_kwargs())
-    except (ValidationError, PermissionDenied, NotVisible) as exc:
-        add_refusal(form, exc)
-        return _render_cell(request, cell, as_of, True, evidence_form=form, code=_refusal_code(exc))
+    except REFUSALS as exc:
+        refusal = add_to_form(form, exc)
+        return _render_cell(request, cell, as_of, True, evidence_form=form, code=refusal.status)
     messages.success(
         request,
         _("Evidence %(id)s added to this cell; you can now rest an assessment on it.")
@@ -95,11 +89,11 @@ def _record(request, cell, as_of):
         data["version"] = str(exc.current)
         form = AssessmentForm(data, user=request.user, evidence=evidence)
         form.is_valid()
-        add_refusal(form, exc)
-        return _render_cell(request, cell, as_of, True, form=form, code=409)
-    except (ValidationError, PermissionDenied, NotVisible) as exc:
-        add_refusal(form, exc)
-        return _render_cell(request, cell, as_of, True, form=form, code=_refusal_code(exc))
+        refusal = add_to_form(form, exc)
+        return _render_cell(request, cell, as_of, True, form=form, code=refusal.status)
+    except REFUSALS as exc:
+        refusal = add_to_form(form, exc)
+        return _render_cell(request, cell, as_of, True, form=form, code=refusal.status)
     messages.success(request, _("Assessment recorded."))
     return redirect(reverse("cell", args=[cell.pk]))
 
@@ -136,15 +130,9 @@ def _reconfirm(request, cell):
             expected_version=form.cleaned_data["version"],
             message=_("Assessment reconfirmed"),
         )
-    except StaleVersion as exc:
-        return _(
-            "Someone recorded on this cell since you opened it (you read version "
-            "%(expected)s; it is now at version %(current)s). Nothing was saved. The "
-            "current state is shown below: check it, then reconfirm again if it still "
-            "stands."
-        ) % {"expected": exc.expected, "current": exc.current}, 409
-    except (ValidationError, PermissionDenied, NotVisible) as exc:
-        return " ".join(getattr(exc, "messages", [str(exc)])), _refusal_code(exc)
+    except REFUSALS as exc:
+        refusal = refusal_of(exc)
+        return " ".join(refusal.messages), refusal.status
     messages.success(
         request,
         _("Reconfirmed: %(level)s, still true as of %(date)s.")

@@ -4,14 +4,13 @@ import datetime
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from countries.choices import DatePrecision
 from countries.models import Country, Initiative, Region
 from measures.access import viewer_for, visible_markings
-from measures.audit.revisions import StaleVersion
 from measures.choices import (
     MARKING_RANK,
     Direction,
@@ -63,33 +62,6 @@ class FilterForm(forms.Form):
         if day is not None and not datetime.date(1900, 1, 1) <= day <= datetime.date(2999, 1, 1):
             raise ValidationError(_("Give a date between 1900 and 2999."))
         return day
-
-
-STALE_MESSAGE = _(
-    "Someone recorded on this cell since you opened it (you read version %(expected)s; it "
-    "is now at version %(current)s). Nothing was saved. The current state is shown below: "
-    "check it, then submit again if your assessment still stands."
-)
-
-
-def add_refusal(form, exc):
-    """A service's refusal shown on the form: on the field it names, or at the top."""
-    if isinstance(exc, StaleVersion):
-        form.add_error(None, STALE_MESSAGE % {"expected": exc.expected, "current": exc.current})
-        return
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc) or _("You are not allowed to do this. Nothing was saved."))
-        return
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                if field in form.fields and field != NON_FIELD_ERRORS:
-                    form.add_error(field, message)
-                else:
-                    form.add_error(None, message)
-        return
-    for message in getattr(exc, "messages", [str(exc)]):
-        form.add_error(None, message)
 
 
 def marking_choices(user):
