@@ -31,13 +31,13 @@ from ..models import (
     Marking,
     Source,
 )
+from ..services.refusals import refusal_of
 from .forms import (
     InlineRowsFormSet,
     MarkedReferenceForm,
     ServiceModelForm,
     VersionedModelForm,
     add_refusal,
-    refusal_errors,
 )
 
 NOT_CLEARED = _("(a source you are not cleared for)")
@@ -76,7 +76,7 @@ def adopt(target, result):
 
 
 def message_refusal(model_admin, request, exc):
-    for _field, message in refusal_errors(exc):
+    for message in refusal_of(exc).messages:
         model_admin.message_user(request, message, messages.ERROR)
 
 

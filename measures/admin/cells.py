@@ -31,7 +31,6 @@ from .base import (
 from .evidence import EvidenceLinkInline, RetractMixin
 from .filters import LEVEL_LABELS, CellInitiativeFilter, InitiativeFilter, LevelFilter
 from .forms import (
-    STALE_MESSAGE,
     AssessmentAddForm,
     RecordAssessmentsForm,
     add_refusal,
@@ -203,6 +202,39 @@ class StatusAdmin(ServiceAdmin):
 
     # -- the weekly bulk update ----------------------------------------------------
 
+    def record_for(self, request, form, cells):
+        """Record the form's assessment on every cell, in one transaction; False
+        (and the refusal on the form) when the service refuses."""
+        by_pk = {c.pk: c for c in cells}
+        data = form.cleaned_data
+        try:
+            created = services.record_assessments(
+                request.user,
+                {by_pk[pk]: version for pk, version in form.versions().items()},
+                level=data["level"],
+                effective_on=data["effective_on"],
+                effective_precision=data["effective_precision"],
+                rationale_en=data["rationale_en"],
+                rationale_fr=data["rationale_fr"],
+                marking=data["marking"],
+            )
+        except services.NotVisible as exc:
+            raise Http404(str(exc)) from exc
+        except (ValidationError, PermissionDenied, StaleVersion) as exc:
+            add_refusal(form, exc)
+            return False
+        self.message_user(
+            request,
+            ngettext(
+                "Recorded %(n)d assessment in one transaction.",
+                "Recorded %(n)d assessments in one transaction.",
+                len(created),
+            )
+            % {"n": len(created)},
+            messages.SUCCESS,
+        )
+        return True
+
     @admin.action(
         permissions=["record"], description=_("Record a new assessment for the selected cells")
     )
@@ -218,41 +250,11 @@ class StatusAdmin(ServiceAdmin):
                 messages.ERROR,
             )
             return None
-        by_pk = {c.pk: c for c in cells}
         form_kwargs = {"versions": {c.pk: c.version for c in cells}}
         if "apply" in request.POST:
             form = RecordAssessmentsForm(request.POST, **form_kwargs)
-            if form.is_valid():
-                data = form.cleaned_data
-                try:
-                    created = services.record_assessments(
-                        request.user,
-                        {by_pk[pk]: version for pk, version in form.versions().items()},
-                        level=data["level"],
-                        effective_on=data["effective_on"],
-                        effective_precision=data["effective_precision"],
-                        rationale_en=data["rationale_en"],
-                        rationale_fr=data["rationale_fr"],
-                        marking=data["marking"],
-                    )
-                except services.NotVisible as exc:
-                    raise Http404(str(exc)) from exc
-                except StaleVersion as exc:
-                    form.add_error(None, f"{exc.obj}: {STALE_MESSAGE % vars(exc)}")
-                except (ValidationError, PermissionDenied) as exc:
-                    add_refusal(form, exc)
-                else:
-                    self.message_user(
-                        request,
-                        ngettext(
-                            "Recorded %(n)d assessment in one transaction.",
-                            "Recorded %(n)d assessments in one transaction.",
-                            len(created),
-                        )
-                        % {"n": len(created)},
-                        messages.SUCCESS,
-                    )
-                    return None
+            if form.is_valid() and self.record_for(request, form, cells):
+                return None
         else:
             form = RecordAssessmentsForm(**form_kwargs)
         return self.action_page(

@@ -29,7 +29,6 @@ from .base import (
 )
 from .filters import VisibleInitiativeFilter, VisibleSourceFilter
 from .forms import (
-    STALE_MESSAGE,
     EvidenceAddForm,
     EvidenceChangeForm,
     RetractForm,
@@ -114,9 +113,7 @@ class RetractMixin:
                         )
                 except services.NotVisible as exc:
                     raise Http404(str(exc)) from exc
-                except StaleVersion as exc:
-                    form.add_error(None, f"{exc.obj}: {STALE_MESSAGE % vars(exc)}")
-                except (ValidationError, PermissionDenied) as exc:
+                except (ValidationError, PermissionDenied, StaleVersion) as exc:
                     add_refusal(form, exc)
                 else:
                     self.message_user(

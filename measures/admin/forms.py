@@ -12,22 +12,16 @@ import re
 
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from countries.choices import DatePrecision
 from countries.models import Initiative
 
-from ..audit.revisions import StaleVersion
 from ..choices import Level, MarkingLevel, Role
 from ..models import Evidence, Status, UserProfile
-
-STALE_MESSAGE = _(
-    "Someone changed this since you opened it (you read version %(expected)s; it is now at "
-    "version %(current)s). Nothing was saved: reload the page to see their change, then "
-    "try again."
-)
+from ..services.refusals import add_to_form
 
 # Database check constraints whose generic message ("Constraint … is violated")
 # is better said next to the field the user has to fill in.
@@ -46,39 +40,14 @@ def parse_codes(text):
     return sorted({code for code in re.split(r"[\s,;]+", text or "") if code})
 
 
-def refusal_errors(exc):
-    """A service's refusal as (field or None, message) pairs."""
-    if isinstance(exc, StaleVersion):
-        return [(None, STALE_MESSAGE % {"expected": exc.expected, "current": exc.current})]
-    if isinstance(exc, PermissionDenied):
-        return [(None, str(exc) or _("You are not allowed to do this. Nothing was saved."))]
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return [
-                (None if field == NON_FIELD_ERRORS else field, message)
-                for field, messages in exc.message_dict.items()
-                for message in messages
-            ]
-        return [(None, message) for message in exc.messages]
-    return [(None, str(exc))]
-
-
 # Fields a refusal names that the admin's forms show under another name: a
 # marking is chosen with a level and a releasable-to list (MarkingFieldsForm).
 REFUSAL_FIELDS = {"marking": "marking_level"}
 
 
 def add_refusal(form, exc):
-    """Show a service's refusal on ``form``: on the field it names when the form
-    shows that field, otherwise at the top of the form."""
-    for field, message in refusal_errors(exc):
-        field = REFUSAL_FIELDS.get(field, field)
-        if field is not None and field in form.fields and not form.fields[field].widget.is_hidden:
-            form.add_error(field, message)
-        elif field is not None:
-            form.add_error(None, f"{field}: {message}")
-        else:
-            form.add_error(None, message)
+    """Show a service's refusal on an admin form (measures.services.refusals)."""
+    return add_to_form(form, exc, aliases=REFUSAL_FIELDS)
 
 
 class MarkingFieldsForm(forms.Form):

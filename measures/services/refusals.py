@@ -40,9 +40,10 @@ class Refusal:
 
 def stale_message(exc):
     return _(
-        "Someone changed this since you opened it (you read version %(expected)s; it is now "
-        "at version %(current)s). Nothing was saved: check the current state, then try again."
-    ) % {"expected": exc.expected, "current": exc.current}
+        "Someone changed this since you opened it (%(object)s: you read version %(expected)s; "
+        "it is now at version %(current)s). Nothing was saved: check the current state, then "
+        "try again."
+    ) % {"object": exc.obj, "expected": exc.expected, "current": exc.current}
 
 
 def refusal_of(exc, *, precondition=False):
@@ -70,3 +71,20 @@ def refusal_of(exc, *, precondition=False):
     if isinstance(exc, ValidationError):
         return Refusal(400, "invalid", tuple((None, message) for message in exc.messages))
     raise TypeError(f"not a service refusal: {exc!r}")
+
+
+def add_to_form(form, exc, aliases=None):
+    """Show a refusal on a Django form (a page's or the admin's) and return it:
+    each message on the field it names when the form shows that field
+    (``aliases`` maps a service's field name to the form's), otherwise at
+    the top of the form, naming the field."""
+    refusal = refusal_of(exc)
+    for field, message in refusal.errors:
+        field = (aliases or {}).get(field, field)
+        if field and field in form.fields and not form.fields[field].widget.is_hidden:
+            form.add_error(field, message)
+        elif field:
+            form.add_error(None, f"{field}: {message}")
+        else:
+            form.add_error(None, message)
+    return refusal

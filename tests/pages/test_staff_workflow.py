@@ -70,7 +70,7 @@ def test_a_stale_form_is_refused_with_a_clear_message_and_the_fresh_state(client
     response = client.post(reverse("cell", args=[status.pk]), stale)
     assert response.status_code == 409
     body = response.content.decode()
-    assert "Someone recorded on this cell since you opened it" in body
+    assert "Someone changed this since you opened it" in body
     assert "Nothing was saved" in body
     assert response.context["fresh"].level == "implemented"
     assert Assessment.objects.filter(status=status).count() == 1
@@ -116,7 +116,7 @@ def test_a_stale_reconfirm_is_refused(client, users):
         reverse("cell", args=[status.pk]), {"action": "reconfirm", "version": version}
     )
     assert response.status_code == 409
-    assert "Someone recorded on this cell since you opened it" in response.content.decode()
+    assert "Someone changed this since you opened it" in response.content.decode()
     assert response.context["fresh"].level == "implemented"
 
 
