@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= cbm_tracker.settings.local
 
-.PHONY: run test security lint check-migrations messages lock clean
+.PHONY: run test security lint layers check-migrations messages lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,15 @@ test: $(VENV)/.dev-installed lint check-migrations
 security: $(VENV)/.dev-installed
 	DJANGO_SETTINGS_MODULE=cbm_tracker.settings.test $(BIN)/pytest tests/security -n 2 $(PYTEST_ARGS)
 
-lint: $(VENV)/.dev-installed
+lint: $(VENV)/.dev-installed layers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The layers of docs/architecture.md: the import-linter contracts (.importlinter)
+# and the import graph's acyclicity and private names (tests/test_architecture.py).
+layers: $(VENV)/.dev-installed
+	$(BIN)/lint-imports
+	DJANGO_SETTINGS_MODULE=cbm_tracker.settings.test $(BIN)/pytest -q tests/test_architecture.py
 
 check-migrations: $(VENV)/.dev-installed
 	DJANGO_SETTINGS_MODULE=cbm_tracker.settings.test $(BIN)/python manage.py makemigrations --check --dry-run

@@ -70,3 +70,30 @@ def test_no_private_name_is_imported_from_another_module():
                     if alias.name.startswith("_") and not alias.name.startswith("__")
                 ]
     assert imports == []
+
+
+# The interfaces: pages, API, admin, commands. A view over this long does
+# several jobs; its parts get names of their own.
+LONGEST_VIEW = 60
+INTERFACES = (
+    "measures/pages/*.py",
+    "countries/pages/*.py",
+    "digests/pages.py",
+    "*/api/*.py",
+    "measures/admin/*.py",
+    "countries/admin.py",
+    "digests/admin.py",
+    "*/management/commands/*.py",
+)
+
+
+def test_no_view_runs_over_sixty_lines():
+    long = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)"
+        for pattern in INTERFACES
+        for path in sorted(ROOT.glob(pattern))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (lines := node.end_lineno - node.lineno + 1) > LONGEST_VIEW
+    ]
+    assert long == []
