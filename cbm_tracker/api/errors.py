@@ -5,7 +5,8 @@
 
 A service's refusal is rendered from ``measures.services.refusals`` (the one
 mapping of refusals to fields, messages and statuses), so views stay thin;
-the version a writer read comes in ``If-Match``, so a stale one is 412. Every
+a write here is conditional on the version the client read (``If-Match`` or
+``expected_version``), so a stale one is 412. Every
 404 reads the same, whatever was not found: a row hidden from the caller
 does not exist for them.
 """

@@ -138,7 +138,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
-# The web pages (measures/views.py): log in with Django's auth views.
+# The web pages (measures/pages/): log in with Django's auth views.
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 

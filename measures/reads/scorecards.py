@@ -499,7 +499,7 @@ def matrix(viewer, as_of=None, filters=Filters(), compare_to=None):
     }
 
 
-# --- for the web pages (measures/views.py, countries/views.py) -----------------
+# --- for the web pages (measures/pages/, countries/pages/) -----------------------
 
 
 def heatmap(viewer, as_of=None, filters=Filters()):

@@ -49,9 +49,10 @@ def stale_message(exc):
 def refusal_of(exc, *, precondition=False):
     """The Refusal for a service exception.
 
-    ``precondition``: the version the writer read came in an ``If-Match``
-    header, so a stale one is 412 Precondition Failed (RFC 9110 §13.1.1);
-    read from a form it is 409 Conflict.
+    ``precondition``: the API, where a write is conditional on the version
+    the client read (``If-Match``, or ``expected_version`` in a POST body),
+    so a stale one is 412 Precondition Failed (RFC 9110 §13.1.1); on a
+    page's form it is 409 Conflict, the form shown again with the fresh state.
     """
     if isinstance(exc, StaleVersion):
         code = "precondition_failed" if precondition else "conflict"
