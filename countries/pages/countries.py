@@ -13,9 +13,8 @@ from measures.models import Evidence, Indicator, Observation, Status
 from measures.pages.common import (
     Table,
     cell_links,
-    cell_url,
     csv_download,
-    pair_key,
+    linked_row,
     read_as_of,
     readable,
 )
@@ -24,7 +23,6 @@ from measures.reads import charts, scorecards
 from measures.reads.labels import (
     grade_explained,
     highest_marking,
-    is_stale,
     localized,
     stale_threshold,
 )
@@ -110,24 +108,8 @@ def _measure_rows(card, links, iso, as_of):
     threshold = stale_threshold(as_of)
     rows = []
     for entry in card["measures"]:
-        n = entry["measure"]
-        pairs = [
-            {
-                **p,
-                "url": cell_url(links.get(pair_key(n, iso, p["partner"])), as_of),
-                "stale": is_stale(p["level"], p["effective_on"], threshold),
-            }
-            for p in entry.get("pairs", ())
-        ]
-        rows.append(
-            {
-                **entry,
-                "title": localized(entry, "title"),
-                "stale": is_stale(entry["level"], entry["effective_on"], threshold),
-                "url": cell_url(links.get((n, iso, None)), as_of),
-                "pairs": pairs,
-            }
-        )
+        row = linked_row(entry, links, entry["measure"], iso, as_of, threshold)
+        rows.append({**row, "title": localized(entry, "title")})
     return rows
 
 

@@ -10,9 +10,16 @@ from measures.access import viewer_for
 from measures.choices import Scope
 from measures.models import Assessment, CarriedMeasure, Indicator, Measure, Source
 from measures.reads import scorecards
-from measures.reads.labels import highest_marking, is_stale, localized, stale_threshold
+from measures.reads.labels import highest_marking, localized, stale_threshold
 
-from .common import Table, cell_links, cell_url, csv_download, pair_key, read_as_of, readable
+from .common import (
+    Table,
+    cell_links,
+    csv_download,
+    linked_row,
+    read_as_of,
+    readable,
+)
 from .indicators import indicator_chart, indicator_tables
 
 # The history of a measure lists at most this many assessments (newest first).
@@ -88,25 +95,8 @@ def _country_rows(card, links, number, as_of):
     threshold = stale_threshold(as_of)
     rows = []
     for r in card["results"]:
-        iso = r["country"]
-        pairs = [
-            {
-                **p,
-                "url": cell_url(links.get(pair_key(number, iso, p["partner"])), as_of),
-                "stale": is_stale(p["level"], p["effective_on"], threshold),
-            }
-            for p in r.get("pairs", ())
-        ]
-        rows.append(
-            {
-                **r,
-                "name": localized(r, "name"),
-                "stale": is_stale(r["level"], r["effective_on"], threshold),
-                "url": cell_url(links.get((number, iso, None)), as_of),
-                "pairs": pairs,
-            }
-        )
-    rows.sort(key=lambda r: r["name"])
+        row = linked_row(r, links, number, r["country"], as_of, threshold)
+        rows.append({**row, "name": localized(r, "name")})
     return rows
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from measures.access import viewer_for
 from measures.models import Status
 from measures.reads.csv import csv_text
+from measures.reads.labels import is_stale
 
 # --- access -------------------------------------------------------------------
 
@@ -80,6 +81,25 @@ def cell_url(pk, as_of=None):
         return ""
     url = reverse("cell", args=[pk])
     return f"{url}?as_of={as_of.isoformat()}" if as_of else url
+
+
+def linked_row(entry, links, number, iso, as_of, threshold):
+    """A scorecard row for one country and measure, with the URL of its cell
+    (or of each pair's cell) and whether each is stale."""
+    pairs = [
+        {
+            **p,
+            "url": cell_url(links.get(pair_key(number, iso, p["partner"])), as_of),
+            "stale": is_stale(p["level"], p["effective_on"], threshold),
+        }
+        for p in entry.get("pairs", ())
+    ]
+    return {
+        **entry,
+        "stale": is_stale(entry["level"], entry["effective_on"], threshold),
+        "url": cell_url(links.get((number, iso, None)), as_of),
+        "pairs": pairs,
+    }
 
 
 # --- tables downloadable as CSV -----------------------------------------------
