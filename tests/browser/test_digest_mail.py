@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from digests import services as digest_services
 from tests.browser.helpers import COLOURS, accessibility_problems, chromium, shot
+from tests.digests import digest_weeks
 from tests.factories import make_user
-from tests.measures import digest_weeks
 
 pytestmark = [pytest.mark.browser, pytest.mark.heavy, pytest.mark.django_db, pytest.mark.smtp]
 

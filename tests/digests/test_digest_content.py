@@ -20,8 +20,8 @@ from countries.models import Country
 from digests import content, periods
 from digests import services as digest_services
 from measures.models import Assessment
+from tests.digests import digest_weeks
 from tests.factories import EvidenceFactory, SourceFactory, assess, cell, make_user, marking
-from tests.measures import digest_weeks
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smtp]
 
