@@ -80,7 +80,7 @@ def feed_history():
     from django.db import transaction
     from django.utils import timezone
 
-    from measures.models import Assessment, ChangeRecord, Marking, RevisionCounter, Status
+    from measures.models import Assessment, Cell, ChangeRecord, Marking, RevisionCounter
     from measures.services import system_actor
 
     if ChangeRecord.objects.filter(message="bench feed").exists():
@@ -93,7 +93,7 @@ def feed_history():
         Marking.objects.resolve("confidential", ["MA"]),
     ]
     assessment_type = ContentType.objects.get_for_model(Assessment)
-    status_type = ContentType.objects.get_for_model(Status)
+    cell_type = ContentType.objects.get_for_model(Cell)
     now = timezone.now()
     with transaction.atomic():
         first = RevisionCounter.objects.get(pk=1).value + 1
@@ -122,7 +122,7 @@ def feed_history():
             batch.append(
                 ChangeRecord(
                     **{**common_fields, "action": "update"},
-                    content_type=status_type,
+                    content_type=cell_type,
                     object_id=str(rng.randrange(1, 40_000)),
                     object_repr=f"Cell {i}",
                     marking=marking,
@@ -143,7 +143,7 @@ def news_week():
     every country, and restricted ones besides."""
     from countries.models import Country
     from measures import services
-    from measures.models import Assessment, Marking, Source, Status
+    from measures.models import Assessment, Cell, Marking, Source
 
     if Assessment.objects.filter(rationale_en__startswith="Bench news").exists():
         return
@@ -155,12 +155,12 @@ def news_week():
     i = 0
     for k, iso in enumerate(Country.objects.order_by("iso2").values_list("iso2", flat=True)):
         cells = list(
-            Status.objects.filter(country_id=iso, partner__isnull=True).order_by("measure__number")[
+            Cell.objects.filter(country_id=iso, partner__isnull=True).order_by("measure__number")[
                 :6
             ]
         )
         cells = cells[k % 5 :][:2] or cells[:2]  # spread the news over a few measures
-        for marking, status in zip([None, restricted], cells, strict=False):
+        for marking, cell in zip([None, restricted], cells, strict=False):
             evidence = services.create_evidence(
                 actor,
                 source=source,
@@ -170,16 +170,16 @@ def news_week():
                 source_reliability="B",
                 information_credibility="2",
                 summary_en=f"Bench news item {i}",
-                cells=[status],
+                cells=[cell],
                 marking=marking,
             )
-            status = Status.objects.get(pk=status.pk)
             services.record_assessment(
                 actor,
-                status,
+                cell,
                 level=levels[i % len(levels)],
                 effective_on=today,
-                expected_version=status.version,
+                # Versions are per viewer (docs/api.md): the system actor's own.
+                expected_version=cell.version_for(actor),
                 rationale_en=f"Bench news {i}.",
                 evidence=[evidence],
                 marking=marking,
@@ -217,8 +217,8 @@ def subscribers():
         return
     rng = random.Random(7)
     news = Assessment.objects.filter(rationale_en__startswith="Bench news", marking__rank=0)
-    countries = sorted(set(news.values_list("status__country_id", flat=True)))
-    measures = sorted(set(news.values_list("status__measure_id", flat=True)))
+    countries = sorted(set(news.values_list("cell__country_id", flat=True)))
+    measures = sorted(set(news.values_list("cell__measure_id", flat=True)))
     reader = Group.objects.get(name="reader")
     with transaction.atomic():
         User.objects.bulk_create(

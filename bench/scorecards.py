@@ -31,12 +31,12 @@ def floor_query(vendor, marking_ids):
     SQLite), with the viewer's marking ids inlined."""
     marks = ", ".join(str(int(pk)) for pk in marking_ids) or "NULL"
     latest = (
-        "FROM measures_assessment a2 WHERE a2.status_id = s.id AND a2.retracted = false "
+        "FROM measures_assessment a2 WHERE a2.cell_id = s.id AND a2.retracted = false "
         f"AND a2.marking_id IN ({marks}) "
         "ORDER BY a2.effective_on DESC, a2.recorded_at DESC, a2.id DESC LIMIT 1"
     )
     columns = "s.country_id, s.partner_id, m.number, a.level, a.effective_on"
-    cells = "FROM measures_status s JOIN measures_measure m ON m.id = s.measure_id"
+    cells = "FROM measures_cell s JOIN measures_measure m ON m.id = s.measure_id"
     if vendor == "postgresql":
         lateral = f"CROSS JOIN LATERAL (SELECT a2.level, a2.effective_on {latest}) a"
         return f"SELECT {columns} {cells} {lateral}"

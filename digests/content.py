@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from countries.models import Country, Initiative, Membership
 from measures.choices import NO_EVIDENCE, WEIGHTS, Level
-from measures.models import Assessment, Evidence, Marking, Status
+from measures.models import Assessment, Cell, Evidence, Marking
 
 from .periods import period_bounds
 
@@ -31,7 +31,7 @@ def link(obj=None):
     Without an argument: the overview (the heat map)."""
     if obj is None:
         return page_url(_path("overview"))
-    if isinstance(obj, Status):
+    if isinstance(obj, Cell):
         return page_url(_path("cell", obj.pk))
     if isinstance(obj, Evidence):
         return page_url(_path("evidence", obj.public_id))
@@ -72,11 +72,11 @@ class PeriodData:
     start: datetime.datetime
     end: datetime.datetime
     new_assessments: list
-    history: dict  # status id -> assessments recorded before the period ended
+    history: dict  # cell id -> assessments recorded before the period ended
     new_evidence: list
-    last_assessed: dict  # (status id, marking id) -> latest effective date
-    last_evidenced: dict  # (status id, marking id) -> latest occurrence date
-    cells: dict  # status id -> Status
+    last_assessed: dict  # (cell id, marking id) -> latest effective date
+    last_evidenced: dict  # (cell id, marking id) -> latest occurrence date
+    cells: dict  # cell id -> Cell
     members: dict  # initiative id -> [(country, marking id)]
     markings: dict = field(default_factory=dict)
 
@@ -88,12 +88,12 @@ def read_period(period, initiative_ids):
         .select_related("recorded_by")
         .order_by("recorded_at", "pk")
     )
-    touched = {a.status_id for a in new_assessments}
+    touched = {a.cell_id for a in new_assessments}
     history = {}
     for a in Assessment.objects.filter(
-        status_id__in=touched, retracted=False, recorded_at__lt=end
+        cell_id__in=touched, retracted=False, recorded_at__lt=end
     ).order_by("pk"):
-        history.setdefault(a.status_id, []).append(a)
+        history.setdefault(a.cell_id, []).append(a)
     new_evidence = list(
         Evidence.objects.filter(created_at__gte=start, created_at__lt=end, retracted=False)
         .select_related("source")
@@ -101,9 +101,9 @@ def read_period(period, initiative_ids):
         .order_by("occurred_on", "pk")
     )
     last_assessed = {
-        (r["status_id"], r["marking_id"]): r["last"]
+        (r["cell_id"], r["marking_id"]): r["last"]
         for r in Assessment.objects.filter(retracted=False, recorded_at__lt=end)
-        .values("status_id", "marking_id")
+        .values("cell_id", "marking_id")
         .annotate(last=Max("effective_on"))
     }
     last_evidenced = {
@@ -114,7 +114,7 @@ def read_period(period, initiative_ids):
     }
     cell_ids = touched | {c.pk for e in new_evidence for c in e.cells.all()}
     cell_ids |= {k[0] for k in last_assessed} | {k[0] for k in last_evidenced}
-    cells = Status.objects.select_related("measure", "country", "partner").in_bulk(cell_ids)
+    cells = Cell.objects.select_related("measure", "country", "partner").in_bulk(cell_ids)
     members = {}
     for m in Membership.objects.filter(initiative_id__in=initiative_ids).exclude(role="excluded"):
         if (m.start is None or m.start <= end.date()) and (m.end is None or m.end >= start.date()):
@@ -215,11 +215,11 @@ def digest_context(subscription, viewer, data, language):
         )
 
     changes, touched = [], set()
-    for status_id in {a.status_id for a in data.new_assessments if a.marking_id in seen}:
-        cell = data.cells[status_id]
+    for cell_id in {a.cell_id for a in data.new_assessments if a.marking_id in seen}:
+        cell = data.cells[cell_id]
         if not follows(cell):
             continue
-        history = data.history[status_id]
+        history = data.history[cell_id]
         before = _current(history, seen, data.start)
         after = _current(history, seen, data.end)
         old = before.level if before else None
@@ -316,9 +316,9 @@ def digest_context(subscription, viewer, data, language):
     threshold = data.end.date() - datetime.timedelta(days=settings.CBM_STALE_AFTER_DAYS)
     last = {}
     for source in (data.last_assessed, data.last_evidenced):
-        for (status_id, marking_id), day in source.items():
-            if marking_id in seen and day > last.get(status_id, datetime.date.min):
-                last[status_id] = day
+        for (cell_id, marking_id), day in source.items():
+            if marking_id in seen and day > last.get(cell_id, datetime.date.min):
+                last[cell_id] = day
     # The cells that went stale most recently first: the news in this list.
     stale_cells = sorted(
         (

@@ -19,7 +19,7 @@ from countries.filtersets import (
 from countries.models import Membership
 
 from .choices import Direction, Domain, Level, MarkingLevel, Scope
-from .models import Assessment, ChangeRecord, Evidence, Indicator, Measure, Source, Status
+from .models import Assessment, Cell, ChangeRecord, Evidence, Indicator, Measure, Source
 
 # Dates in a query are ISO 8601 only: Django's form defaults also take
 # "01/02/2012", which reads as 2 January or 1 February by Accept-Language.
@@ -36,6 +36,9 @@ def _codes(field, method=None):
 # cannot bind them (OverflowError, a 500) and no row carries one.
 MAX_ID = 2**63 - 1
 
+# ``status=``, the old name of ``cell=``, for one deprecation period (docs/api.md).
+DEPRECATED_CELL = "deprecated: the old name of cell"
+
 
 class CellIdField(forms.IntegerField):
     """The id of a cell that exists (cells are never hidden): else a 400."""
@@ -44,7 +47,7 @@ class CellIdField(forms.IntegerField):
 
     def clean(self, value):
         value = super().clean(value)
-        if value is not None and not Status.objects.filter(pk=value).exists():
+        if value is not None and not Cell.objects.filter(pk=value).exists():
             raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
         return value
 
@@ -184,7 +187,7 @@ class CellFilterMixin(django_filters.FilterSet):
         return queryset.filter(Q(**{f"{p}country__in": codes}) | Q(**{f"{p}partner__in": codes}))
 
 
-class StatusFilterSet(CellFilterMixin):
+class CellFilterSet(CellFilterMixin):
     country = _codes("country", "filter_country")
     partner = _codes("partner")
     measure = NumberListFilter(field_name="measure__number", label="measure numbers")
@@ -205,7 +208,7 @@ class StatusFilterSet(CellFilterMixin):
     )
 
     class Meta:
-        model = Status
+        model = Cell
         fields = [
             "country",
             "partner",
@@ -227,18 +230,19 @@ class StatusFilterSet(CellFilterMixin):
         recent = Assessment.objects.visible_to(self.request.user).filter(
             Q(recorded_at__gte=value) | Q(retracted_at__gte=value)
         )
-        return queryset.filter(pk__in=recent.values("status_id"))
+        return queryset.filter(pk__in=recent.values("cell_id"))
 
 
 class AssessmentFilterSet(CellFilterMixin):
-    prefix = "status__"
-    country = _codes("status__country", "filter_country")
-    partner = _codes("status__partner")
-    measure = NumberListFilter(field_name="status__measure__number")
-    status = IdFilter(field_name="status_id")
-    scope = django_filters.MultipleChoiceFilter(field_name="status__scope", choices=Scope.choices)
+    prefix = "cell__"
+    country = _codes("cell__country", "filter_country")
+    partner = _codes("cell__partner")
+    measure = NumberListFilter(field_name="cell__measure__number")
+    cell = IdFilter(field_name="cell_id")
+    status = IdFilter(field_name="cell_id", label=DEPRECATED_CELL)
+    scope = django_filters.MultipleChoiceFilter(field_name="cell__scope", choices=Scope.choices)
     domain = django_filters.MultipleChoiceFilter(
-        field_name="status__measure__domain", choices=Domain.choices
+        field_name="cell__measure__domain", choices=Domain.choices
     )
     level = django_filters.MultipleChoiceFilter(choices=Level.choices)
     marking = django_filters.MultipleChoiceFilter(
@@ -262,6 +266,7 @@ class AssessmentFilterSet(CellFilterMixin):
             "country",
             "partner",
             "measure",
+            "cell",
             "status",
             "scope",
             "domain",
@@ -280,7 +285,8 @@ class AssessmentFilterSet(CellFilterMixin):
 class EvidenceFilterSet(django_filters.FilterSet):
     country = CountryCodesFilter(field_name="cells__country", method="filter_country")
     measure = NumberListFilter(field_name="cells__measure__number", distinct=True)
-    status = IdFilter(field_name="cells", distinct=True)
+    cell = IdFilter(field_name="cells", distinct=True)
+    status = IdFilter(field_name="cells", distinct=True, label=DEPRECATED_CELL)
     initiative = SlugMultipleChoiceFilter(
         field_name="initiatives__slug",
         queryset=visible_initiatives,
@@ -309,6 +315,7 @@ class EvidenceFilterSet(django_filters.FilterSet):
         fields = [
             "country",
             "measure",
+            "cell",
             "status",
             "initiative",
             "source",

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from .choices import Role
 
 APPS = ("countries", "digests", "measures")
-EDITOR_MODELS = ("assessment", "evidence", "source", "status")
+EDITOR_MODELS = ("assessment", "evidence", "source", "cell")
 
 
 def _perms(actions, models=None):

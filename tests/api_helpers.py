@@ -16,14 +16,14 @@ from measures.choices import Action
 from measures.models import (
     Assessment,
     AudienceRevision,
+    Cell,
     ChangeRecord,
     Evidence,
     Indicator,
     Observation,
     Source,
-    Status,
 )
-from tests.factories import cell, marking
+from tests.factories import cell_at, marking
 
 API = "/api/v1"
 D = datetime.date
@@ -34,7 +34,7 @@ LISTS = [
     "initiatives",
     "measures",
     "sources",
-    "statuses",
+    "cells",
     "assessments",
     "evidence",
     "indicators",
@@ -137,7 +137,7 @@ class Resource:
 
 def seed_assessment():
     """The one public assessment on cell 6·MA (seed)."""
-    return cell(6, "MA").assessments.first()
+    return cell_at(6, "MA").assessments.first()
 
 
 RESOURCES = {
@@ -168,7 +168,7 @@ RESOURCES = {
                 | {"language", "url", "description", "marking"}
             ),
         ),
-        Resource("statuses", lambda: cell(6, "MA").pk, ("999999",)),
+        Resource("cells", lambda: cell_at(6, "MA").pk, ("999999",)),
         Resource(
             "assessments",
             lambda: seed_assessment().public_id,
@@ -286,7 +286,7 @@ def grow(n=45):
         services.create_missing_cells(current)
         cells = {
             (s.measure.number, s.country_id, s.partner_id): s
-            for s in Status.objects.filter(
+            for s in Cell.objects.filter(
                 measure__number__in=[2, 5, 6, 17], country_id__in=["DZ", *codes]
             ).select_related("measure")
         }
@@ -309,7 +309,7 @@ def grow(n=45):
         )
         Evidence.cells.through.objects.bulk_create(
             [
-                Evidence.cells.through(evidence_id=item.pk, status_id=cells[key].pk)
+                Evidence.cells.through(evidence_id=item.pk, cell_id=cells[key].pk)
                 for item, c in zip(items, codes, strict=True)
                 for key in [(6, c, None), (17, c, None), (2, "DZ", c)]
             ]
@@ -325,7 +325,7 @@ def grow(n=45):
         assessments = Assessment.objects.bulk_create(
             [
                 Assessment(
-                    status=cells[key],
+                    cell=cells[key],
                     level=level,
                     effective_on=D(2011, 6, 1),
                     rationale_en="Synthetic.",

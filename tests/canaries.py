@@ -7,8 +7,8 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from measures.models import Assessment, Evidence, Source, Status
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
+from measures.models import Assessment, Cell, Evidence, Source
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell_at, marking
 
 D = datetime.date
 
@@ -16,7 +16,7 @@ D = datetime.date
 @dataclass
 class Canary:
     text: str
-    cell: Status  # read again after the assessment
+    cell: Cell  # read again after the assessment
     source: Source
     evidence: Evidence
     assessment: Assessment
@@ -24,7 +24,7 @@ class Canary:
 
 def plant(
     actor,
-    status,
+    cell,
     level,
     on,
     *,
@@ -35,7 +35,7 @@ def plant(
     assessment_marking=None,
 ):
     """File, as ``actor``, a source marked ``marking`` and evidence from it on
-    ``status``, both carrying ``text`` (a fresh one by default), and assess
+    ``cell``, both carrying ``text`` (a fresh one by default), and assess
     the cell at ``level`` from ``on`` resting on that evidence."""
     text = text or f"CANARY-{uuid.uuid4().hex}"
     source = SourceFactory(
@@ -45,33 +45,33 @@ def plant(
         source=source,
         summary_en=f"{text} seen at the border",
         quote=text,
-        cells=[status],
+        cells=[cell],
         **({"occurred_on": occurred_on} if occurred_on else {}),
     )
     assessment = assess(
         actor,
-        status,
+        cell,
         level,
         on,
         evidence=[evidence],
         marking=assessment_marking,
         rationale=f"Rests on {text}",
     )
-    return Canary(text, Status.objects.get(pk=status.pk), source, evidence, assessment)
+    return Canary(text, Cell.objects.get(pk=cell.pk), source, evidence, assessment)
 
 
-def plant_public_news(editor, status, on):
+def plant_public_news(editor, cell, on):
     """Public evidence and an assessment resting on it, so that a reader who
     may not see the canary on the same cell sees *something* there, and the
     level must come from the public one."""
     public = EvidenceFactory(
         summary_en="Weapons register discussed at the AMU",
         summary_fr="Registre des armes discuté à l'UMA",
-        cells=[status],
+        cells=[cell],
     )
     return assess(
         editor,
-        status,
+        cell,
         "under_discussion",
         on,
         evidence=[public],
@@ -85,7 +85,7 @@ def moroccan_canary(users):
     to implemented."""
     return plant(
         users.confidential_editor,
-        cell(6, "MA"),
+        cell_at(6, "MA"),
         "implemented",
         D(2013, 1, 1),
         marking=marking("confidential", "MA"),

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from measures import services
-from measures.models import Evidence, Marking, Source, Status
+from measures.models import Cell, Evidence, Marking, Source
 
 
 def make_user(username, *, role, clearance, countries=(), affiliations=(), **fields):
@@ -68,21 +68,21 @@ class EvidenceFactory(factory.Factory):
         return services.create_evidence(services.system_actor(), **kwargs)
 
 
-def cell(number, country, partner=None):
+def cell_at(number, country, partner=None):
     """The cell for measure ``number`` and a country or pair (in either order)."""
     if partner is not None:
         country, partner = sorted((country, partner))
-    return Status.objects.get(measure__number=number, country_id=country, partner_id=partner)
+    return Cell.objects.get(measure__number=number, country_id=country, partner_id=partner)
 
 
-def assess(actor, status, level, on, *, evidence=(), marking=None, rationale="Test."):
+def assess(actor, cell, level, on, *, evidence=(), marking=None, rationale="Test."):
     """Record an assessment through the service, reading the cell's version first."""
     return services.record_assessment(
         actor,
-        status,
+        cell,
         level=level,
         effective_on=on,
-        expected_version=status.version_for(actor),
+        expected_version=cell.version_for(actor),
         rationale_en=rationale,
         evidence=evidence,
         marking=marking,

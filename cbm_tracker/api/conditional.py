@@ -46,7 +46,7 @@ def revision_etag(request):
 
 def version_etag(request, obj):
     """For writable rows: their own version. The query is part of it too, so that
-    ``GET /statuses/1/?as_of=...`` is not answered 304 with today's ETag; a
+    ``GET /cells/1/?as_of=...`` is not answered 304 with today's ETag; a
     write (PATCH, POST) sends no query, so its If-Match is the plain GET's ETag."""
     query = sorted(request.query_params.lists()) if request.method in ("GET", "HEAD") else []
     return make_etag(request, obj._meta.label, obj.pk, obj.version, query)

@@ -75,7 +75,7 @@ def bad_request(fields):
 
 
 # --- Django's own error views, for URLs under /api/ -------------------------------
-# A path no route matches (``/api/v1/statuses/0.5/``), a request Django refuses
+# A path no route matches (``/api/v1/cells/0.5/``), a request Django refuses
 # before any view (a disallowed host, too many fields) or a crash would answer
 # with Django's HTML pages; API clients get the uniform JSON body instead.
 # cbm_tracker/urls.py names these as handler400/403/404/500.

@@ -23,7 +23,7 @@ class AutoSchema(openapi.AutoSchema):
     def _get_request_for_media_type(self, serializer, direction="request"):
         """A PATCH whose serializer says ``full_on_patch`` documents its body as
         sent (required fields required), not DRF's partial update: PATCH
-        /statuses/{id}/ records a whole new assessment."""
+        /cells/{id}/ records a whole new assessment."""
         if self.method == "PATCH" and getattr(serializer, "full_on_patch", False):
             self.method = "POST"
             try:
@@ -50,29 +50,29 @@ LINKS = {
         "GetAssessment": _link(
             "assessments_retrieve", "The recorded assessment.", id="$response.body#/id"
         ),
-        "GetStatus": _link(
-            "statuses_retrieve", "Its cell, now at the next version.", id="$response.body#/status"
+        "GetCell": _link(
+            "cells_retrieve", "Its cell, now at the next version.", id="$response.body#/cell"
         ),
         "RetractAssessment": _link(
             "assessments_retract_create", "Retract it.", id="$response.body#/id"
         ),
     },
-    ("/api/v1/statuses/", "get", "200"): {
-        "GetStatus": _link(
-            "statuses_retrieve", "The first cell listed.", id="$response.body#/results/0/id"
+    ("/api/v1/cells/", "get", "200"): {
+        "GetCell": _link(
+            "cells_retrieve", "The first cell listed.", id="$response.body#/results/0/id"
         ),
     },
-    ("/api/v1/statuses/{id}/", "get", "200"): {
-        "PatchStatus": _link(
-            "statuses_partial_update",
+    ("/api/v1/cells/{id}/", "get", "200"): {
+        "PatchCell": _link(
+            "cells_partial_update",
             "Record an assessment for the cell as read.",
             **{"id": "$request.path.id", "header.If-Match": ETAG},
         ),
     },
-    ("/api/v1/statuses/{id}/", "patch", "200"): {
-        "GetStatus": _link("statuses_retrieve", "The cell as recorded.", id="$response.body#/id"),
-        "PatchStatusAgain": _link(
-            "statuses_partial_update",
+    ("/api/v1/cells/{id}/", "patch", "200"): {
+        "GetCell": _link("cells_retrieve", "The cell as recorded.", id="$response.body#/id"),
+        "PatchCellAgain": _link(
+            "cells_partial_update",
             "Record another one with the new ETag.",
             **{"id": "$response.body#/id", "header.If-Match": ETAG},
         ),
@@ -142,7 +142,8 @@ def postprocess_schema(result, generator, request, public):
     - pages and page sizes start at 1; If-Match is never empty;
     - write bodies take no other field than those listed (StrictSerializer
       refuses the rest with a 400: ``additionalProperties: false``);
-    - the links between operations (``LINKS``).
+    - the links between operations (``LINKS``);
+    - query parameters kept under an old name are ``deprecated``.
     """
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if name.endswith("Request") and component.get("type") == "object":
@@ -155,6 +156,8 @@ def postprocess_schema(result, generator, request, public):
                 schema = parameter.setdefault("schema", {})
                 if parameter.get("in") == "query":
                     parameter["allowEmptyValue"] = True
+                    if parameter.get("description", "").startswith("deprecated"):
+                        parameter["deprecated"] = True
                     if parameter["name"] in ("page", "page_size", "limit"):
                         schema["minimum"] = 1
                 if parameter.get("in") == "header" and parameter["name"] == "If-Match":

@@ -291,7 +291,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "CBM Tracker API",
     "DESCRIPTION": (
         "Confidence-building and security measures in the Maghreb and the Sahel: "
-        "statuses, evidence and scorecards, filtered to what the caller is cleared to see."
+        "cells, evidence and scorecards, filtered to what the caller is cleared to see."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

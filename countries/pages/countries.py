@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from countries.models import Country, Initiative, Membership
 from measures.access import viewer_for
-from measures.models import Evidence, Indicator, Observation, Status
+from measures.models import Cell, Evidence, Indicator, Observation
 from measures.pages.common import (
     Table,
     cell_links,
@@ -144,7 +144,7 @@ def _country_evidence(user, iso, as_of):
         .prefetch_related(
             Prefetch(
                 "cells",
-                queryset=Status.objects.select_related("measure").order_by("measure__number"),
+                queryset=Cell.objects.select_related("measure").order_by("measure__number"),
             )
         )
         .order_by("-occurred_on", "-id")[:EVIDENCE_LIMIT]

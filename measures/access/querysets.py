@@ -31,7 +31,7 @@ def visible_markings(user):
 
 
 def editable_cells(user, cells):
-    """Narrow a Status queryset to the cells ``user`` may record for — the
+    """Narrow a Cell queryset to the cells ``user`` may record for — the
     queryset form of ``Viewer.may_edit_cell``, for choosing; the services
     check every write again."""
     viewer = viewer_for(user)

@@ -63,10 +63,10 @@ class Viewer:
     def may_edit_country(self, iso2):
         return self.is_admin or (self.is_editor and iso2 in self.scope)
 
-    def may_edit_cell(self, status):
+    def may_edit_cell(self, cell):
         """An editor may record for a pair if either country is in their scope."""
-        return self.may_edit_country(status.country_id) or (
-            status.partner_id is not None and self.may_edit_country(status.partner_id)
+        return self.may_edit_country(cell.country_id) or (
+            cell.partner_id is not None and self.may_edit_country(cell.partner_id)
         )
 
 

@@ -1,11 +1,11 @@
-"""The admin, tuned for the staff who update statuses every week.
+"""The admin, tuned for the staff who update cells every week.
 
 Reads: every queryset of a marked model (Source, Evidence, Assessment,
 ChangeRecord, and the optionally marked Initiative, Membership and
 CarriedMeasure) goes through ``visible_to(request.user)``, so a hidden row is
 a 404 here as everywhere; inlines, choices, filters and counts are filtered
 the same way. The cell list shows each cell's level *for the viewer*
-(``Status.objects.with_level``).
+(``Cell.objects.with_level``).
 
 Writes: only through measures/services.py, once per request, while the form
 is validated. A change form checks its input and, as the last step of its

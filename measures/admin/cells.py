@@ -1,4 +1,4 @@
-"""Cells (statuses) and their append-only assessment history."""
+"""Cells and their append-only assessment history."""
 
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
@@ -17,8 +17,8 @@ from ..audit.revisions import StaleVersion
 from ..choices import NO_EVIDENCE
 from ..models import (
     Assessment,
+    Cell,
     ChangeRecord,
-    Status,
 )
 from .base import (
     PublicIdAdminMixin,
@@ -88,8 +88,8 @@ class AssessmentHistoryInline(ReadOnlyInline):
         return format_html('<a href="{}">{}</a>', url, _("view"))
 
 
-@admin.register(Status)
-class StatusAdmin(ServiceAdmin):
+@admin.register(Cell)
+class CellAdmin(ServiceAdmin):
     list_display = [
         "cell",
         "measure_title",
@@ -126,7 +126,7 @@ class StatusAdmin(ServiceAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         queryset, duplicates = super().get_search_results(request, queryset, search_term)
-        if autocomplete_for(request, ("assessment", "status"), ("evidence", "cells")):
+        if autocomplete_for(request, ("assessment", "cell"), ("evidence", "cells")):
             queryset = editable_cells(request.user, queryset)
         return queryset, duplicates
 
@@ -152,7 +152,7 @@ class StatusAdmin(ServiceAdmin):
     def object_links(self, request, obj):
         links = []
         if self.has_record_permission(request) and viewer_for(request.user).may_edit_cell(obj):
-            query = f"?status={obj.pk}&version_of={obj.pk}&expected_version={obj.version}"
+            query = f"?cell={obj.pk}&version_of={obj.pk}&expected_version={obj.version}"
             links.append((reverse("admin:measures_assessment_add") + query, _("Record assessment")))
             links.append(
                 (reverse("admin:measures_evidence_add") + f"?cells={obj.pk}", _("Add evidence"))
@@ -163,11 +163,11 @@ class StatusAdmin(ServiceAdmin):
         assessments = [
             str(pk)
             for pk in Assessment.objects.visible_to(request.user)
-            .filter(status=obj)
+            .filter(cell=obj)
             .values_list("pk", flat=True)
         ]
         return ChangeRecord.objects.visible_to(request.user).filter(
-            Q(content_type=ContentType.objects.get_for_model(Status), object_id=str(obj.pk))
+            Q(content_type=ContentType.objects.get_for_model(Cell), object_id=str(obj.pk))
             | Q(
                 content_type=ContentType.objects.get_for_model(Assessment),
                 object_id__in=assessments,
@@ -294,31 +294,31 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
         "retracted",
         "effective_precision",
         "marking__level",
-        "status__measure",
-        "status__country",
-        "status__scope",
-        "status__measure__domain",
+        "cell__measure",
+        "cell__country",
+        "cell__scope",
+        "cell__measure__domain",
         CellInitiativeFilter,
     ]
     search_fields = [
         "rationale_en",
         "rationale_fr",
-        "status__country__iso2",
-        "status__country__name_en",
-        "status__partner__iso2",
-        "=status__measure__number",
+        "cell__country__iso2",
+        "cell__country__name_en",
+        "cell__partner__iso2",
+        "=cell__measure__number",
     ]
     date_hierarchy = "effective_on"
-    list_select_related = ["status__measure", "marking", "recorded_by"]
+    list_select_related = ["cell__measure", "marking", "recorded_by"]
     ordering = ["-recorded_at", "-id"]
     # Evidence is picked from a filtered list, not an autocomplete: Django's
     # autocomplete answers with primary keys, which count hidden rows.
-    autocomplete_fields = ["status"]
+    autocomplete_fields = ["cell"]
     filter_horizontal = ["evidence"]
     actions = ["retract_selected"]
     retract_headers = [_("cell"), _("level"), _("effective on"), _("marking")]
     add_fieldsets = [
-        (None, {"fields": ["status", "level", ("effective_on", "effective_precision")]}),
+        (None, {"fields": ["cell", "level", ("effective_on", "effective_precision")]}),
         (_("Why"), {"fields": ["rationale_en", "rationale_fr", "evidence"]}),
         (
             _("Handling"),
@@ -326,7 +326,7 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
         ),
     ]
     view_fieldsets = [
-        (None, {"fields": ["status", "level", ("effective_on", "effective_precision")]}),
+        (None, {"fields": ["cell", "level", ("effective_on", "effective_precision")]}),
         (_("Why"), {"fields": ["rationale_en", "rationale_fr", "evidence_list"]}),
         (
             _("Record"),
@@ -348,8 +348,8 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        if initial.get("status") and "expected_version" not in initial:
-            cell = Status.objects.filter(pk=initial["status"]).with_version(request.user).first()
+        if initial.get("cell") and "expected_version" not in initial:
+            cell = Cell.objects.filter(pk=initial["cell"]).with_version(request.user).first()
             if cell is not None:
                 initial.update(version_of=cell.pk, expected_version=cell.version)
         return initial
@@ -362,11 +362,11 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
         obj.visible_evidence = list(obj.evidence.visible_to(request.user))
 
     def object_links(self, request, obj):
-        links = [(reverse("admin:measures_status_change", args=[obj.status_id]), _("Cell"))]
+        links = [(reverse("admin:measures_cell_change", args=[obj.cell_id]), _("Cell"))]
         if (
             not obj.retracted
             and self.has_retract_permission(request)
-            and viewer_for(request.user).may_edit_cell(obj.status)
+            and viewer_for(request.user).may_edit_cell(obj.cell)
         ):
             links.append(
                 (reverse("admin:measures_assessment_retract", args=[obj.public_id]), _("Retract…"))
@@ -377,7 +377,7 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
         data = form.cleaned_data
         result = services.record_assessment(
             user,
-            data["status"],
+            data["cell"],
             level=data["level"],
             effective_on=data["effective_on"],
             effective_precision=data["effective_precision"],
@@ -390,9 +390,9 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
         adopt(form.instance, result)
 
     def retract_versions(self, request, rows):
-        cells = {obj.status_id for obj in rows}
+        cells = {obj.cell_id for obj in rows}
         return dict(
-            Status.objects.filter(pk__in=cells)
+            Cell.objects.filter(pk__in=cells)
             .with_version(request.user)
             .values_list("pk", "version")
         )
@@ -401,20 +401,20 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
         expected = dict(versions)
         for obj in rows:
             services.retract_assessment(
-                request.user, obj, reason=reason, expected_version=expected[obj.status_id]
+                request.user, obj, reason=reason, expected_version=expected[obj.cell_id]
             )
             # A retraction the user sees moves their version of the cell by
             # one: the next one on the same cell expects that.
-            expected[obj.status_id] += 1
+            expected[obj.cell_id] += 1
 
     def retract_row(self, obj):
-        return [str(obj.status), obj.get_level_display(), obj.effective_on, obj.marking]
+        return [str(obj.cell), obj.get_level_display(), obj.effective_on, obj.marking]
 
     # -- columns -----------------------------------------------------------------
 
-    @admin.display(description=_("cell"), ordering="status__measure__number")
+    @admin.display(description=_("cell"), ordering="cell__measure__number")
     def cell(self, obj):
-        return str(obj.status)
+        return str(obj.cell)
 
     @admin.display(description=_("level"), ordering="level")
     def level_shown(self, obj):

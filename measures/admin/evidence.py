@@ -16,8 +16,8 @@ from .. import services
 from ..access import editable_cells, viewer_for
 from ..audit.revisions import StaleVersion
 from ..models import (
+    Cell,
     Evidence,
-    Status,
 )
 from .base import (
     PublicIdAdminMixin,
@@ -232,7 +232,7 @@ class EvidenceAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
         if obj is None:
             return form
         choices = {
-            "cell_choices": editable_cells(request.user, Status.objects.all()),
+            "cell_choices": editable_cells(request.user, Cell.objects.all()),
             "initiative_choices": Initiative.objects.visible_to(request.user),
             "admin_site": self.admin_site,
         }
@@ -300,7 +300,7 @@ class EvidenceAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
     def prepare_object(self, request, obj):
         obj.visible_initiatives = list(obj.initiatives.visible_to(request.user))
         obj.visible_assessments = list(
-            obj.assessments.visible_to(request.user).select_related("status__measure")
+            obj.assessments.visible_to(request.user).select_related("cell__measure")
         )
 
     def object_links(self, request, obj):
@@ -392,7 +392,7 @@ class EvidenceAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
             format_html_join(
                 ", ",
                 '<a href="{}">{}</a>',
-                ((reverse("admin:measures_status_change", args=[c.pk]), str(c)) for c in cells),
+                ((reverse("admin:measures_cell_change", args=[c.pk]), str(c)) for c in cells),
             )
             or "—"
         )

@@ -68,7 +68,7 @@ class InitiativeFilter(admin.SimpleListFilter):
 
 
 class CellInitiativeFilter(InitiativeFilter):
-    member_fields = ("status__country", "status__partner")
+    member_fields = ("cell__country", "cell__partner")
 
 
 class CountryInitiativeFilter(InitiativeFilter):

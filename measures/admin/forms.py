@@ -20,7 +20,7 @@ from countries.choices import DatePrecision
 from countries.models import Initiative
 
 from ..choices import Level, MarkingLevel, Role
-from ..models import Evidence, Status, UserProfile
+from ..models import Cell, Evidence, UserProfile
 from ..services.refusals import add_to_form
 
 # Database check constraints whose generic message ("Constraint … is violated")
@@ -233,7 +233,7 @@ class EvidenceChangeForm(MarkingFieldsForm, VersionedModelForm):
     and initiatives, or re-mark it. Retraction is an action."""
 
     add_cells = forms.ModelMultipleChoiceField(
-        label=_("link to more cells"), queryset=Status.objects.none(), required=False
+        label=_("link to more cells"), queryset=Cell.objects.none(), required=False
     )
     add_initiatives = forms.ModelMultipleChoiceField(
         label=_("link to more initiatives"), queryset=Initiative.objects.none(), required=False
@@ -247,7 +247,7 @@ class EvidenceChangeForm(MarkingFieldsForm, VersionedModelForm):
     # Set by the admin on the form class it makes for each request
     # (``EvidenceAdmin.get_form``): the cells and initiatives this user may
     # link, and the admin site whose autocomplete views offer them.
-    cell_choices = Status.objects.none()
+    cell_choices = Cell.objects.none()
     initiative_choices = Initiative.objects.none()
     admin_site = None
 
@@ -271,7 +271,7 @@ class EvidenceChangeForm(MarkingFieldsForm, VersionedModelForm):
 
 
 class AssessmentAddForm(MarkingFieldsForm, VersionedModelForm):
-    """A new dated status of a cell. ``expected_version`` is the version of the
+    """A new dated level of a cell. ``expected_version`` is the version of the
     *cell* the user read (``version_of`` says which cell that was)."""
 
     marking_required = False
@@ -288,12 +288,12 @@ class AssessmentAddForm(MarkingFieldsForm, VersionedModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        status = cleaned.get("status")
-        if status is not None and cleaned.get("version_of") != status.pk:
+        cell = cleaned.get("cell")
+        if cell is not None and cleaned.get("version_of") != cell.pk:
             # The user picked a cell other than the one whose page they came from:
             # they have read nothing of it, so there is no older state to protect.
             # Whose version counts: the user's (cells look different by clearance).
-            cleaned["expected_version"] = status.version_for(self.actor)
+            cleaned["expected_version"] = cell.version_for(self.actor)
         return cleaned
 
 

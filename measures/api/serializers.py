@@ -13,7 +13,7 @@ from cbm_tracker.api.serializers import StrictSerializer
 from countries.choices import DatePrecision
 from countries.models import Initiative
 from measures.choices import Direction, Level, MarkingLevel
-from measures.models import Assessment, Evidence, Indicator, Measure, Source, Status
+from measures.models import Assessment, Cell, Evidence, Indicator, Measure, Source
 
 
 @extend_schema_field(
@@ -91,15 +91,15 @@ def _visible(field, queryset):
     target.queryset = queryset
 
 
-class CellSerializer(serializers.ModelSerializer):
+class CellLinkSerializer(serializers.ModelSerializer):
     measure = serializers.IntegerField(source="measure.number")
 
     class Meta:
-        model = Status
+        model = Cell
         fields = ["id", "measure", "country", "partner"]
 
 
-class StatusSerializer(serializers.ModelSerializer):
+class CellSerializer(serializers.ModelSerializer):
     """A cell and its current level *for the caller* (annotated by the view)."""
 
     measure = serializers.IntegerField(source="measure.number")
@@ -110,7 +110,7 @@ class StatusSerializer(serializers.ModelSerializer):
     )
 
     class Meta:
-        model = Status
+        model = Cell
         fields = [
             "id",
             "measure",
@@ -123,8 +123,8 @@ class StatusSerializer(serializers.ModelSerializer):
         ]
 
 
-class StatusUpdateSerializer(StrictSerializer):
-    """PATCH /statuses/{id}/: records a new assessment for the cell."""
+class CellUpdateSerializer(StrictSerializer):
+    """PATCH /cells/{id}/: records a new assessment for the cell."""
 
     full_on_patch = True  # the schema documents the whole body (cbm_tracker/api/openapi.py)
 
@@ -143,9 +143,9 @@ class StatusUpdateSerializer(StrictSerializer):
 
 class AssessmentSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    measure = serializers.IntegerField(source="status.measure.number")
-    country = serializers.CharField(source="status.country_id")
-    partner = serializers.CharField(source="status.partner_id", allow_null=True)
+    measure = serializers.IntegerField(source="cell.measure.number")
+    country = serializers.CharField(source="cell.country_id")
+    partner = serializers.CharField(source="cell.partner_id", allow_null=True)
     recorded_by = serializers.CharField(source="recorded_by.username")
     retracted_by = serializers.CharField(source="retracted_by.username", allow_null=True)
     evidence = serializers.SerializerMethodField()
@@ -154,7 +154,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assessment
         fields = [
-            "id", "status", "measure", "country", "partner", "level", "effective_on",
+            "id", "cell", "measure", "country", "partner", "level", "effective_on",
             "effective_precision", "recorded_at", "recorded_by", "rationale_en",
             "rationale_fr", "evidence", "marking", "retracted", "retracted_reason",
             "retracted_at", "retracted_by",
@@ -165,7 +165,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 class AssessmentCreateSerializer(StrictSerializer):
-    status = serializers.PrimaryKeyRelatedField(queryset=Status.objects.all())
+    cell = serializers.PrimaryKeyRelatedField(queryset=Cell.objects.all())
     expected_version = serializers.IntegerField(min_value=1)
     level = serializers.ChoiceField(choices=Level.choices)
     effective_on = serializers.DateField()
@@ -179,6 +179,17 @@ class AssessmentCreateSerializer(StrictSerializer):
         super().__init__(*args, **kwargs)
         user = caller(self)
         _visible(self.fields["evidence"], Evidence.objects.visible_to(user).filter(retracted=False))
+
+    def to_internal_value(self, data):
+        """``status``, the old name of ``cell``, is still taken for one
+        deprecation period (docs/api.md "Deprecated paths")."""
+        if isinstance(data, dict) and "status" in data:
+            if "cell" in data:
+                raise serializers.ValidationError(
+                    {"status": [_("The old name of cell: send one of them.")]}
+                )
+            data = {("cell" if name == "status" else name): v for name, v in data.items()}
+        return super().to_internal_value(data)
 
 
 class RetractSerializer(StrictSerializer):
@@ -198,7 +209,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     source = serializers.CharField(source="source.key")
     marking = MarkingField(read_only=True)
-    cells = CellSerializer(many=True)
+    cells = CellLinkSerializer(many=True)
     initiatives = serializers.SerializerMethodField()
 
     class Meta:
@@ -227,7 +238,7 @@ class EvidenceCreateSerializer(StrictSerializer):
     )
     marking = MarkingField(required=False)
     cells = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=Status.objects.all()
+        many=True, required=False, queryset=Cell.objects.all()
     )
     initiatives = serializers.SlugRelatedField(
         many=True, required=False, slug_field="slug", queryset=Initiative.objects.none()
@@ -245,7 +256,7 @@ class EvidenceUpdateSerializer(StrictSerializer):
 
     marking = MarkingField(required=False)
     cells = serializers.PrimaryKeyRelatedField(
-        many=True, required=False, queryset=Status.objects.all()
+        many=True, required=False, queryset=Cell.objects.all()
     )
     initiatives = serializers.SlugRelatedField(
         many=True, required=False, slug_field="slug", queryset=Initiative.objects.none()

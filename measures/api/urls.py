@@ -1,5 +1,9 @@
+import datetime
+
 from django.urls import path
 from rest_framework.routers import SimpleRouter
+
+from cbm_tracker.api.deprecation import deprecated
 
 from . import scorecard_views as sv
 from . import views
@@ -7,10 +11,19 @@ from . import views
 router = SimpleRouter()
 router.register("measures", views.MeasureViewSet, basename="measure")
 router.register("sources", views.SourceViewSet, basename="source")
-router.register("statuses", views.StatusViewSet, basename="status")
+router.register("cells", views.CellViewSet, basename="cell")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
+# The old name of cells/, for one deprecation period (docs/api.md "Deprecated paths").
+STATUSES_DEPRECATED_ON = datetime.date(2026, 11, 28)
+router.register(
+    "statuses",
+    deprecated(
+        views.CellViewSet, basename="status", successor="cell", since=STATUSES_DEPRECATED_ON
+    ),
+    basename="status",
+)
 
 urlpatterns = [
     *router.urls,

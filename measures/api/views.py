@@ -18,21 +18,21 @@ from countries.models import Initiative
 from measures import services
 from measures.filtersets import (
     AssessmentFilterSet,
+    CellFilterSet,
     EvidenceFilterSet,
     IndicatorFilterSet,
     MeasureFilterSet,
     SourceFilterSet,
-    StatusFilterSet,
 )
 from measures.models import (
     Assessment,
     CarriedMeasure,
+    Cell,
     Evidence,
     Indicator,
     Measure,
     Observation,
     Source,
-    Status,
 )
 
 from . import serializers as s
@@ -96,29 +96,29 @@ class IndicatorViewSet(ReadOnlyViewSet):
 @extend_schema(
     parameters=[OpenApiParameter("as_of", datetime.date, description="levels as of this date")]
 )
-class StatusViewSet(VersionedViewSet):
+class CellViewSet(VersionedViewSet):
     """Cells with their current level for the caller. PATCH records a new
     assessment for the cell (If-Match: the ETag of the cell you read)."""
 
-    serializer_class = s.StatusSerializer
-    filterset_class = StatusFilterSet
+    serializer_class = s.CellSerializer
+    filterset_class = CellFilterSet
     http_method_names = ["get", "patch", "head", "options"]
 
     def base_queryset(self, user):
         return (
-            Status.objects.with_level(user, as_of=date_param(self.request, "as_of"))
+            Cell.objects.with_level(user, as_of=date_param(self.request, "as_of"))
             .select_related("measure")
             .order_by("measure__number", "country_id", "partner_id")
         )
 
     @extend_schema(
-        request=s.StatusUpdateSerializer,
+        request=s.CellUpdateSerializer,
         parameters=[IF_MATCH],
-        responses={200: s.StatusSerializer, **WRITE_ERRORS},
+        responses={200: s.CellSerializer, **WRITE_ERRORS},
     )
     def partial_update(self, request, *args, **kwargs):
         cell = self.get_object()
-        payload = s.StatusUpdateSerializer(data=request.data, context={"request": request})
+        payload = s.CellUpdateSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         # The body's shape first (400), then the precondition (428/412).
         require_if_match(request, version_etag(request, cell))
@@ -152,7 +152,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
     def base_queryset(self, user):
         return (
             Assessment.objects.visible_to(user)
-            .select_related("status__measure", "recorded_by", "retracted_by", "marking")
+            .select_related("cell__measure", "recorded_by", "retracted_by", "marking")
             .prefetch_related(
                 Prefetch(
                     "evidence",
@@ -171,7 +171,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         payload = s.AssessmentCreateSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        cell = data.pop("status")
+        cell = data.pop("cell")
         assessment = services.record_assessment(
             request.user,
             cell,
@@ -214,7 +214,7 @@ class EvidenceViewSet(mixins.CreateModelMixin, VersionedViewSet):
             Evidence.objects.visible_to(user)
             .select_related("source", "marking")
             .prefetch_related(
-                Prefetch("cells", queryset=Status.objects.select_related("measure")),
+                Prefetch("cells", queryset=Cell.objects.select_related("measure")),
                 Prefetch(
                     "initiatives",
                     queryset=Initiative.objects.visible_to(user),

@@ -35,9 +35,13 @@ NATURAL_KEYS = {
     ("auth", "user"): "username",
 }
 # Keys as they are: a country's ISO code, a cell's id.
-OWN_KEYS = {("countries", "country"), ("measures", "status")}
+OWN_KEYS = {("countries", "country"), ("measures", "cell")}
 # Never shown: internal counters and the row's own internal id.
 HIDDEN_FIELDS = {"id", "revision"}
+# Snapshot keys written before a field was renamed (issue 12: an assessment's
+# ``status`` is its ``cell``): old records keep their JSON and its key, and
+# their ids still resolve to handles.
+FORMER_NAMES = {("measures", "assessment"): {"status_id": "cell_id", "status": "cell"}}
 
 
 def _label(model):
@@ -125,6 +129,7 @@ def public_snapshot(model, data, handles):
 
 def _relation(model, name):
     """The relation field a snapshot key names (``source_id``, ``cells``), if any."""
+    name = FORMER_NAMES.get(_label(model), {}).get(name, name)
     for field in model._meta.get_fields():
         if not field.is_relation or field.related_model is None or field.auto_created:
             continue

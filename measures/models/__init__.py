@@ -1,6 +1,6 @@
 from .audit import AudienceRevision, ChangeRecord, RevisionCounter, RowMarking
 from .catalogue import CarriedMeasure, Measure, Source
-from .cells import Assessment, Status
+from .cells import Assessment, Cell
 from .evidence import Evidence
 from .indicators import Indicator, Observation
 from .markings import Marking, UserProfile
@@ -9,6 +9,7 @@ __all__ = [
     "Assessment",
     "AudienceRevision",
     "CarriedMeasure",
+    "Cell",
     "ChangeRecord",
     "Evidence",
     "Indicator",
@@ -18,6 +19,5 @@ __all__ = [
     "RevisionCounter",
     "RowMarking",
     "Source",
-    "Status",
     "UserProfile",
 ]

@@ -1,4 +1,4 @@
-"""A cell (Status) and its append-only, effective-dated history (Assessment)."""
+"""A cell and its append-only, effective-dated history (Assessment)."""
 
 import uuid
 
@@ -17,7 +17,7 @@ from ..access import VisibleQuerySet
 from ..choices import NO_EVIDENCE, Level, Scope
 
 
-class StatusQuerySet(models.QuerySet):
+class CellQuerySet(models.QuerySet):
     def with_level(self, user, as_of=None):
         """Annotate each cell with its current level *for this viewer*, and
         the viewer's version of it (``with_version``).
@@ -26,7 +26,7 @@ class StatusQuerySet(models.QuerySet):
         (effective_on, recorded_at, id); ``as_of`` replays history by
         effective date. A cell with none is ``no_evidence``.
         """
-        latest = Assessment.objects.visible_to(user).filter(status=OuterRef("pk"), retracted=False)
+        latest = Assessment.objects.visible_to(user).filter(cell=OuterRef("pk"), retracted=False)
         if as_of is not None:
             latest = latest.filter(effective_on__lte=as_of)
         latest = latest.order_by("-effective_on", "-recorded_at", "-id")
@@ -53,14 +53,14 @@ def cell_version(user, cell=None):
     """The expression ``with_version`` annotates (``cell``: for one cell, not
     a correlated subquery)."""
     events = Assessment.objects.visible_to(user).filter(
-        status=cell if cell is not None else OuterRef("pk")
+        cell=cell if cell is not None else OuterRef("pk")
     )
     weight = Sum(Case(When(retracted=True, then=Value(2)), default=Value(1)))
-    counted = events.order_by().values("status").annotate(n=weight).values("n")
+    counted = events.order_by().values("cell").annotate(n=weight).values("n")
     return Coalesce(Subquery(counted), Value(0)) + Value(1)
 
 
-class Status(models.Model):
+class Cell(models.Model):
     """The identity of one cell: a measure for a country, or for a pair.
 
     It stores no level: what is current depends on who is looking, so a stored
@@ -81,31 +81,31 @@ class Status(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    objects = StatusQuerySet.as_manager()
+    objects = CellQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("status (cell)")
-        verbose_name_plural = _("statuses (cells)")
+        verbose_name = _("cell")
+        verbose_name_plural = _("cells")
         ordering = ["measure__number", "country", "partner"]
         constraints = [
             models.UniqueConstraint(
                 fields=["measure", "country"],
                 condition=Q(partner__isnull=True),
-                name="status_unique_national_cell",
+                name="cell_unique_national_cell",
             ),
             models.UniqueConstraint(
                 fields=["measure", "country", "partner"],
                 condition=Q(partner__isnull=False),
-                name="status_unique_pair_cell",
+                name="cell_unique_pair_cell",
             ),
             models.CheckConstraint(
                 condition=Q(partner__isnull=True) | Q(country__lt=F("partner")),
-                name="status_pair_canonical_order",
+                name="cell_pair_canonical_order",
             ),
             models.CheckConstraint(
                 condition=Q(scope=Scope.BILATERAL, partner__isnull=False)
                 | (Q(scope__in=[Scope.NATIONAL, Scope.REGIONAL]) & Q(partner__isnull=True)),
-                name="status_partner_iff_bilateral",
+                name="cell_partner_iff_bilateral",
             ),
         ]
 
@@ -117,7 +117,7 @@ class Status(models.Model):
         super().save(*args, **kwargs)
 
     def version_for(self, user):
-        """This cell's version as ``user`` reads it (``StatusQuerySet.with_version``)."""
+        """This cell's version as ``user`` reads it (``CellQuerySet.with_version``)."""
         return (
             type(self)
             .objects.filter(pk=self.pk)
@@ -213,7 +213,7 @@ class Retractable(models.Model):
 
 
 class Assessment(AppendOnly, Retractable):
-    """One dated status of a cell. Bitemporal: ``effective_on`` is when it became
+    """One dated level of a cell. Bitemporal: ``effective_on`` is when it became
     true in the world; ``recorded_at``/``revision`` is when the tracker learnt it.
     A reconfirmation repeats the level at a later date."""
 
@@ -229,7 +229,7 @@ class Assessment(AppendOnly, Retractable):
         editable=False,
         help_text=_("Natural key of seeded rows."),
     )
-    status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="assessments")
+    cell = models.ForeignKey(Cell, on_delete=models.PROTECT, related_name="assessments")
     level = models.CharField(max_length=20, choices=Level.choices)
     effective_on = models.DateField()
     effective_precision = models.CharField(
@@ -248,10 +248,10 @@ class Assessment(AppendOnly, Retractable):
     objects = VisibleQuerySet.as_manager()
 
     class Meta:
-        ordering = ["status", "effective_on", "recorded_at", "id"]
+        ordering = ["cell", "effective_on", "recorded_at", "id"]
         indexes = [
             models.Index(
-                fields=["status", "effective_on", "recorded_at", "id"],
+                fields=["cell", "effective_on", "recorded_at", "id"],
                 name="assessment_latest_idx",
             ),
             models.Index(fields=["revision"], name="assessment_revision_idx"),
@@ -272,4 +272,4 @@ class Assessment(AppendOnly, Retractable):
         ]
 
     def __str__(self):
-        return f"{self.status}: {self.level} on {self.effective_on}"
+        return f"{self.cell}: {self.level} on {self.effective_on}"

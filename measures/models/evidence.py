@@ -44,7 +44,7 @@ class Evidence(Versioned, Retractable):
     source_reliability = models.CharField(max_length=1, choices=SourceReliability.choices)
     information_credibility = models.CharField(max_length=1, choices=InformationCredibility.choices)
     marking = models.ForeignKey("measures.Marking", on_delete=models.PROTECT, related_name="+")
-    cells = models.ManyToManyField("measures.Status", blank=True, related_name="evidence")
+    cells = models.ManyToManyField("measures.Cell", blank=True, related_name="evidence")
     initiatives = models.ManyToManyField(
         "countries.Initiative", blank=True, related_name="evidence"
     )

@@ -58,8 +58,8 @@ def measure_detail(request, number):
     )
     history = list(
         Assessment.objects.visible_to(request.user)
-        .filter(status__measure=measure)
-        .select_related("status", "marking", "recorded_by")
+        .filter(cell__measure=measure)
+        .select_related("cell", "marking", "recorded_by")
         .order_by("-effective_on", "-recorded_at", "-id")[:HISTORY_LIMIT]
     )
     indicators = list(
@@ -128,7 +128,7 @@ def _measure_tables(rows, carriers, history, charts_shown):
             ],
             [
                 (
-                    a.status.cell_label,
+                    a.cell.cell_label,
                     a.level,
                     a.effective_on,
                     a.effective_precision,

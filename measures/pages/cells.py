@@ -15,7 +15,7 @@ from measures import services
 from measures.access import viewer_for
 from measures.audit.revisions import StaleVersion
 from measures.choices import NO_EVIDENCE, Level
-from measures.models import Assessment, Evidence, Status
+from measures.models import Assessment, Cell, Evidence
 from measures.reads.labels import highest_marking, is_stale, level_label, localized, stale_threshold
 from measures.rules import evidence_after
 from measures.services.refusals import REFUSALS, add_to_form, refusal_of
@@ -32,7 +32,7 @@ PICKABLE_LIMIT = 200
 def cell_detail(request, pk):
     viewer = viewer_for(request.user)
     as_of = read_as_of(request)
-    cell = get_object_or_404(Status.objects.select_related("measure", "country", "partner"), pk=pk)
+    cell = get_object_or_404(Cell.objects.select_related("measure", "country", "partner"), pk=pk)
     may_edit = viewer.may_edit_cell(cell)
     if request.method == "GET":
         return _render_cell(request, cell, as_of, may_edit)
@@ -43,15 +43,17 @@ def cell_detail(request, pk):
             _("You may not record for %(cell)s: it is outside your country scope.")
             % {"cell": cell.cell_label},
         )
-        return _render_cell(request, cell, as_of, may_edit, code=403)
+        return _render_cell(request, cell, as_of, may_edit, status=403)
     # The page's three forms say which one was sent in ``action``.
     action = request.POST.get("action", "record")
     if action == "reconfirm":
         refusal = _reconfirm(request, cell)
         if refusal is None:
             return redirect(reverse("cell", args=[cell.pk]))
-        message, code = refusal
-        return _render_cell(request, cell, as_of, may_edit, reconfirm_errors=[message], code=code)
+        message, status = refusal
+        return _render_cell(
+            request, cell, as_of, may_edit, reconfirm_errors=[message], status=status
+        )
     if action == "evidence":
         return _add_evidence(request, cell, as_of)
     return _record(request, cell, as_of)
@@ -61,12 +63,12 @@ def _add_evidence(request, cell, as_of):
     """A new item of evidence about this cell, from the evidence form."""
     form = EvidenceForm(request.POST, user=request.user)
     if not form.is_valid():
-        return _render_cell(request, cell, as_of, True, evidence_form=form, code=400)
+        return _render_cell(request, cell, as_of, True, evidence_form=form, status=400)
     try:
         item = services.create_evidence(request.user, cells=[cell], **form.service_kwargs())
     except REFUSALS as exc:
         refusal = add_to_form(form, exc)
-        return _render_cell(request, cell, as_of, True, evidence_form=form, code=refusal.status)
+        return _render_cell(request, cell, as_of, True, evidence_form=form, status=refusal.status)
     messages.success(
         request,
         _("Evidence %(id)s added to this cell; you can now rest an assessment on it.")
@@ -80,7 +82,7 @@ def _record(request, cell, as_of):
     evidence = _pickable_evidence(request.user, cell)
     form = AssessmentForm(request.POST, user=request.user, evidence=evidence)
     if not form.is_valid():
-        return _render_cell(request, cell, as_of, True, form=form, code=400)
+        return _render_cell(request, cell, as_of, True, form=form, status=400)
     try:
         services.record_assessment(request.user, cell, **form.service_kwargs())
     except StaleVersion as exc:
@@ -90,10 +92,10 @@ def _record(request, cell, as_of):
         form = AssessmentForm(data, user=request.user, evidence=evidence)
         form.is_valid()
         refusal = add_to_form(form, exc)
-        return _render_cell(request, cell, as_of, True, form=form, code=refusal.status)
+        return _render_cell(request, cell, as_of, True, form=form, status=refusal.status)
     except REFUSALS as exc:
         refusal = add_to_form(form, exc)
-        return _render_cell(request, cell, as_of, True, form=form, code=refusal.status)
+        return _render_cell(request, cell, as_of, True, form=form, status=refusal.status)
     messages.success(request, _("Assessment recorded."))
     return redirect(reverse("cell", args=[cell.pk]))
 
@@ -107,7 +109,7 @@ def _reconfirm(request, cell):
         return _("The form was incomplete; reload the page."), 400
     current = (
         Assessment.objects.visible_to(request.user)
-        .filter(status=cell, retracted=False)
+        .filter(cell=cell, retracted=False)
         .select_related("marking")
         .prefetch_related("evidence")
         .order_by("-effective_on", "-recorded_at", "-id")
@@ -141,11 +143,11 @@ def _reconfirm(request, cell):
     return None
 
 
-def _pickable_evidence(user, status):
+def _pickable_evidence(user, cell):
     """Visible, non-retracted evidence an editor may rest an assessment on: about
     this cell, its countries or its measure (most recent first)."""
-    codes = [c for c in (status.country_id, status.partner_id) if c]
-    about = Q(cells=status) | Q(cells__measure_id=status.measure_id)
+    codes = [c for c in (cell.country_id, cell.partner_id) if c]
+    about = Q(cells=cell) | Q(cells__measure_id=cell.measure_id)
     about |= Q(cells__country_id__in=codes) | Q(cells__partner_id__in=codes)
     ids = (
         Evidence.objects.visible_to(user)
@@ -163,48 +165,48 @@ def _pickable_evidence(user, status):
 
 def _render_cell(
     request,
-    status,
+    cell,
     as_of,
     may_edit,
     *,
     form=None,
     evidence_form=None,
     reconfirm_errors=(),
-    code=200,
+    status=200,
 ):
     """The cell page, with the forms as sent when a write was refused."""
-    fresh = Status.objects.with_level(request.user, as_of).get(pk=status.pk)
+    fresh = Cell.objects.with_level(request.user, as_of).get(pk=cell.pk)
     history = list(
         Assessment.objects.visible_to(request.user)
-        .filter(status=status)
+        .filter(cell=cell)
         .select_related("marking", "recorded_by", "retracted_by")
         .prefetch_related("evidence")
         .order_by("-effective_on", "-recorded_at", "-id")
     )
     evidence = list(
         Evidence.objects.visible_to(request.user)
-        .filter(cells=status)
+        .filter(cells=cell)
         .select_related("source", "marking")
         .order_by("-occurred_on", "-id")
     )
     if may_edit and form is None:
-        form = _blank_assessment_form(request.user, status, fresh)
+        form = _blank_assessment_form(request.user, cell, fresh)
     if may_edit and evidence_form is None:
         evidence_form = EvidenceForm(
             initial={"occurred_on": timezone.localdate()}, user=request.user
         )
     tables = _cell_tables(history, evidence)
-    if request.method == "GET" and (response := csv_download(request, tables, f"cell-{status.pk}")):
+    if request.method == "GET" and (response := csv_download(request, tables, f"cell-{cell.pk}")):
         return response
     _show_visible_evidence(history, evidence, form)
     return render(
         request,
         "measures/cell_detail.html",
         {
-            "cell": status,
+            "cell": cell,
             "fresh": fresh,
             "as_of": as_of,
-            "measure_title": localized(status.measure, "title"),
+            "measure_title": localized(cell.measure, "title"),
             "stale": is_stale(fresh.level, fresh.level_effective_on, stale_threshold(as_of)),
             "stale_days": settings.CBM_STALE_AFTER_DAYS,
             "history": history,
@@ -218,11 +220,11 @@ def _render_cell(
                 [a.marking for a in history] + [e.marking for e in evidence]
             ),
         },
-        status=code,
+        status=status,
     )
 
 
-def _blank_assessment_form(user, status, fresh):
+def _blank_assessment_form(user, cell, fresh):
     """The assessment form as first shown: today, the current level, the version read."""
     return AssessmentForm(
         initial={
@@ -231,7 +233,7 @@ def _blank_assessment_form(user, status, fresh):
             "level": fresh.level if fresh.level in Level.values else Level.NOT_STARTED,
         },
         user=user,
-        evidence=_pickable_evidence(user, status),
+        evidence=_pickable_evidence(user, cell),
     )
 
 

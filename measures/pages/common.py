@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from measures.access import viewer_for
-from measures.models import Status
+from measures.models import Cell
 from measures.reads.csv import csv_text
 from measures.reads.labels import is_stale
 
@@ -56,7 +56,7 @@ def read_as_of(request):
 
 def cell_links(codes=None, numbers=None, measure=None):
     """Cell ids by (measure number, country, partner), for links (one query)."""
-    qs = Status.objects.all()
+    qs = Cell.objects.all()
     if codes is not None:
         qs = qs.filter(Q(country_id__in=codes) | Q(partner_id__in=codes))
     if numbers is not None:

@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from countries.models import Initiative
-from measures.models import Assessment, Evidence, Source, Status
+from measures.models import Assessment, Cell, Evidence, Source
 from measures.reads.labels import grade_explained, highest_marking, localized
 
 from .common import Table, csv_download, readable
@@ -32,7 +32,7 @@ def evidence_detail(request, public_id):
     assessments = list(
         Assessment.objects.visible_to(request.user)
         .filter(evidence=evidence)
-        .select_related("status", "marking")
+        .select_related("cell", "marking")
         .order_by("-effective_on", "-recorded_at")
     )
     tables = _evidence_tables(cells, initiatives, assessments)
@@ -70,7 +70,7 @@ def _evidence_tables(cells, initiatives, assessments):
             "assessments",
             ["cell", "level", "effective_on", "marking", "retracted"],
             [
-                (a.status.cell_label, a.level, a.effective_on, str(a.marking), a.retracted)
+                (a.cell.cell_label, a.level, a.effective_on, str(a.marking), a.retracted)
                 for a in assessments
             ],
         ),
@@ -106,7 +106,7 @@ def source_detail(request, key):
         Evidence.objects.visible_to(request.user)
         .filter(source=source)
         .select_related("marking")
-        .prefetch_related(Prefetch("cells", queryset=Status.objects.select_related("measure")))
+        .prefetch_related(Prefetch("cells", queryset=Cell.objects.select_related("measure")))
         .order_by("-occurred_on", "id")
     )
     table = Table(

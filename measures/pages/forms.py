@@ -88,7 +88,7 @@ def resolve_marking(key):
 
 
 class AssessmentForm(forms.Form):
-    """A new dated status for one cell, carrying the cell version the editor read."""
+    """A new dated level for one cell, carrying the cell version the editor read."""
 
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
     effective_on = forms.DateField(

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from countries.models import Country, CountryPair, Initiative, Membership
 
 from ..choices import Direction, Level, Scope
-from ..models import Assessment, Evidence, Indicator, Measure, Status
+from ..models import Assessment, Cell, Evidence, Indicator, Measure
 from ..rules import evidence_after, membership_problems, overlaps, period_label
 
 ERROR = "error"
@@ -62,8 +62,8 @@ def _row(label, detail="", url=""):
     return {"label": str(label), "detail": str(detail), "url": url}
 
 
-def _cell_url(status_id):
-    return reverse("cell", args=[status_id])
+def _cell_url(cell_id):
+    return reverse("cell", args=[cell_id])
 
 
 # --- the checks --------------------------------------------------------------
@@ -193,7 +193,7 @@ def _assessments(user):
     return (
         Assessment.objects.visible_to(user)
         .filter(retracted=False)
-        .select_related("status__measure")
+        .select_related("cell__measure")
         .prefetch_related(
             Prefetch(
                 "evidence",
@@ -201,21 +201,21 @@ def _assessments(user):
                 to_attr="visible_evidence",
             )
         )
-        .order_by("status_id", "effective_on", "id")
+        .order_by("cell_id", "effective_on", "id")
     )
 
 
 def check_future_assessments(user):
     today = timezone.localdate()
     return [
-        _row(a.key or a.pk, f"{a.status} · {a.effective_on}", _cell_url(a.status_id))
+        _row(a.key or a.pk, f"{a.cell} · {a.effective_on}", _cell_url(a.cell_id))
         for a in _assessments(user).filter(effective_on__gt=today)
     ]
 
 
 def check_assessments_without_evidence(user):
     return [
-        _row(a.key or a.pk, f"{a.status} · {a.get_level_display()}", _cell_url(a.status_id))
+        _row(a.key or a.pk, f"{a.cell} · {a.get_level_display()}", _cell_url(a.cell_id))
         for a in _assessments(user)
         if not a.visible_evidence
     ]
@@ -238,8 +238,8 @@ def check_evidence_after_assessment(user):
             rows.append(
                 _row(
                     a.key or a.pk,
-                    f"{a.status} · {a.effective_on} ← {e.key or e.pk} ({e.occurred_on})",
-                    _cell_url(a.status_id),
+                    f"{a.cell} · {a.effective_on} ← {e.key or e.pk} ({e.occurred_on})",
+                    _cell_url(a.cell_id),
                 )
             )
     return rows
@@ -250,11 +250,11 @@ def check_pairs_both_ways(user):
     labels = {}
     links = Evidence.cells.through.objects.filter(
         evidence__in=Evidence.objects.visible_to(user).filter(retracted=False),
-        status__scope=Scope.BILATERAL,
-    ).select_related("status__measure", "evidence")
+        cell__scope=Scope.BILATERAL,
+    ).select_related("cell__measure", "evidence")
     for link in links:
-        directions[link.status_id].add(link.evidence.direction)
-        labels[link.status_id] = str(link.status)
+        directions[link.cell_id].add(link.evidence.direction)
+        labels[link.cell_id] = str(link.cell)
     both = {Direction.SUPPORTS, Direction.UNDERMINES}
     return [
         _row(labels[pk], "", _cell_url(pk))
@@ -268,7 +268,7 @@ def check_stale_cells(user, today=None):
         days=settings.CBM_STALE_AFTER_DAYS
     )
     cells = (
-        Status.objects.with_level(user)
+        Cell.objects.with_level(user)
         .exclude(level__in=["no_evidence", Level.NOT_APPLICABLE])
         .filter(level_effective_on__lt=threshold)
         .select_related("measure")

@@ -26,7 +26,7 @@ from countries.choices import MembershipRole
 from countries.models import Country, CountryPair, Initiative, Membership
 
 from ..choices import NO_EVIDENCE, WEIGHTS, Level, Scope
-from ..models import Assessment, Evidence, Measure, Status
+from ..models import Assessment, Cell, Evidence, Measure
 
 MIXED = "mixed"
 COUNTED_LEVELS = [*Level.values, MIXED, NO_EVIDENCE]
@@ -107,16 +107,16 @@ def latest_assessments(viewer, as_of=None, cell_filter=None):
 
     The ORM cannot join a correlated subquery (PostgreSQL's LATERAL), so the
     statement is put together here from two querysets the ORM compiles: the
-    cells (``cell_filter`` is on Status fields) and the per-cell pick, whose
+    cells (``cell_filter`` is on Cell fields) and the per-cell pick, whose
     visibility comes from ``visible_to`` like everywhere else.
     """
     alias = router.db_for_read(Assessment)
     database = connections[alias]
-    cells = Status.objects.order_by().values("id", "measure_id", "country_id", "partner_id")
+    cells = Cell.objects.order_by().values("id", "measure_id", "country_id", "partner_id")
     if cell_filter is not None:
         cells = cells.filter(cell_filter)
     pick = Assessment.objects.visible_to(viewer).filter(
-        status_id=RawSQL("cell.id", ()), retracted=False
+        cell_id=RawSQL("cell.id", ()), retracted=False
     )
     if as_of is not None:
         pick = pick.filter(effective_on__lte=as_of)
@@ -143,7 +143,7 @@ def latest_assessments(viewer, as_of=None, cell_filter=None):
         rows = cursor.fetchall()
     return [
         {
-            "status_id": pk,
+            "cell_id": pk,
             "measure_id": measure_id,
             "iso": iso,
             "partner": partner,
@@ -165,7 +165,7 @@ def evidence_by_cell(viewer, as_of=None, cell_filter=None):
     if cell_filter is not None:
         qs = qs.filter(cell_filter)
     return qs.values(
-        status_id=F("cells"),
+        cell_id=F("cells"),
         measure_id=F("cells__measure_id"),
         iso=F("cells__country_id"),
         partner=F("cells__partner_id"),
@@ -192,7 +192,7 @@ def build_grid(viewer, as_of=None, filters=Filters(), with_evidence=True):
     entries = {}
 
     def entry(row):
-        key = row["status_id"]
+        key = row["cell_id"]
         if key not in entries:
             entries[key] = {
                 "measure_id": row["measure_id"],
@@ -206,7 +206,7 @@ def build_grid(viewer, as_of=None, filters=Filters(), with_evidence=True):
 
     # The rows become the cells themselves (the matrix makes 40,000 of them).
     for row in latest_assessments(viewer, as_of, _cell_filter("", codes, measure_ids)):
-        entries[row["status_id"]] = row
+        entries[row["cell_id"]] = row
     evidence = (
         evidence_by_cell(viewer, as_of, _cell_filter("cells__", codes, measure_ids))
         if with_evidence
@@ -531,15 +531,15 @@ def score_series(viewer, iso, until=None, filters=Filters()):
     rows = list(
         Assessment.objects.visible_to(viewer)
         .filter(retracted=False, effective_on__lte=until)
-        .filter(_cell_filter("status__", [iso], list(number)))
+        .filter(_cell_filter("cell__", [iso], list(number)))
         .order_by("effective_on", "recorded_at", "id")
         .values(
-            "status_id",
+            "cell_id",
             "level",
             "effective_on",
-            measure_id=F("status__measure_id"),
-            iso=F("status__country_id"),
-            partner=F("status__partner_id"),
+            measure_id=F("cell__measure_id"),
+            iso=F("cell__country_id"),
+            partner=F("cell__partner_id"),
         )
     )
     if not rows:
@@ -549,7 +549,7 @@ def score_series(viewer, iso, until=None, filters=Filters()):
     current, index, points = {}, 0, []
     for day in dates:
         while index < len(rows) and rows[index]["effective_on"] <= day:
-            current[rows[index]["status_id"]] = rows[index]
+            current[rows[index]["cell_id"]] = rows[index]
             index += 1
         grid = Grid(as_of=day, measures=measures, countries=[{"iso2": iso}])
         for row in current.values():

@@ -64,4 +64,4 @@ def add_missing_cells(seeder):
     """The cells the measures, countries and pairs now call for."""
     cells = create_missing_cells(seeder.change)
     if cells:
-        seeder.report.created["statuses (cells)"] = len(cells)
+        seeder.report.created["cells"] = len(cells)

@@ -24,7 +24,7 @@ def assessment(seeder, e):
         check_evidence(item, cell, marking)
     row = Assessment(
         key=e["key"],
-        status=cell,
+        cell=cell,
         level=e["level"],
         effective_on=field_value(Assessment, "effective_on", e["effective_on"]),
         effective_precision=e.get("precision", "day"),

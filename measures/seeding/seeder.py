@@ -11,7 +11,7 @@ from countries.models import CountryPair
 
 from ..audit.revisions import advance_version, snapshot
 from ..choices import Action
-from ..models import Marking, Status
+from ..models import Cell, Marking
 from .reading import SeedError
 
 
@@ -223,9 +223,9 @@ class Seeder:
         if partner is not None:
             first, second = CountryPair.canonical(country.pk, partner.pk)
             country, partner = self.countries[first], self.countries[second]
-        cell = Status.objects.filter(measure=measure, country=country, partner=partner).first()
+        cell = Cell.objects.filter(measure=measure, country=country, partner=partner).first()
         if cell is None:
             # Not a cell the tracker keeps: let validation say why.
-            Status(measure=measure, country=country, partner=partner).full_clean()
+            Cell(measure=measure, country=country, partner=partner).full_clean()
             raise SeedError(f"no cell for measure {spec['measure']} and {spec}")
         return cell

@@ -14,7 +14,7 @@ from countries.models import Country, CountryPair, Region
 from measures.choices import Action, Domain, Level, Scope
 
 from ..audit.revisions import change, snapshot
-from ..models import Assessment, Evidence, Marking, Measure, Source, Status
+from ..models import Assessment, Cell, Evidence, Marking, Measure, Source
 from ..services import create_missing_cells
 
 BATCH = 5000
@@ -106,7 +106,7 @@ def synthesise(actor, *, countries, measures, years, evidence, seed=1, progress=
             )
             audited([source])
         # Loaded whole: each audit record's repr names the cell and its measure.
-        cell_rows = Status.objects.select_related("measure", "country", "partner").in_bulk()
+        cell_rows = Cell.objects.select_related("measure", "country", "partner").in_bulk()
         cells = list(cell_rows)
         start = datetime.date.today().replace(month=1, day=1) - datetime.timedelta(days=365 * years)
         span = 365 * years
@@ -130,7 +130,7 @@ def synthesise(actor, *, countries, measures, years, evidence, seed=1, progress=
             links = [[rng.choice(cells)] for _ in batch]
             Evidence.cells.through.objects.bulk_create(
                 [
-                    Evidence.cells.through(evidence_id=e.pk, status_id=c)
+                    Evidence.cells.through(evidence_id=e.pk, cell_id=c)
                     for e, cs in zip(batch, links, strict=True)
                     for c in cs
                 ]
@@ -145,13 +145,13 @@ def synthesise(actor, *, countries, measures, years, evidence, seed=1, progress=
         for chunk_start in range(0, len(cells), max(1, BATCH // per_cell)):
             chunk = cells[chunk_start : chunk_start + max(1, BATCH // per_cell)]
             batch = []
-            for status_id in chunk:
+            for cell_id in chunk:
                 level = rng.randrange(len(LEVELS))
                 for day in sorted(rng.sample(range(span), per_cell)):
                     level = max(0, min(len(LEVELS) - 1, level + rng.choice((-1, 0, 1, 1))))
                     batch.append(
                         Assessment(
-                            status=cell_rows[status_id],
+                            cell=cell_rows[cell_id],
                             level=LEVELS[level],
                             effective_on=start + datetime.timedelta(days=day),
                             rationale_en="Synthetic.",

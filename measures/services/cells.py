@@ -9,9 +9,9 @@ from ..audit.revisions import advance_version, change, snapshot
 from ..choices import Action, Scope
 from ..models import (
     Assessment,
+    Cell,
     Evidence,
     Measure,
-    Status,
 )
 from ..rules import check_effective_on
 from .checks import (
@@ -34,7 +34,7 @@ def create_missing_cells(current):
     """Give every country × national/regional measure and every tracked pair ×
     bilateral measure its cell, so that each cell has an id and a version
     before anyone rates it. Runs inside the caller's change (bulk, audited)."""
-    existing = set(Status.objects.values_list("measure_id", "country_id", "partner_id"))
+    existing = set(Cell.objects.values_list("measure_id", "country_id", "partner_id"))
     countries = list(Country.objects.values_list("pk", flat=True))
     pairs = list(CountryPair.objects.values_list("country_id", "partner_id"))
     missing = []
@@ -45,11 +45,11 @@ def create_missing_cells(current):
             else [(iso, None) for iso in countries]
         )
         missing += [
-            Status(measure_id=measure_id, scope=scope, country_id=a, partner_id=b)
+            Cell(measure_id=measure_id, scope=scope, country_id=a, partner_id=b)
             for a, b in keys
             if (measure_id, a, b) not in existing
         ]
-    created = Status.objects.bulk_create(missing, batch_size=1000)
+    created = Cell.objects.bulk_create(missing, batch_size=1000)
     for cell in created:
         current.record(cell, Action.CREATE, after=snapshot(cell))
     return created
@@ -57,7 +57,7 @@ def create_missing_cells(current):
 
 def record_assessment(
     actor,
-    status,
+    cell,
     *,
     level,
     effective_on,
@@ -69,12 +69,12 @@ def record_assessment(
     marking=None,
     message="",
 ):
-    """Record a new dated status for a cell (a reconfirmation repeats the level)."""
+    """Record a new dated level for a cell (a reconfirmation repeats the level)."""
     with change(actor, message or _("Assessment recorded")) as current:
         return _record(
             current,
             actor,
-            status,
+            cell,
             level=level,
             effective_on=effective_on,
             expected_version=expected_version,
@@ -89,7 +89,7 @@ def record_assessment(
 def _record(
     current,
     actor,
-    status,
+    cell,
     *,
     level,
     effective_on,
@@ -100,8 +100,8 @@ def _record(
     evidence,
     marking,
 ):
-    status = locked(Status, status.pk)
-    check_may_edit(actor, status)
+    cell = locked(Cell, cell.pk)
+    check_may_edit(actor, cell)
     visible_evidence = set(
         Evidence.objects.visible_to(actor)
         .filter(pk__in=[e.pk for e in evidence], retracted=False)
@@ -122,7 +122,7 @@ def _record(
     check_marking_within_clearance(actor, marking)
     check_covers(marking, evidence_markings, _("evidence"))
     assessment = Assessment(
-        status=status,
+        cell=cell,
         level=level,
         effective_on=effective_on,
         effective_precision=effective_precision,
@@ -136,15 +136,15 @@ def _record(
         raise ValidationError({"rationale_en": _("Say why: a rationale is required.")})
     assessment.full_clean(exclude=["revision"])
     check_effective_on(assessment.effective_on)
-    check_cell_version(actor, status, expected_version)
+    check_cell_version(actor, cell, expected_version)
     assessment.revision = current.take_revision()
     assessment.save()
     for item in evidence:
-        if not item.cells.filter(pk=status.pk).exists():
+        if not item.cells.filter(pk=cell.pk).exists():
             # Citing evidence links it to the cell (docs/api.md): a change of
             # the evidence, seen by its readers, so it moves its version.
             before = snapshot(item)
-            item.cells.add(status)
+            item.cells.add(cell)
             advance_version(item)
             current.record(
                 item,
@@ -152,7 +152,7 @@ def _record(
                 before,
                 snapshot(item),
                 marking=item.marking,
-                message=_("Linked to %(cell)s") % {"cell": status},
+                message=_("Linked to %(cell)s") % {"cell": cell},
             )
     if evidence:
         assessment.evidence.set(evidence)
@@ -181,7 +181,7 @@ def record_assessments(
             _record(
                 current,
                 actor,
-                status,
+                cell,
                 level=level,
                 effective_on=effective_on,
                 expected_version=version,
@@ -191,7 +191,7 @@ def record_assessments(
                 evidence=[],
                 marking=marking,
             )
-            for status, version in versions.items()
+            for cell, version in versions.items()
         ]
 
 
@@ -200,10 +200,10 @@ def retract_assessment(actor, assessment, *, reason, expected_version):
     with change(actor, _("Assessment retracted")) as current:
         check_visible(actor, assessment)
         assessment = locked(Assessment, assessment.pk)
-        status = assessment.status
-        check_may_edit(actor, status)
+        cell = assessment.cell
+        check_may_edit(actor, cell)
         check_retractable(assessment, reason)
-        locked(Status, status.pk)
-        check_cell_version(actor, status, expected_version)
+        locked(Cell, cell.pk)
+        check_cell_version(actor, cell, expected_version)
         retract(current, actor, assessment, reason, before=snapshot(assessment))
         return assessment

@@ -15,8 +15,8 @@ from ..access import viewer_for
 from ..audit.revisions import StaleVersion, snapshot
 from ..choices import Action
 from ..models import (
+    Cell,
     Marking,
-    Status,
 )
 
 security_log = logging.getLogger("cbm.security")
@@ -29,12 +29,12 @@ class NotVisible(ObjectDoesNotExist):
 # --- checks shared by the writes -------------------------------------------
 
 
-def check_may_edit(actor, status):
+def check_may_edit(actor, cell):
     viewer = viewer_for(actor)
-    if not viewer.may_edit_cell(status):
+    if not viewer.may_edit_cell(cell):
         raise PermissionDenied(
             _("You may not record for %(cell)s: it is outside your country scope.")
-            % {"cell": status.cell_label}
+            % {"cell": cell.cell_label}
         )
 
 
@@ -101,7 +101,7 @@ def locked(model, pk):
     return model._base_manager.select_for_update().get(pk=pk)
 
 
-def check_cell_version(actor, status, expected_version):
+def check_cell_version(actor, cell, expected_version):
     """Compare-and-swap on the actor's *own* version of the cell, under the
     cell's row lock (taken by ``locked``; SQLite serialises writers): a write
     the actor may not see never makes them stale, and two editors who see the
@@ -109,10 +109,10 @@ def check_cell_version(actor, status, expected_version):
     if expected_version is None:
         raise ValidationError({"expected_version": _("The version you read is required.")})
     version = (
-        Status.objects.filter(pk=status.pk).with_version(actor).values_list("version", flat=True)[0]
+        Cell.objects.filter(pk=cell.pk).with_version(actor).values_list("version", flat=True)[0]
     )
     if version != expected_version:
-        raise StaleVersion(status, expected_version, version)
+        raise StaleVersion(cell, expected_version, version)
 
 
 def check_retractable(row, reason):

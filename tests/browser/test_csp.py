@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.browser.helpers import chromium
-from tests.factories import cell
+from tests.factories import cell_at
 
 pytestmark = [
     pytest.mark.browser,
@@ -113,15 +113,15 @@ NOTHING_REFUSED = {"violations": [], "console": []}
 
 def test_the_admin_renders_under_a_policy_without_unsafe_inline(live_server, users):
     base = live_server.url
-    status = cell(6, "MA")
-    evidence = status.evidence.first()
+    cell = cell_at(6, "MA")
+    evidence = cell.evidence.first()
     pages = {
         "change list": (
             reverse("admin:measures_evidence_changelist"),
             lambda page: page.locator("#result_list tbody tr"),
         ),
         "change list of cells": (
-            reverse("admin:measures_status_changelist"),
+            reverse("admin:measures_cell_changelist"),
             lambda page: page.locator("#result_list tbody tr"),
         ),
         "change form": (

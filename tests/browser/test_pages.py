@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from tests.browser.helpers import accessibility_problems, chromium, heat_cell, log_in, shot
-from tests.factories import cell
+from tests.factories import cell_at
 from tests.pages.helpers import CANARY, CANARY_SOURCE_TITLE, plant_canary
 
 pytestmark = [
@@ -79,9 +79,9 @@ def test_overview_filter_by_initiative_replay_history_and_open_a_country(live_se
 
 def test_an_editor_records_an_assessment_and_sees_it_on_the_heat_map(live_server, users):
     base = live_server.url
-    target = cell(4, "DZ").pk  # a cell the seed does not rate
-    stale_cell = reverse("cell", args=[cell(17, "DZ").pk])
-    out_of_scope = reverse("cell", args=[cell(11, "ML").pk])
+    target = cell_at(4, "DZ").pk  # a cell the seed does not rate
+    stale_cell = reverse("cell", args=[cell_at(17, "DZ").pk])
+    out_of_scope = reverse("cell", args=[cell_at(11, "ML").pk])
     today = datetime.date.today().isoformat()
     with chromium() as page:
         log_in(page, base, "editor_dz")
@@ -148,7 +148,7 @@ def test_a_reader_finds_no_confidential_item_on_any_page_visited(live_server, us
 
 def test_the_same_pages_in_french(live_server, users):
     base = live_server.url
-    cell_url = reverse("cell", args=[cell(17, "DZ").pk])
+    cell_url = reverse("cell", args=[cell_at(17, "DZ").pk])
     with chromium(locale="fr-FR") as page:
         log_in(page, base, "editor_dz")
         assert page.locator("html").get_attribute("lang") == "fr"
@@ -185,8 +185,8 @@ def test_accessibility_basics_on_every_page(live_server, users):
         "/sources/000/",
         "/how-scores-work/",
         "/account/",
-        reverse("cell", args=[cell(17, "DZ").pk]),
-        reverse("cell", args=[cell(2, "DZ", "ML").pk]),
+        reverse("cell", args=[cell_at(17, "DZ").pk]),
+        reverse("cell", args=[cell_at(2, "DZ", "ML").pk]),
     ]
     with chromium() as page:
         page.goto(base + "/accounts/login/")

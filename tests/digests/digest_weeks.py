@@ -13,8 +13,8 @@ import datetime
 import time_machine
 
 from measures import services
-from measures.models import Evidence, Status
-from tests.factories import cell
+from measures.models import Cell, Evidence
+from tests.factories import cell_at
 
 D = datetime.date
 
@@ -82,15 +82,15 @@ def typical_week(editor):
                 initiatives=list(e.initiatives.all()),
             )
         for number, where, level, on, precision in TYPICAL_CHANGES:
-            status = Status.objects.get(pk=cell(number, *where).pk)
+            cell = Cell.objects.get(pk=cell_at(number, *where).pk)
             pair = "–".join(where)
             services.record_assessment(
                 editor,
-                status,
+                cell,
                 level=level,
                 effective_on=on,
                 effective_precision=precision,
-                expected_version=status.version_for(editor),
+                expected_version=cell.version_for(editor),
                 rationale_en=f"Typical week: measure {number} in {pair} re-read.",
                 rationale_fr=f"Semaine type : mesure {number} pour {pair} revue.",
             )

@@ -21,7 +21,7 @@ from digests import content, periods
 from digests import services as digest_services
 from measures.models import Assessment
 from tests.digests import digest_weeks
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, make_user, marking
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell_at, make_user, marking
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smtp]
 
@@ -104,22 +104,22 @@ def changes_in_html(markup):
 def awkward_week(users):
     """A week whose source title, summaries and rationale hold ' " & < >."""
     with time_machine.travel(IN_PERIOD, tick=False):
-        status = cell(11, "MA")
+        cell = cell_at(11, "MA")
         evidence = EvidenceFactory(
             source=SourceFactory(title=TITLE),
             summary_en=SUMMARY_EN,
             summary_fr=SUMMARY_FR,
-            cells=[status],
+            cells=[cell],
         )
         assess(
             users.editor,
-            status,
+            cell,
             "agreed",
             D(2025, 3, 10),
             evidence=[evidence],
             rationale=RATIONALE,
         )
-    return status
+    return cell
 
 
 @pytest.mark.parametrize("language, summary", [("en", SUMMARY_EN), ("fr", SUMMARY_FR)])
@@ -146,24 +146,24 @@ def test_the_summary_lists_exactly_the_level_changes_each_subscriber_may_see(smt
     """Four changes under four markings; each subscriber's summary (text and HTML)
     lists the cells whose week's assessments ``visible_to`` lets them see."""
     with time_machine.travel(IN_PERIOD, tick=False):
-        assess(users.editor, cell(11, "MA"), "agreed", D(2025, 3, 10))
+        assess(users.editor, cell_at(11, "MA"), "agreed", D(2025, 3, 10))
         assess(
             users.editor,
-            cell(12, "DZ"),
+            cell_at(12, "DZ"),
             "under_discussion",
             D(2025, 3, 1),
             marking=marking("restricted"),
         )
         assess(
             users.confidential_editor,
-            cell(17, "MA"),
+            cell_at(17, "MA"),
             "suspended",
             D(2025, 2, 1),
             marking=marking("confidential", "MA"),
         )
         assess(
             users.admin,
-            cell(5, "TN"),
+            cell_at(5, "TN"),
             "implemented",
             D(2025, 1, 1),
             marking=marking("confidential", "nato"),
@@ -182,10 +182,10 @@ def test_the_summary_lists_exactly_the_level_changes_each_subscriber_may_see(smt
         visible = (
             Assessment.objects.visible_to(sub.user)
             .filter(recorded_at__gte=start, recorded_at__lt=end)
-            .select_related("status__measure", "status__country")
+            .select_related("cell__measure", "cell__country")
         )
         name = "name_fr" if sub.language == "fr" else "name_en"
-        expected = {(getattr(a.status.country, name), a.status.measure.number) for a in visible}
+        expected = {(getattr(a.cell.country, name), a.cell.measure.number) for a in visible}
         text, markup = parts(mails[sub.recipient])
         assert set(changes_in_text(text)) == expected
         assert len(changes_in_text(text)) == len(expected)

@@ -23,7 +23,7 @@ from django.db import connection
 from digests import services as digest_services
 from digests.models import DigestDelivery, DigestRun
 from tests.brokers import PROCESS_MARKS, broker_url, celery_through, send_weekly_job
-from tests.factories import EvidenceFactory, assess, cell, make_user
+from tests.factories import EvidenceFactory, assess, cell_at, make_user
 from tests.smtp import SMTPServer
 
 pytestmark = PROCESS_MARKS
@@ -105,13 +105,13 @@ def wait_for(condition, timeout=90, what="condition"):
 
 def subscribers(n, users):
     with time_machine.travel(IN_PERIOD, tick=False):
-        status = cell(11, "MA")
+        cell = cell_at(11, "MA")
         assess(
             users.editor,
-            status,
+            cell,
             "under_discussion",
             datetime.date(2025, 3, 10),
-            evidence=[EvidenceFactory(cells=[status])],
+            evidence=[EvidenceFactory(cells=[cell])],
         )
 
     return [

@@ -17,7 +17,7 @@ from digests import delivery, signed_links
 from digests import services as digest_services
 from digests.models import DigestDelivery, Subscription
 from tests.canaries import plant, plant_public_news
-from tests.factories import cell, make_user, marking
+from tests.factories import cell_at, make_user, marking
 from tests.smtp import text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smtp]
@@ -37,17 +37,17 @@ def subscriber(username, language="en", clearance="public", affiliations=(), **f
 def week(users):
     """A week with one public and one confidential event on Morocco's measure 11."""
     with time_machine.travel(IN_PERIOD, tick=False):
-        status = cell(11, "MA")
-        plant_public_news(users.editor, status, D(2025, 3, 10))
+        cell = cell_at(11, "MA")
+        plant_public_news(users.editor, cell, D(2025, 3, 10))
         plant(
             users.confidential_editor,
-            status,
+            cell,
             "agreed",
             D(2025, 3, 11),
             marking=marking("confidential", "MA"),
             text=CANARY,
         )
-    return status
+    return cell
 
 
 def run(period=PERIOD):
@@ -97,7 +97,7 @@ def test_an_empty_week_sends_nothing(smtp, week):
 
 def test_a_subscriber_following_other_countries_hears_nothing_of_morocco(smtp, week):
     dz = digest_services.subscribe(
-        make_user("dz", role="reader", clearance="public"), countries=[cell(11, "DZ").country]
+        make_user("dz", role="reader", clearance="public"), countries=[cell_at(11, "DZ").country]
     )
     everything = subscriber("all")
     run()
@@ -215,7 +215,7 @@ def test_an_smtp_failure_releases_the_chunk_for_a_retry(smtp, week):
 
 def test_building_a_chunk_takes_the_same_number_of_queries_whatever_its_size(week):
     subs = [subscriber(f"q{i}", language="fr" if i % 2 else "en") for i in range(12)]
-    subs[3].countries.set([cell(11, "MA").country])
+    subs[3].countries.set([cell_at(11, "MA").country])
     counts = []
     for size in (3, 12):
         ids = list(

@@ -17,14 +17,14 @@ from measures.audit.revisions import latest_revision
 from measures.models import (
     Assessment,
     AudienceRevision,
+    Cell,
     ChangeRecord,
     Evidence,
     Marking,
     Source,
-    Status,
     UserProfile,
 )
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, make_user
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell_at, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -61,9 +61,9 @@ def texts(response):
     return " ".join(str(m) for m in get_messages(response.wsgi_request))
 
 
-def assessment_post(status, user, **overrides):
+def assessment_post(cell, user, **overrides):
     return {
-        "status": status.pk,
+        "cell": cell.pk,
         "level": "partial",
         "effective_on": "2015-04-21",
         "effective_precision": "day",
@@ -71,8 +71,8 @@ def assessment_post(status, user, **overrides):
         "rationale_fr": "",
         "marking_level": "",
         "releasable_to": "",
-        "expected_version": status.version_for(user),
-        "version_of": status.pk,
+        "expected_version": cell.version_for(user),
+        "version_of": cell.pk,
         **overrides,
     }
 
@@ -90,7 +90,7 @@ def cable_evidence(db):
         source=Source.objects.get(key="001"),
         summary_en="PPC+Morocco meeting at NATO HQ on counter-terrorism.",
         occurred_on=D(2012, 2, 7),
-        cells=[cell(5, "MA")],
+        cells=[cell_at(5, "MA")],
     )
 
 
@@ -98,26 +98,26 @@ def cable_evidence(db):
 
 
 def test_an_editor_can_record_an_assessment_for_a_cell_in_scope_from_the_admin(client, users):
-    status = cell(17, "DZ")
+    cell = cell_at(17, "DZ")
     client.force_login(users.editor)
     page = client.get(
         url(Assessment, "add"),
         {
-            "status": status.pk,
-            "version_of": status.pk,
-            "expected_version": status.version_for(users.editor),
+            "cell": cell.pk,
+            "version_of": cell.pk,
+            "expected_version": cell.version_for(users.editor),
         },
     )
     assert page.status_code == 200
     assert page.context["adminform"].form.initial["expected_version"] == str(
-        status.version_for(users.editor)
+        cell.version_for(users.editor)
     )
     start = latest_revision()
 
-    response = client.post(url(Assessment, "add"), assessment_post(status, users.editor))
+    response = client.post(url(Assessment, "add"), assessment_post(cell, users.editor))
 
     assert response.status_code == 302, page_errors(response)
-    assessment = Assessment.objects.get(status=status, revision=start + 1)
+    assessment = Assessment.objects.get(cell=cell, revision=start + 1)
     assert (assessment.level, assessment.recorded_by) == ("partial", users.editor)
     records = ChangeRecord.objects.filter(revision=start + 1)
     assert (
@@ -125,7 +125,7 @@ def test_an_editor_can_record_an_assessment_for_a_cell_in_scope_from_the_admin(c
     )
     assert latest_revision() == start + 1
 
-    cell_page = client.get(url(Status, "change", status.pk))
+    cell_page = client.get(url(Cell, "change", cell.pk))
     history = [
         f for f in cell_page.context["inline_admin_formsets"] if f.formset.model is Assessment
     ][0]
@@ -135,30 +135,31 @@ def test_an_editor_can_record_an_assessment_for_a_cell_in_scope_from_the_admin(c
 
 
 def test_an_editor_cannot_record_outside_their_countries_through_the_admin(client, users):
-    status = cell(17, "ML")
+    cell = cell_at(17, "ML")
     client.force_login(users.editor)
     before = footprint()
 
-    response = client.post(url(Assessment, "add"), assessment_post(status, users.editor))
+    response = client.post(url(Assessment, "add"), assessment_post(cell, users.editor))
 
     assert response.status_code == 200
     assert "outside your country scope" in page_errors(response)
     assert footprint() == before
     # Nor is the button offered on the cell's page.
-    page = client.get(url(Status, "change", status.pk))
+    page = client.get(url(Cell, "change", cell.pk))
     assert "Record assessment" not in page.content.decode()
     assert (
-        "Record assessment" in client.get(url(Status, "change", cell(17, "DZ").pk)).content.decode()
+        "Record assessment"
+        in client.get(url(Cell, "change", cell_at(17, "DZ").pk)).content.decode()
     )
 
 
 def test_an_editor_cannot_mark_above_own_clearance_through_the_admin(client, users):
-    status = cell(17, "DZ")
+    cell = cell_at(17, "DZ")
     client.force_login(users.editor)  # cleared restricted
     before = footprint()
 
     response = client.post(
-        url(Assessment, "add"), assessment_post(status, users.editor, marking_level="confidential")
+        url(Assessment, "add"), assessment_post(cell, users.editor, marking_level="confidential")
     )
     assert response.status_code == 200
     assert "above your clearance" in page_errors(response)
@@ -184,7 +185,7 @@ def test_a_marking_with_an_unknown_releasable_to_code_is_refused_on_the_field(cl
     response = client.post(
         url(Assessment, "add"),
         assessment_post(
-            cell(17, "DZ"), users.admin, marking_level="restricted", releasable_to="MA, atlantis"
+            cell_at(17, "DZ"), users.admin, marking_level="restricted", releasable_to="MA, atlantis"
         ),
     )
     assert response.status_code == 200
@@ -193,16 +194,16 @@ def test_a_marking_with_an_unknown_releasable_to_code_is_refused_on_the_field(cl
 
 
 def test_a_stale_admin_form_is_refused_and_writes_nothing(client, users):
-    status = cell(17, "DZ")
+    cell = cell_at(17, "DZ")
     client.force_login(users.editor)
     # The editor opens the form at version 1; a colleague records meanwhile.
-    client.get(url(Assessment, "add"), {"status": status.pk})
-    assess(users.admin, status, "under_discussion", D(2009, 1, 1))
+    client.get(url(Assessment, "add"), {"cell": cell.pk})
+    assess(users.admin, cell, "under_discussion", D(2009, 1, 1))
     before = footprint()
 
     response = client.post(
         url(Assessment, "add"),
-        assessment_post(status, users.editor, expected_version=1, level="implemented"),
+        assessment_post(cell, users.editor, expected_version=1, level="implemented"),
     )
 
     assert response.status_code == 200
@@ -302,35 +303,35 @@ def apply_fields(versions, **overrides):
 
 
 def test_the_bulk_action_records_one_assessment_per_selected_cell_under_one_revision(client, users):
-    cells = [cell(6, "DZ"), cell(6, "MA"), cell(9, "DZ", "ML")]
+    cells = [cell_at(6, "DZ"), cell_at(6, "MA"), cell_at(9, "DZ", "ML")]
     client.force_login(users.editor)
-    page = client.post(url(Status, "changelist"), {**bulk_post(cells), "index": 0})
+    page = client.post(url(Cell, "changelist"), {**bulk_post(cells), "index": 0})
     assert page.status_code == 200
     form = page.context["form"]
     versions = {pk: form[f"version_{pk}"].value() for pk in form.version_keys}
     assert versions == {c.pk: c.version_for(users.editor) for c in cells}
     start = latest_revision()
 
-    response = client.post(url(Status, "changelist"), bulk_post(cells, **apply_fields(versions)))
+    response = client.post(url(Cell, "changelist"), bulk_post(cells, **apply_fields(versions)))
 
     assert response.status_code == 302
     created = Assessment.objects.filter(revision=start + 1)
-    assert sorted(a.status_id for a in created) == sorted(c.pk for c in cells)
+    assert sorted(a.cell_id for a in created) == sorted(c.pk for c in cells)
     assert {a.level for a in created} == {"agreed"}
     assert latest_revision() == start + 1
     assert "in one transaction" in texts(response)
-    levels = Status.objects.with_level(users.editor).filter(pk__in=[c.pk for c in cells])
+    levels = Cell.objects.with_level(users.editor).filter(pk__in=[c.pk for c in cells])
     assert {s.level for s in levels} == {"agreed"}
 
 
 def test_the_bulk_action_refuses_entirely_if_one_cell_is_stale(client, users):
-    cells = [cell(6, "DZ"), cell(6, "MA")]
+    cells = [cell_at(6, "DZ"), cell_at(6, "MA")]
     versions = {c.pk: c.version_for(users.editor) for c in cells}  # what the page showed
     assess(users.admin, cells[1], "not_started", D(2009, 1, 1))  # a colleague, meanwhile
     client.force_login(users.editor)
     before = footprint()
 
-    response = client.post(url(Status, "changelist"), bulk_post(cells, **apply_fields(versions)))
+    response = client.post(url(Cell, "changelist"), bulk_post(cells, **apply_fields(versions)))
 
     assert response.status_code == 200
     assert "Someone changed this since you opened it" in str(response.context["form"].errors)
@@ -338,12 +339,12 @@ def test_the_bulk_action_refuses_entirely_if_one_cell_is_stale(client, users):
 
 
 def test_the_bulk_action_refuses_entirely_if_one_cell_is_out_of_scope(client, users):
-    cells = [cell(6, "DZ"), cell(6, "ML")]
+    cells = [cell_at(6, "DZ"), cell_at(6, "ML")]
     versions = {c.pk: c.version_for(users.editor) for c in cells}
     client.force_login(users.editor)
     before = footprint()
 
-    response = client.post(url(Status, "changelist"), bulk_post(cells, **apply_fields(versions)))
+    response = client.post(url(Cell, "changelist"), bulk_post(cells, **apply_fields(versions)))
 
     assert response.status_code == 302
     assert "outside your country scope" in texts(response)
@@ -351,22 +352,22 @@ def test_the_bulk_action_refuses_entirely_if_one_cell_is_out_of_scope(client, us
 
 
 def test_the_bulk_action_needs_a_rationale_and_the_versions_the_user_saw(client, users):
-    cells = [cell(6, "DZ")]
+    cells = [cell_at(6, "DZ")]
     client.force_login(users.editor)
     before = footprint()
     response = client.post(
-        url(Status, "changelist"),
+        url(Cell, "changelist"),
         bulk_post(cells, **apply_fields({cells[0].pk: 1}, rationale_en=" ")),
     )
     assert "rationale" in str(response.context["form"].errors["rationale_en"])
-    response = client.post(url(Status, "changelist"), bulk_post(cells, **apply_fields({})))
+    response = client.post(url(Cell, "changelist"), bulk_post(cells, **apply_fields({})))
     assert "out of date" in response.content.decode()
     assert footprint() == before
 
 
 def test_the_bulk_action_is_not_offered_to_analysts(client, users):
     client.force_login(users.analyst)
-    response = client.get(url(Status, "changelist"))
+    response = client.get(url(Cell, "changelist"))
     assert response.status_code == 200
     assert "record_assessment" not in response.content.decode()
 
@@ -377,11 +378,11 @@ def test_the_bulk_action_is_not_offered_to_analysts(client, users):
 def test_a_reader_cleared_public_never_sees_confidential_evidence_in_the_admin(
     client, users, public_staff, cable_evidence
 ):
-    status = cell(5, "MA")
-    assess(users.admin, status, "under_discussion", D(2015, 1, 1))
+    cell = cell_at(5, "MA")
+    assess(users.admin, cell, "under_discussion", D(2015, 1, 1))
     hidden = assess(
         users.admin,
-        status,
+        cell,
         "partial",
         D(2016, 2, 7),
         evidence=[cable_evidence],
@@ -398,11 +399,11 @@ def test_a_reader_cleared_public_never_sees_confidential_evidence_in_the_admin(
     assert "Compte rendu" not in client.get(url(Source, "changelist")).content.decode()
     assert "Compte rendu" not in client.get(url(Evidence, "changelist")).content.decode()
 
-    cells = client.get(url(Status, "changelist"), {"q": "MA", "measure__id__exact": 5})
-    [row] = [s for s in cells.context["cl"].result_list if s.pk == status.pk]
+    cells = client.get(url(Cell, "changelist"), {"q": "MA", "measure__id__exact": 5})
+    [row] = [s for s in cells.context["cl"].result_list if s.pk == cell.pk]
     assert row.level == "under_discussion"  # computed from what this viewer may see
 
-    page = client.get(url(Status, "change", status.pk)).content.decode()
+    page = client.get(url(Cell, "change", cell.pk)).content.decode()
     assert "PPC+Morocco" not in page
     assert "Secret rationale" not in page
     assert client.get(url(Assessment, "change", hidden.public_id)).status_code == 404
@@ -415,10 +416,10 @@ def test_a_reader_cleared_public_never_sees_confidential_evidence_in_the_admin(
     # The NATO analyst sees all of it.
     client.force_login(users.analyst)
     assert client.get(url(Evidence, "change", cable_evidence.public_id)).status_code == 200
-    cells = client.get(url(Status, "changelist"), {"q": "MA", "measure__id__exact": 5})
-    [row] = [s for s in cells.context["cl"].result_list if s.pk == status.pk]
+    cells = client.get(url(Cell, "changelist"), {"q": "MA", "measure__id__exact": 5})
+    [row] = [s for s in cells.context["cl"].result_list if s.pk == cell.pk]
     assert row.level == "partial"
-    assert "PPC+Morocco" in client.get(url(Status, "change", status.pk)).content.decode()
+    assert "PPC+Morocco" in client.get(url(Cell, "change", cell.pk)).content.decode()
 
 
 def test_a_confidential_analyst_not_on_the_releasable_list_does_not_see_the_cable(
@@ -451,7 +452,7 @@ def test_evidence_choices_in_forms_are_only_the_visible_ones(client, users, cabl
     before = footprint()
     response = client.post(
         url(Assessment, "add"),
-        assessment_post(cell(5, "MA"), users.editor, evidence=[str(cable_evidence.public_id)]),
+        assessment_post(cell_at(5, "MA"), users.editor, evidence=[str(cable_evidence.public_id)]),
     )
     assert "evidence" in response.context["adminform"].form.errors
     assert footprint() == before
@@ -467,7 +468,7 @@ def test_evidence_choices_in_forms_are_only_the_visible_ones(client, users, cabl
 
 
 def test_evidence_is_added_linked_and_re_marked_through_the_services(client, users):
-    status = cell(17, "DZ")
+    cell = cell_at(17, "DZ")
     client.force_login(users.editor)
     response = client.post(
         url(Evidence, "add"),
@@ -482,7 +483,7 @@ def test_evidence_is_added_linked_and_re_marked_through_the_services(client, use
             "direction": "supports",
             "source_reliability": "B",
             "information_credibility": "2",
-            "cells": [status.pk],
+            "cells": [cell.pk],
             "marking_level": "",
             "releasable_to": "",
         },
@@ -492,10 +493,10 @@ def test_evidence_is_added_linked_and_re_marked_through_the_services(client, use
     assert (item.created_by, item.marking.key, list(item.cells.all())) == (
         users.editor,
         "public",
-        [status],
+        [cell],
     )
 
-    more = cell(17, "MA")
+    more = cell_at(17, "MA")
     page = client.get(url(Evidence, "change", item.public_id))
     assert page.context["adminform"].form.initial["expected_version"] == 1
     response = client.post(
@@ -510,7 +511,7 @@ def test_evidence_is_added_linked_and_re_marked_through_the_services(client, use
     )
     assert response.status_code == 302, page_errors(response)
     item.refresh_from_db()
-    assert set(item.cells.all()) == {status, more}
+    assert set(item.cells.all()) == {cell, more}
     assert (item.marking.key, item.version) == ("restricted", 3)
     assert ChangeRecord.objects.filter(object_id=str(item.pk), action="remark").exists()
 
@@ -518,17 +519,17 @@ def test_evidence_is_added_linked_and_re_marked_through_the_services(client, use
     before = footprint()
     response = client.post(
         url(Evidence, "change", item.public_id),
-        {"add_cells": [cell(6, "MA").pk], "marking_level": "restricted", "expected_version": 1},
+        {"add_cells": [cell_at(6, "MA").pk], "marking_level": "restricted", "expected_version": 1},
     )
     assert "Someone changed this since you opened it" in page_errors(response)
     assert footprint() == before
 
 
 def test_a_retraction_from_the_admin_needs_a_reason(client, users):
-    status = cell(17, "DZ")
-    assess(users.editor, status, "partial", D(2015, 4, 21))
-    wrong = assess(users.editor, status, "implemented", D(2016, 1, 1))
-    status.refresh_from_db()
+    cell = cell_at(17, "DZ")
+    assess(users.editor, cell, "partial", D(2015, 4, 21))
+    wrong = assess(users.editor, cell, "implemented", D(2016, 1, 1))
+    cell.refresh_from_db()
     client.force_login(users.editor)
     page = client.get(url(Assessment, "retract", wrong.public_id))
     assert page.status_code == 200
@@ -536,7 +537,7 @@ def test_a_retraction_from_the_admin_needs_a_reason(client, users):
 
     response = client.post(
         url(Assessment, "retract", wrong.public_id),
-        {"apply": "1", "reason": "  ", f"version_{status.pk}": status.version_for(users.editor)},
+        {"apply": "1", "reason": "  ", f"version_{cell.pk}": cell.version_for(users.editor)},
     )
     assert response.status_code == 200
     assert "reason" in response.context["form"].errors
@@ -549,23 +550,23 @@ def test_a_retraction_from_the_admin_needs_a_reason(client, users):
             "_selected_action": [str(wrong.public_id)],
             "apply": "1",
             "reason": "Misread the source.",
-            f"version_{status.pk}": status.version_for(users.editor),
+            f"version_{cell.pk}": cell.version_for(users.editor),
         },
     )
     assert response.status_code == 302
     wrong.refresh_from_db()
     assert wrong.retracted and wrong.retracted_reason == "Misread the source."
-    assert Status.objects.with_level(users.editor).get(pk=status.pk).level == "partial"
-    page = client.get(url(Status, "change", status.pk)).content.decode()
+    assert Cell.objects.with_level(users.editor).get(pk=cell.pk).level == "partial"
+    page = client.get(url(Cell, "change", cell.pk)).content.decode()
     assert "<s>implemented</s>" in page and "Misread the source." in page
 
 
 def test_retracting_several_assessments_of_one_cell_is_all_or_nothing(client, users):
-    status = cell(17, "DZ")
-    first = assess(users.editor, status, "partial", D(2010, 4, 21))
-    second = assess(users.editor, status, "implemented", D(2012, 1, 1))
-    outside = assess(users.admin, cell(17, "ML"), "partial", D(2010, 4, 21))
-    status.refresh_from_db()
+    cell = cell_at(17, "DZ")
+    first = assess(users.editor, cell, "partial", D(2010, 4, 21))
+    second = assess(users.editor, cell, "implemented", D(2012, 1, 1))
+    outside = assess(users.admin, cell_at(17, "ML"), "partial", D(2010, 4, 21))
+    cell.refresh_from_db()
     client.force_login(users.editor)
     before = footprint()
     data = {
@@ -573,8 +574,8 @@ def test_retracting_several_assessments_of_one_cell_is_all_or_nothing(client, us
         "_selected_action": [str(a.public_id) for a in (first, second, outside)],
         "apply": "1",
         "reason": "Wrong cell.",
-        f"version_{status.pk}": status.version_for(users.editor),
-        f"version_{outside.status_id}": outside.status.version_for(users.editor),
+        f"version_{cell.pk}": cell.version_for(users.editor),
+        f"version_{outside.cell_id}": outside.cell.version_for(users.editor),
     }
     response = client.post(url(Assessment, "changelist"), data)
     assert response.status_code == 200
@@ -588,7 +589,7 @@ def test_retracting_several_assessments_of_one_cell_is_all_or_nothing(client, us
 
 
 def test_evidence_is_retracted_with_a_reason_not_deleted(client, users):
-    item = EvidenceFactory(cells=[cell(17, "DZ")])
+    item = EvidenceFactory(cells=[cell_at(17, "DZ")])
     client.force_login(users.editor)
     assert (
         "delete" not in client.get(url(Evidence, "change", item.public_id)).content.decode().lower()
@@ -608,7 +609,7 @@ def test_evidence_is_retracted_with_a_reason_not_deleted(client, users):
 
 
 def test_assessments_cannot_be_changed_or_deleted_in_the_admin(client, users):
-    assessment = assess(users.editor, cell(17, "DZ"), "partial", D(2010, 4, 21))
+    assessment = assess(users.editor, cell_at(17, "DZ"), "partial", D(2010, 4, 21))
     client.force_login(users.admin)
     page = client.get(url(Assessment, "change", assessment.public_id))
     assert page.status_code == 200
@@ -616,7 +617,7 @@ def test_assessments_cannot_be_changed_or_deleted_in_the_admin(client, users):
     assert page.context["has_delete_permission"] is False
     assert 'name="_save"' not in page.content.decode()
     before = footprint()
-    post = assessment_post(assessment.status, users.admin, level="implemented")
+    post = assessment_post(assessment.cell, users.admin, level="implemented")
     assert client.post(url(Assessment, "change", assessment.public_id), post).status_code == 403
     assert (
         client.post(url(Assessment, "delete", assessment.public_id), {"post": "yes"}).status_code
@@ -666,8 +667,8 @@ def admin_key(obj):
 
 
 def test_every_admin_changelist_and_add_page_renders_for_an_admin(client, users, cable_evidence):
-    status = cell(17, "MA")
-    assess(users.admin, status, "partial", D(2010, 4, 21), evidence=[cable_evidence])
+    cell = cell_at(17, "MA")
+    assess(users.admin, cell, "partial", D(2010, 4, 21), evidence=[cable_evidence])
     client.force_login(users.admin)
     request = client.get(reverse("admin:index")).wsgi_request
     for model, model_admin in admin.site._registry.items():
@@ -707,13 +708,13 @@ def _grow(n, users, offset):
 
     countries = list(Country.objects.order_by("iso2")[offset : offset + n])
     for country in countries:
-        status = cell(1, country.pk)
-        item = EvidenceFactory(cells=[status])
-        assess(users.admin, status, "agreed", D(2011, 1, 1), evidence=[item])
+        cell = cell_at(1, country.pk)
+        item = EvidenceFactory(cells=[cell])
+        assess(users.admin, cell, "agreed", D(2011, 1, 1), evidence=[item])
 
 
 @pytest.mark.parametrize(
-    "model", [Status, Evidence, Assessment, ChangeRecord, Source, Initiative, Membership]
+    "model", [Cell, Evidence, Assessment, ChangeRecord, Source, Initiative, Membership]
 )
 def test_big_changelists_take_the_same_number_of_queries_at_two_sizes(client, users, model):
     client.force_login(users.admin)
@@ -735,35 +736,35 @@ def test_big_changelists_take_the_same_number_of_queries_at_two_sizes(client, us
 def test_the_cell_page_takes_a_bounded_number_of_queries(
     client, users, django_assert_max_num_queries
 ):
-    status = cell(17, "DZ")
+    cell = cell_at(17, "DZ")
     for day in range(1, 8):
-        item = EvidenceFactory(cells=[status])
-        assess(users.admin, status, "partial", D(2010, 1, day), evidence=[item])
+        item = EvidenceFactory(cells=[cell])
+        assess(users.admin, cell, "partial", D(2010, 1, day), evidence=[item])
     client.force_login(users.admin)
-    client.get(url(Status, "change", status.pk))
+    client.get(url(Cell, "change", cell.pk))
     with django_assert_max_num_queries(40):
-        assert client.get(url(Status, "change", status.pk)).status_code == 200
+        assert client.get(url(Cell, "change", cell.pk)).status_code == 200
 
 
 # --- lists staff work from, and profiles --------------------------------------------------------
 
 
 def test_the_cell_list_filters_by_level_for_the_viewer_and_by_initiative(client, users):
-    status = cell(12, "TN")
-    assess(users.admin, status, "implemented", D(2015, 1, 1))
+    cell = cell_at(12, "TN")
+    assess(users.admin, cell, "implemented", D(2015, 1, 1))
     client.force_login(users.analyst)
     rows = client.get(
-        url(Status, "changelist"), {"level": "implemented", "measure__id__exact": status.measure_id}
+        url(Cell, "changelist"), {"level": "implemented", "measure__id__exact": cell.measure_id}
     )
-    assert status in rows.context["cl"].result_list
+    assert cell in rows.context["cl"].result_list
     assert {s.level for s in rows.context["cl"].result_list} == {"implemented"}
-    not_rated = client.get(url(Status, "changelist"), {"level": "no_evidence"}).context["cl"]
+    not_rated = client.get(url(Cell, "changelist"), {"level": "no_evidence"}).context["cl"]
     assert not_rated.result_count > 0
     assert {s.level for s in not_rated.result_list} == {"no_evidence"}
 
     cemoc = Initiative.objects.get(slug="cemoc")
     members = set(Membership.objects.filter(initiative=cemoc).values_list("country_id", flat=True))
-    rows = client.get(url(Status, "changelist"), {"initiative": cemoc.pk, "measure__id__exact": 17})
+    rows = client.get(url(Cell, "changelist"), {"initiative": cemoc.pk, "measure__id__exact": 17})
     assert {s.country_id for s in rows.context["cl"].result_list} == members
 
 

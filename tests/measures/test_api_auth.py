@@ -25,7 +25,7 @@ from tests.api_helpers import (
     token_for,
     url,
 )
-from tests.factories import cell, make_user
+from tests.factories import cell_at, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_create_api_token_prints_the_token_once_and_stores_only_its_hash(users):
     assert token.startswith(stored.token_key)
     expected = timezone.now() + datetime.timedelta(days=7)
     assert abs((stored.expiry - expected).total_seconds()) < 60
-    response = client(token=token).get(url("statuses/"))
+    response = client(token=token).get(url("cells/"))
     assert response.status_code == 200
     # A second call makes another token; the first one is not shown again.
     second, _err = create_token("editor_dz")
@@ -125,12 +125,12 @@ def test_our_token_authentication_refuses_a_token_that_is_not_ascii_with_a_401(u
 
 
 def test_a_token_authenticates_writes_and_the_write_is_the_token_users(users):
-    status = cell(11, "DZ")
+    cell = cell_at(11, "DZ")
     response = client(token=token_for(users.editor)).post(
         url("assessments/"),
         {
-            "status": status.pk,
-            "expected_version": status.version_for(users.editor),
+            "cell": cell.pk,
+            "expected_version": cell.version_for(users.editor),
             "level": "agreed",
             "effective_on": "2013-01-01",
             "rationale_en": "By token.",
@@ -143,22 +143,22 @@ def test_a_token_authenticates_writes_and_the_write_is_the_token_users(users):
 def test_the_browser_uses_its_session_and_writes_need_the_csrf_token(users):
     browser = APIClient(enforce_csrf_checks=True)
     assert browser.login(username="editor_dz", password="pw")
-    assert browser.get(url("statuses/")).status_code == 200
-    status = cell(11, "DZ")
-    version = status.version_for(users.editor)
-    tag = browser.get(url(f"statuses/{status.pk}/"))["ETag"]
+    assert browser.get(url("cells/")).status_code == 200
+    cell = cell_at(11, "DZ")
+    version = cell.version_for(users.editor)
+    tag = browser.get(url(f"cells/{cell.pk}/"))["ETag"]
     payload = {"level": "agreed", "effective_on": "2013-01-01", "rationale": "Session."}
-    refused = browser.patch(url(f"statuses/{status.pk}/"), payload, HTTP_IF_MATCH=tag)
+    refused = browser.patch(url(f"cells/{cell.pk}/"), payload, HTTP_IF_MATCH=tag)
     body = assert_error(refused, 403)
     assert "CSRF" in body["detail"]
-    assert status.version_for(users.editor) == version
+    assert cell.version_for(users.editor) == version
     csrf_value = uuid.uuid4().hex  # the cookie and the header must agree
     browser.cookies["csrftoken"] = csrf_value
     accepted = browser.patch(
-        url(f"statuses/{status.pk}/"), payload, HTTP_IF_MATCH=tag, HTTP_X_CSRFTOKEN=csrf_value
+        url(f"cells/{cell.pk}/"), payload, HTTP_IF_MATCH=tag, HTTP_X_CSRFTOKEN=csrf_value
     )
     assert accepted.status_code == 200
-    assert status.version_for(users.editor) == version + 1
+    assert cell.version_for(users.editor) == version + 1
 
 
 def test_401_for_nobody_404_for_hidden_objects_403_for_writes_out_of_scope(settings, users):
@@ -166,12 +166,12 @@ def test_401_for_nobody_404_for_hidden_objects_403_for_writes_out_of_scope(setti
     assert_error(client().get(url("sources/001/")), 401)
     assert_error(client(users.reader).get(url("sources/001/")), 404)  # hidden: not 403
     assert client(users.analyst).get(url("sources/001/")).status_code == 200
-    status = cell(11, "TN")
+    cell = cell_at(11, "TN")
     payload = {"level": "agreed", "effective_on": "2013-01-01", "rationale": "x"}
     api = client(users.editor)
-    tag = api.get(url(f"statuses/{status.pk}/"))["ETag"]
-    assert_error(api.patch(url(f"statuses/{status.pk}/"), payload, HTTP_IF_MATCH=tag), 403)
-    assert_error(client().patch(url(f"statuses/{status.pk}/"), payload), 401)
+    tag = api.get(url(f"cells/{cell.pk}/"))["ETag"]
+    assert_error(api.patch(url(f"cells/{cell.pk}/"), payload, HTTP_IF_MATCH=tag), 403)
+    assert_error(client().patch(url(f"cells/{cell.pk}/"), payload), 401)
 
 
 # --- throttling -----------------------------------------------------------------------

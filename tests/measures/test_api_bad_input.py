@@ -3,7 +3,7 @@ SQLite and PostgreSQL alike."""
 
 import pytest
 
-from measures.models import Evidence, Status
+from measures.models import Cell, Evidence
 from tests.api_helpers import (
     assert_error,
     client,
@@ -11,7 +11,7 @@ from tests.api_helpers import (
     grow,
     url,
 )
-from tests.factories import EvidenceFactory, cell
+from tests.factories import EvidenceFactory, cell_at
 
 pytestmark = pytest.mark.django_db
 
@@ -22,25 +22,25 @@ HUGE = "99999999999999999999"
     ("path", "params", "field"),
     [
         # unknown country codes
-        ("statuses/", {"country": "XX"}, "country"),
-        ("statuses/", {"partner": "Algeria"}, "partner"),
+        ("cells/", {"country": "XX"}, "country"),
+        ("cells/", {"partner": "Algeria"}, "partner"),
         ("assessments/", {"country": ["DZ", "QQ"]}, "country"),
         ("evidence/", {"country": "zz"}, "country"),
         ("indicators/", {"country": "XX"}, "country"),
         ("initiatives/", {"country": "XX"}, "country"),
         # malformed dates
-        ("statuses/", {"as_of": "2012-02-30"}, "as_of"),
-        ("statuses/", {"updated_since": "last week"}, "updated_since"),
+        ("cells/", {"as_of": "2012-02-30"}, "as_of"),
+        ("cells/", {"updated_since": "last week"}, "updated_since"),
         ("assessments/", {"as_of": "01/02/2012"}, "as_of"),  # 2 Jan or 1 Feb? ISO only
-        ("statuses/", {"as_of": "01/02/2012"}, "as_of"),
+        ("cells/", {"as_of": "01/02/2012"}, "as_of"),
         ("evidence/", {"occurred_after": "01/02/2012"}, "occurred_after"),
         ("evidence/", {"occurred_after": "2012"}, "occurred_after"),
         ("evidence/", {"occurred_before": "2012-1-1x"}, "occurred_before"),
         ("countries/", {"initiative": "cemoc", "on": "today"}, "on"),
         # levels and vocabularies outside the scale
-        ("statuses/", {"level": "finished"}, "level"),
+        ("cells/", {"level": "finished"}, "level"),
         ("assessments/", {"level": "no_evidence"}, "level"),  # derived, never stored
-        ("statuses/", {"scope": "global"}, "scope"),
+        ("cells/", {"scope": "global"}, "scope"),
         ("assessments/", {"domain": "space"}, "domain"),
         ("evidence/", {"direction": "up"}, "direction"),
         ("evidence/", {"marking": "secret"}, "marking"),
@@ -48,20 +48,20 @@ HUGE = "99999999999999999999"
         ("initiatives/", {"kind": "club"}, "kind"),
         ("countries/", {"region": "atlantis"}, "region"),
         # wrong types and out-of-range numbers
-        ("statuses/", {"measure": "abc"}, "measure"),
-        ("statuses/", {"measure": "2,x"}, "measure"),
+        ("cells/", {"measure": "abc"}, "measure"),
+        ("cells/", {"measure": "2,x"}, "measure"),
         ("assessments/", {"measure": HUGE}, "measure"),
         ("evidence/", {"measure": "1.5"}, "measure"),
         ("indicators/", {"measure": "1e30"}, "measure"),
-        ("assessments/", {"status": "abc"}, "status"),
-        ("assessments/", {"status": HUGE}, "status"),
-        ("evidence/", {"status": "1e30"}, "status"),
+        ("assessments/", {"cell": "abc"}, "cell"),
+        ("assessments/", {"cell": HUGE}, "cell"),
+        ("evidence/", {"cell": "1e30"}, "cell"),
         ("measures/", {"initiative": "no-such-initiative"}, "initiative"),
-        ("statuses/", {"initiative": "no-such-initiative"}, "initiative"),
+        ("cells/", {"initiative": "no-such-initiative"}, "initiative"),
         # malformed page sizes
-        ("statuses/", {"page_size": "abc"}, "page_size"),
-        ("statuses/", {"page_size": "0"}, "page_size"),
-        ("statuses/", {"page_size": "-10"}, "page_size"),
+        ("cells/", {"page_size": "abc"}, "page_size"),
+        ("cells/", {"page_size": "0"}, "page_size"),
+        ("cells/", {"page_size": "-10"}, "page_size"),
         ("evidence/", {"page_size": "1.5"}, "page_size"),
         ("evidence/", {"page_size": "1e3"}, "page_size"),
         ("countries/", {"page": "first"}, "page"),
@@ -83,14 +83,14 @@ def test_a_page_past_the_end_is_a_404(users):
 def test_a_page_size_above_1000_is_capped_at_1000(users):
     grow()  # 1410 cells
     api = client(users.reader)
-    body = api.get(url("statuses/"), {"page_size": 5000}).json()
-    assert body["count"] == Status.objects.count() > 1000
+    body = api.get(url("cells/"), {"page_size": 5000}).json()
+    assert body["count"] == Cell.objects.count() > 1000
     assert len(body["results"]) == 1000
     assert "page=2" in body["next"]
     rest = api.get(body["next"]).json()
     assert len(rest["results"]) == body["count"] - 1000 and rest["next"] is None
-    assert len(api.get(url("statuses/")).json()["results"]) == 50  # the default
-    huge = api.get(url("statuses/"), {"page_size": HUGE + HUGE}).json()
+    assert len(api.get(url("cells/")).json()["results"]) == 50  # the default
+    huge = api.get(url("cells/"), {"page_size": HUGE + HUGE}).json()
     assert len(huge["results"]) == 1000
 
 
@@ -103,7 +103,7 @@ def test_a_page_size_above_1000_is_capped_at_1000(users):
         "sources/000%00/",
         "scorecards/countries/MA%00/",
         "scorecards/initiatives/%00/",
-        "statuses/1%00/",
+        "cells/1%00/",
     ],
 )
 def test_a_nul_byte_in_the_path_is_a_400(users, path):
@@ -117,7 +117,7 @@ def test_a_nul_byte_in_the_path_is_a_400(users, path):
         ("countries/", "q=al%00geria"),
         ("evidence/", "q=x%00"),
         ("sources/", "q=%00&language=en"),
-        ("statuses/", "country=D%00Z"),
+        ("cells/", "country=D%00Z"),
         ("scorecards/countries/", "country=MA%00"),
         ("scorecards/countries/", "initiative=%00"),
         ("scorecards/initiatives/5plus5/", "region=%00"),
@@ -129,10 +129,10 @@ def test_a_nul_byte_in_a_query_parameter_is_a_400(users, path, query):
 
 
 def assessment_payload(user, **fields):
-    status = cell(11, "DZ")
+    cell = cell_at(11, "DZ")
     return {
-        "status": status.pk,
-        "expected_version": status.version_for(user),
+        "cell": cell.pk,
+        "expected_version": cell.version_for(user),
         "level": "agreed",
         "effective_on": "2013-05-01",
         "rationale_en": "Agreed.",
@@ -149,9 +149,9 @@ def assessment_payload(user, **fields):
         ({"effective_on": "2013-02-30"}, "effective_on"),
         ({"effective_on": 20130201}, "effective_on"),
         ({"effective_precision": "week"}, "effective_precision"),
-        ({"status": "abc"}, "status"),
+        ({"cell": "abc"}, "cell"),
         ({"status": 999999}, "status"),
-        ({"status": int(HUGE)}, "status"),
+        ({"cell": int(HUGE)}, "cell"),
         ({"expected_version": "two"}, "expected_version"),
         ({"expected_version": 0}, "expected_version"),
         ({"evidence": "1"}, "evidence"),
@@ -208,12 +208,12 @@ def test_a_bad_assessment_is_a_400_naming_the_field_and_writes_nothing(users, fi
         ({"level": "partial", "effective_on": "2013-01-01", "rationale": ["x"]}, "rationale"),
     ],
 )
-def test_a_bad_status_patch_is_a_400_and_writes_nothing(users, payload, field):
-    status = cell(11, "DZ")
+def test_a_bad_cell_patch_is_a_400_and_writes_nothing(users, payload, field):
+    cell = cell_at(11, "DZ")
     api = client(users.editor)
-    tag = api.get(url(f"statuses/{status.pk}/"))["ETag"]
+    tag = api.get(url(f"cells/{cell.pk}/"))["ETag"]
     before = footprint()
-    assert_error(api.patch(url(f"statuses/{status.pk}/"), payload, HTTP_IF_MATCH=tag), 400, field)
+    assert_error(api.patch(url(f"cells/{cell.pk}/"), payload, HTTP_IF_MATCH=tag), 400, field)
     assert footprint() == before
 
 
@@ -256,7 +256,7 @@ def test_bad_evidence_is_a_400_naming_the_field_and_writes_nothing(users, fields
 
 @pytest.mark.parametrize("field", ["summary_en", "source", "version", "reliability"])
 def test_evidence_patch_refuses_fields_it_cannot_change(users, field):
-    item = EvidenceFactory(cells=[cell(11, "DZ")])
+    item = EvidenceFactory(cells=[cell_at(11, "DZ")])
     api = client(users.editor)
     tag = api.get(url(f"evidence/{item.public_id}/"))["ETag"]
     before = footprint()

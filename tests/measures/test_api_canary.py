@@ -27,7 +27,7 @@ READS = [
     "evidence/?page_size=1000&q=CANARY",
     "evidence/?page_size=1000&country=MA&measure=6",
     "assessments/?page_size=1000&country=MA&measure=6",
-    "statuses/?page_size=1000&level=implemented",
+    "cells/?page_size=1000&level=implemented",
     *SCORECARDS,
     *(f"{path}?format=csv" for path in SCORECARDS),
     "scorecards/countries/?as_of=2013-06-01&compare_to=2011-01-01",
@@ -81,7 +81,7 @@ def test_the_canary_never_reaches_a_caller_who_may_not_see_it(outsider, users):
     assert_error(outsider.get(url(f"assessments/{canary.assessment.public_id}/")), 404)
     assert_error(outsider.get(url(f"evidence/{canary.evidence.public_id}/")), 404)
     # The cell's version and ETag did not move for the outsider either.
-    cell_now = outsider.get(url(f"statuses/{canary.cell.pk}/"))
+    cell_now = outsider.get(url(f"cells/{canary.cell.pk}/"))
     assert cell_now.json()["version"] == 2  # the seed's one public assessment
     assert_error(outsider.get(url(f"sources/{canary.evidence.source.key}/")), 404)
     feed = after["changes/?since=…&limit=1000"].json()
@@ -96,8 +96,8 @@ def test_an_outsiders_scorecards_show_the_level_computed_without_the_canary(outs
     # 5 partial .75, 6 partial .75, 18 under discussion .25; not started (0): 1, 7,
     # 10, 11, 13 (its pairs with DZ and MR), 15, 16, 17, 19, 20 — 13 rated in all.
     assert (card["score"], card["rated"]) == (round(1.75 / 13, 4), 13)
-    status = outsider.get(url("statuses/"), {"measure": 6, "country": "MA"}).json()["results"]
-    assert [s["level"] for s in status] == ["partial"]
+    rows = outsider.get(url("cells/"), {"measure": 6, "country": "MA"}).json()["results"]
+    assert [s["level"] for s in rows] == ["partial"]
     rows = csv_rows(outsider.get(url("scorecards/countries/"), {"format": "csv"}))
     assert rows["MA"]["score"] == str(round(1.75 / 13, 4)) and rows["MA"]["implemented"] == "0"
     measure = csv_rows(outsider.get(url("scorecards/measures/6/"), {"format": "csv"}))
@@ -125,7 +125,7 @@ def test_a_moroccan_analyst_sees_the_canary_and_the_level_it_sets(users):
         (r["type"], r["object_id"]) for r in feed["results"]
     }
     # The cell's version moved for the analyst, who sees the canary's assessment.
-    assert api.get(url(f"statuses/{canary.cell.pk}/")).json()["version"] == 3
+    assert api.get(url(f"cells/{canary.cell.pk}/")).json()["version"] == 3
 
 
 def csv_rows(response):

@@ -14,11 +14,11 @@ from countries.models import Initiative, Membership
 from measures import services
 from measures.models import (
     Assessment,
+    Cell,
     ChangeRecord,
     Evidence,
     RevisionCounter,
     Source,
-    Status,
 )
 from tests.api_helpers import (
     assert_error,
@@ -27,7 +27,7 @@ from tests.api_helpers import (
     url,
 )
 from tests.canaries import moroccan_canary
-from tests.factories import EvidenceFactory, assess, cell, marking
+from tests.factories import EvidenceFactory, assess, cell_at, marking
 
 pytestmark = pytest.mark.django_db
 
@@ -37,10 +37,10 @@ D = datetime.date
 def write_some(users):
     """Single-record revisions, multi-record revisions, a batch, a retraction,
     a membership and a confidential write."""
-    first = assess(users.editor, cell(11, "DZ"), "agreed", D(2012, 1, 1))
-    item = EvidenceFactory(cells=[cell(11, "MA")])
-    assess(users.editor, cell(11, "MA"), "partial", D(2012, 2, 1), evidence=[item])
-    cells = [cell(12, "DZ"), cell(12, "MA"), cell(12, "TN")]
+    first = assess(users.editor, cell_at(11, "DZ"), "agreed", D(2012, 1, 1))
+    item = EvidenceFactory(cells=[cell_at(11, "MA")])
+    assess(users.editor, cell_at(11, "MA"), "partial", D(2012, 2, 1), evidence=[item])
+    cells = [cell_at(12, "DZ"), cell_at(12, "MA"), cell_at(12, "TN")]
     services.record_assessments(
         users.admin,
         {c: c.version_for(users.admin) for c in cells},
@@ -48,9 +48,9 @@ def write_some(users):
         effective_on=D(2012, 3, 1),
         rationale_en="Batch.",
     )
-    status = Status.objects.get(pk=first.status_id)
+    cell = Cell.objects.get(pk=first.cell_id)
     services.retract_assessment(
-        users.editor, first, reason="Wrong.", expected_version=status.version_for(users.editor)
+        users.editor, first, reason="Wrong.", expected_version=cell.version_for(users.editor)
     )
     services.save_reference(
         users.admin,
@@ -64,7 +64,7 @@ def write_some(users):
     )
     canary = moroccan_canary(users)
     for n in range(3):
-        assess(users.admin, cell(19, "DZ"), "under_discussion", D(2012, 4, n + 1))
+        assess(users.admin, cell_at(19, "DZ"), "under_discussion", D(2012, 4, n + 1))
     return canary
 
 
@@ -114,7 +114,7 @@ def test_paging_by_cursor_never_misses_or_repeats_a_record(users, limit, role):
 
 def test_a_page_may_end_inside_a_revision_and_the_next_resumes_there(users):
     since = feed_cursor()
-    cells = [cell(12, "DZ"), cell(12, "MA"), cell(12, "TN")]
+    cells = [cell_at(12, "DZ"), cell_at(12, "MA"), cell_at(12, "TN")]
     services.record_assessments(
         users.admin,
         {c: c.version_for(users.admin) for c in cells},
@@ -138,7 +138,7 @@ def test_a_page_may_end_inside_a_revision_and_the_next_resumes_there(users):
 
 def test_a_record_carries_who_did_what_when(users):
     since = feed_cursor()
-    assessment = assess(users.editor, cell(11, "DZ"), "agreed", D(2012, 1, 1))
+    assessment = assess(users.editor, cell_at(11, "DZ"), "agreed", D(2012, 1, 1))
     records = client(users.reader).get(url("changes/"), {"since": since}).json()["results"]
     created = next(r for r in records if r["type"] == "assessment")
     assert set(created) == {
@@ -165,8 +165,26 @@ def test_a_record_carries_who_did_what_when(users):
     assert created["after"]["level"] == "agreed" and created["before"] is None
     # Snapshots name rows by handle, never by internal id or revision.
     after = created["after"]
+    assert {"id", "revision", "cell_id", "recorded_by_id"}.isdisjoint(after)
+    assert (after["cell"], after["recorded_by"]) == (assessment.cell_id, "editor_dz")
+
+
+def test_records_written_before_the_rename_keep_their_status_key(users):
+    """An assessment's snapshot named its cell ``status_id`` before issue 12:
+    such a record keeps its key (``status``) and its cell id still resolves."""
+    since = feed_cursor()
+    assessment = assess(users.editor, cell_at(11, "DZ"), "agreed", D(2012, 1, 1))
+    record = ChangeRecord.objects.get(
+        content_type__model="assessment", object_id=str(assessment.pk), action="create"
+    )
+    record.after = {
+        ("status_id" if key == "cell_id" else key): value for key, value in record.after.items()
+    }
+    record.save(update_fields=["after"])
+    records = client(users.reader).get(url("changes/"), {"since": since}).json()["results"]
+    after = next(r for r in records if r["type"] == "assessment")["after"]
+    assert after["status"] == assessment.cell_id and "cell" not in after
     assert {"id", "revision", "status_id", "recorded_by_id"}.isdisjoint(after)
-    assert (after["status"], after["recorded_by"]) == (assessment.status_id, "editor_dz")
 
 
 def test_hidden_records_are_absent_and_account_changes_are_never_news(users):
@@ -204,9 +222,9 @@ def test_retractions_and_memberships_are_in_the_feed(users):
 
 
 def test_a_first_call_may_start_from_a_timestamp(users):
-    assess(users.editor, cell(11, "DZ"), "agreed", D(2012, 1, 1))
+    assess(users.editor, cell_at(11, "DZ"), "agreed", D(2012, 1, 1))
     start = timezone.now()
-    later = assess(users.editor, cell(11, "MA"), "agreed", D(2012, 1, 1))
+    later = assess(users.editor, cell_at(11, "MA"), "agreed", D(2012, 1, 1))
     api = client(users.reader)
     aware, naive = start.isoformat(), start.strftime("%Y-%m-%dT%H:%M:%S.%f")
     written = [
@@ -262,7 +280,7 @@ def test_a_limit_above_1000_is_capped_at_1000(users):
     cursor = feed_cursor()
     since = ChangeRecord.objects.latest("revision").revision
     actor = services.system_actor()
-    kind = ContentType.objects.get_for_model(Status)
+    kind = ContentType.objects.get_for_model(Cell)
     ChangeRecord.objects.bulk_create(
         ChangeRecord(
             revision=since + n,
@@ -335,7 +353,7 @@ def test_history_follows_a_re_marking_up(users):
     """Evidence recorded public, then re-marked confidential: its whole history
     leaves the feed of a reader who may no longer see it (issue 11, item 1)."""
     since = feed_cursor()
-    item = EvidenceFactory(cells=[cell(11, "MA")], quote="Seen at the border.")
+    item = EvidenceFactory(cells=[cell_at(11, "MA")], quote="Seen at the border.")
     reader, analyst = client(users.reader), client(users.analyst)
     ids = {
         str(r.public_id)

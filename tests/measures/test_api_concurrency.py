@@ -19,7 +19,7 @@ from tests.api_helpers import (
     token_for,
     url,
 )
-from tests.factories import EvidenceFactory, assess, cell, make_user
+from tests.factories import EvidenceFactory, assess, cell_at, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -66,17 +66,17 @@ def test_two_viewers_who_see_the_same_data_share_an_etag(users):
 
 def test_a_write_changes_the_etag_of_scorecards_and_of_the_cell(users):
     api = client(users.reader)
-    status = cell(11, "DZ")
-    card, detail = api.get(url("scorecards/countries/DZ/")), api.get(url(f"statuses/{status.pk}/"))
-    assess(users.editor, status, "agreed", D(2013, 1, 1))
-    for path, old in [("scorecards/countries/DZ/", card), (f"statuses/{status.pk}/", detail)]:
+    cell = cell_at(11, "DZ")
+    card, detail = api.get(url("scorecards/countries/DZ/")), api.get(url(f"cells/{cell.pk}/"))
+    assess(users.editor, cell, "agreed", D(2013, 1, 1))
+    for path, old in [("scorecards/countries/DZ/", card), (f"cells/{cell.pk}/", detail)]:
         response = api.get(url(path), HTTP_IF_NONE_MATCH=old["ETag"])
         assert response.status_code == 200 and response["ETag"] != old["ETag"], path
 
 
 def test_history_of_a_cell_has_its_own_etag(users):
     api = client(users.reader)
-    path = url(f"statuses/{cell(17, 'DZ').pk}/")
+    path = url(f"cells/{cell_at(17, 'DZ').pk}/")
     today = api.get(path)
     then = api.get(path, {"as_of": "2009-01-01"}, HTTP_IF_NONE_MATCH=today["ETag"])
     assert then.status_code == 200 and then.json()["level"] == "not_started"
@@ -125,58 +125,58 @@ def query_tables(sql):
 # --- If-Match on writes ----------------------------------------------------------------
 
 
-def status_patch(api, status, **headers):
+def cell_patch(api, cell, **headers):
     return api.patch(
-        url(f"statuses/{status.pk}/"),
+        url(f"cells/{cell.pk}/"),
         {"level": "implemented", "effective_on": "2013-01-01", "rationale": "Done."},
         **headers,
     )
 
 
-def test_a_status_patch_without_if_match_is_428_and_writes_nothing(users):
-    status = cell(11, "DZ")
+def test_a_cell_patch_without_if_match_is_428_and_writes_nothing(users):
+    cell = cell_at(11, "DZ")
     before = footprint()
-    body = assert_error(status_patch(client(users.editor), status), 428)
+    body = assert_error(cell_patch(client(users.editor), cell), 428)
     assert body["code"] == "precondition_required"
     assert footprint() == before
 
 
-def test_a_status_patch_with_a_stale_if_match_is_412_and_writes_nothing(users):
-    status = cell(11, "DZ")
+def test_a_cell_patch_with_a_stale_if_match_is_412_and_writes_nothing(users):
+    cell = cell_at(11, "DZ")
     api = client(users.editor)
-    stale = api.get(url(f"statuses/{status.pk}/"))["ETag"]
-    assess(users.admin, status, "agreed", D(2012, 1, 1))  # someone else wrote first
+    stale = api.get(url(f"cells/{cell.pk}/"))["ETag"]
+    assess(users.admin, cell, "agreed", D(2012, 1, 1))  # someone else wrote first
     before = footprint()
-    body = assert_error(status_patch(api, status, HTTP_IF_MATCH=stale), 412)
+    body = assert_error(cell_patch(api, cell, HTTP_IF_MATCH=stale), 412)
     assert body["code"] == "precondition_failed"
     assert footprint() == before
-    fresh = api.get(url(f"statuses/{status.pk}/"))["ETag"]
-    assert status_patch(api, status, HTTP_IF_MATCH=fresh).status_code == 200
+    fresh = api.get(url(f"cells/{cell.pk}/"))["ETag"]
+    assert cell_patch(api, cell, HTTP_IF_MATCH=fresh).status_code == 200
 
 
 def test_an_etag_read_by_someone_else_or_for_history_is_not_an_if_match(users):
-    status = cell(11, "DZ")
-    theirs = client(users.reader).get(url(f"statuses/{status.pk}/"))["ETag"]
-    history = client(users.editor).get(url(f"statuses/{status.pk}/"), {"as_of": "2010-01-01"})
+    cell = cell_at(11, "DZ")
+    theirs = client(users.reader).get(url(f"cells/{cell.pk}/"))["ETag"]
+    history = client(users.editor).get(url(f"cells/{cell.pk}/"), {"as_of": "2010-01-01"})
     before = footprint()
-    assert_error(status_patch(client(users.editor), status, HTTP_IF_MATCH=theirs), 412)
-    assert_error(status_patch(client(users.editor), status, HTTP_IF_MATCH=history["ETag"]), 412)
+    assert_error(cell_patch(client(users.editor), cell, HTTP_IF_MATCH=theirs), 412)
+    assert_error(cell_patch(client(users.editor), cell, HTTP_IF_MATCH=history["ETag"]), 412)
     assert footprint() == before
 
 
 def test_if_match_star_accepts_the_current_version(users):
-    status = cell(11, "DZ")
-    assert status_patch(client(users.editor), status, HTTP_IF_MATCH="*").status_code == 200
+    cell = cell_at(11, "DZ")
+    assert cell_patch(client(users.editor), cell, HTTP_IF_MATCH="*").status_code == 200
 
 
 @pytest.mark.parametrize("write", ["remark", "link", "retract"])
 def test_evidence_writes_need_a_current_if_match(users, write):
-    item = EvidenceFactory(cells=[cell(11, "MA")])
+    item = EvidenceFactory(cells=[cell_at(11, "MA")])
     api = client(users.confidential_editor)
     path = f"evidence/{item.public_id}/"
     stale = api.get(url(path))["ETag"]
     # Someone else links it to another cell first: its version moves on.
-    services.attach_evidence(users.admin, item, expected_version=1, cells=[cell(12, "MA")])
+    services.attach_evidence(users.admin, item, expected_version=1, cells=[cell_at(12, "MA")])
 
     def send(**headers):
         if write == "retract":
@@ -184,7 +184,7 @@ def test_evidence_writes_need_a_current_if_match(users, write):
         payload = (
             {"marking": {"level": "restricted"}}
             if write == "remark"
-            else {"cells": [cell(18, "MA").pk]}
+            else {"cells": [cell_at(18, "MA").pk]}
         )
         return api.patch(url(path), payload, **headers)
 

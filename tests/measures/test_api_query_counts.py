@@ -34,9 +34,9 @@ LISTS = [
     ("measures/", PAGE, 3),
     ("sources/", PAGE, 2),
     # COUNT(*), the page with the level subqueries.
-    ("statuses/", PAGE, 2),
-    ("statuses/", {**PAGE, "as_of": "2011-01-01"}, 2),
-    ("statuses/", {**PAGE, "initiative": "5plus5", "level": "partial"}, 3),
+    ("cells/", PAGE, 2),
+    ("cells/", {**PAGE, "as_of": "2011-01-01"}, 2),
+    ("cells/", {**PAGE, "initiative": "5plus5", "level": "partial"}, 3),
     # COUNT(*), the page, the visible evidence ids.
     ("assessments/", PAGE, 3),
     ("assessments/", {**PAGE, "country": "DZ", "as_of": "2011-01-01"}, 4),
@@ -103,7 +103,7 @@ def test_every_list_and_scorecard_runs_the_same_queries_at_two_data_sizes(
     def rows():
         return {
             path: api.get(url(path), PAGE).json()["count"]
-            for path in ("countries/", "statuses/", "assessments/", "evidence/")
+            for path in ("countries/", "cells/", "assessments/", "evidence/")
         }
 
     check()

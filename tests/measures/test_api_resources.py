@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from measures import services
-from measures.models import Assessment, Evidence, Source, Status
+from measures.models import Assessment, Cell, Evidence, Source
 from tests.api_helpers import (
     LISTS,
     RESOURCES,
@@ -17,7 +17,7 @@ from tests.api_helpers import (
     everything,
     url,
 )
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell_at, marking
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ class TestSources(ReadResourceTests):
 
 
 class TestStatuses(ReadResourceTests):
-    resource = RESOURCES["statuses"]
+    resource = RESOURCES["cells"]
 
 
 class TestAssessments(ReadResourceTests):
@@ -76,12 +76,12 @@ def test_with_public_reading_on_anonymous_callers_see_what_a_public_reader_sees(
 
 def test_with_public_reading_on_anonymous_callers_still_may_not_write(settings, users):
     settings.CBM_PUBLIC_READ = True
-    status = cell(6, "MA")
+    cell = cell_at(6, "MA")
     response = client().post(
         url("assessments/"),
         {
-            "status": status.pk,
-            "expected_version": status.version_for(users.reader),  # what anonymous reads
+            "cell": cell.pk,
+            "expected_version": cell.version_for(users.reader),  # what anonymous reads
             "level": "implemented",
             "effective_on": "2013-01-01",
             "rationale_en": "Anonymous.",
@@ -131,31 +131,31 @@ def test_each_role_sees_the_confidential_cable_only_when_cleared_and_releasable(
 
 
 def test_the_current_level_of_a_cell_is_computed_from_what_the_caller_sees(users):
-    status = cell(17, "MA")  # public: not_started 2010; confidential: under_discussion 2012
-    public = client(users.reader).get(url(f"statuses/{status.pk}/")).json()
-    cleared = client(users.moroccan_analyst).get(url(f"statuses/{status.pk}/")).json()
+    cell = cell_at(17, "MA")  # public: not_started 2010; confidential: under_discussion 2012
+    public = client(users.reader).get(url(f"cells/{cell.pk}/")).json()
+    cleared = client(users.moroccan_analyst).get(url(f"cells/{cell.pk}/")).json()
     assert (public["level"], public["effective_on"]) == ("not_started", "2010-04-21")
     assert (cleared["level"], cleared["effective_on"]) == ("under_discussion", "2012-02-07")
 
 
-def test_a_status_an_assessment_and_an_evidence_item_have_their_fields(users):
+def test_a_cell_an_assessment_and_an_evidence_item_have_their_fields(users):
     api = client(users.reader)
-    status = cell(6, "MA")
-    body = api.get(url(f"statuses/{status.pk}/")).json()
+    cell = cell_at(6, "MA")
+    body = api.get(url(f"cells/{cell.pk}/")).json()
     assert body == {
-        "id": status.pk,
+        "id": cell.pk,
         "measure": 6,
         "country": "MA",
         "partner": None,
         "scope": "regional",
         "level": "partial",
         "effective_on": "2010-01-01",
-        "version": status.version_for(users.reader),
+        "version": cell.version_for(users.reader),
     }
     assert body["version"] == 2  # one assessment the reader may see
-    assessment = Assessment.objects.filter(status=status).get()
+    assessment = Assessment.objects.filter(cell=cell).get()
     body = api.get(url(f"assessments/{assessment.public_id}/")).json()
-    assert body["id"] == str(assessment.public_id) and body["status"] == status.pk
+    assert body["id"] == str(assessment.public_id) and body["cell"] == cell.pk
     assert "revision" not in body
     assert (body["measure"], body["country"], body["partner"]) == (6, "MA", None)
     assert body["level"] == "partial" and body["recorded_by"] == "system"
@@ -169,7 +169,7 @@ def test_a_status_an_assessment_and_an_evidence_item_have_their_fields(users):
     assert {"summary_en", "summary_fr", "quote", "locator", "occurred_on", "source"} <= set(body)
     assert {"direction", "reliability", "marking", "cells", "initiatives", "version"} <= set(body)
     assert body["reliability"] == item.reliability
-    assert {"id": status.pk, "measure": 6, "country": "MA", "partner": None} in body["cells"]
+    assert {"id": cell.pk, "measure": 6, "country": "MA", "partner": None} in body["cells"]
 
 
 def test_an_initiative_the_caller_may_not_see_is_absent_from_a_measure(users):
@@ -179,59 +179,59 @@ def test_an_initiative_the_caller_may_not_see_is_absent_from_a_measure(users):
     assert "pap-t" in {c["initiative"] for c in m17["initiatives"]}
 
 
-# --- filters: statuses -------------------------------------------------------------
+# --- filters: cells -------------------------------------------------------------
 
 
-def test_statuses_filter_by_country_also_matching_the_partner_of_a_pair(users):
-    rows = everything(client(users.reader), "statuses/", country="MA")
+def test_cells_filter_by_country_also_matching_the_partner_of_a_pair(users):
+    rows = everything(client(users.reader), "cells/", country="MA")
     assert rows and all("MA" in (r["country"], r["partner"]) for r in rows)
     assert {"DZ", "MA"} <= {r["country"] for r in rows if r["partner"] == "MA"} | {"MA"}
-    both = everything(client(users.reader), "statuses/", country=["MA", "TN"])
+    both = everything(client(users.reader), "cells/", country=["MA", "TN"])
     assert {r["country"] for r in both if r["partner"] is None} == {"MA", "TN"}
 
 
-def test_statuses_filter_by_partner_measure_scope_domain_and_level(users):
+def test_cells_filter_by_partner_measure_scope_domain_and_level(users):
     api = client(users.reader)
-    rows = everything(api, "statuses/", partner="MR")
+    rows = everything(api, "cells/", partner="MR")
     assert rows and all(r["partner"] == "MR" for r in rows)
     for query in ({"measure": [2, 9]}, {"measure": "2,9"}):
-        rows = everything(api, "statuses/", **query)
+        rows = everything(api, "cells/", **query)
         assert {r["measure"] for r in rows} == {2, 9}
-    rows = everything(api, "statuses/", scope="bilateral")
+    rows = everything(api, "cells/", scope="bilateral")
     assert rows and all(r["scope"] == "bilateral" and r["partner"] for r in rows)
-    rows = everything(api, "statuses/", domain="civil_protection")
+    rows = everything(api, "cells/", domain="civil_protection")
     assert {r["measure"] for r in rows} == {18}
-    rows = everything(api, "statuses/", level="suspended")
+    rows = everything(api, "cells/", level="suspended")
     assert rows and all(r["level"] == "suspended" for r in rows)
     assert (2, "DZ", "ML") in {(r["measure"], r["country"], r["partner"]) for r in rows}
-    rows = everything(api, "statuses/", level="no_evidence", measure=6)
+    rows = everything(api, "cells/", level="no_evidence", measure=6)
     assert rows and all(r["effective_on"] is None for r in rows)
     assert "MA" not in {r["country"] for r in rows}
 
 
-def test_statuses_filter_by_initiative_members_at_a_date(users):
+def test_cells_filter_by_initiative_members_at_a_date(users):
     api = client(users.reader)
-    rows = everything(api, "statuses/", initiative="5plus5", measure=6)
+    rows = everything(api, "cells/", initiative="5plus5", measure=6)
     assert {r["country"] for r in rows} == {"DZ", "ES", "FR", "IT", "LY", "MA", "MR", "MT"} | {
         "PT",
         "TN",
     }
-    assert everything(api, "statuses/", initiative="5plus5", measure=6, as_of="2000-01-01") == []
+    assert everything(api, "cells/", initiative="5plus5", measure=6, as_of="2000-01-01") == []
 
 
-def test_statuses_as_of_replays_history_and_updated_since_selects_recent_changes(users):
+def test_cells_as_of_replays_history_and_updated_since_selects_recent_changes(users):
     api = client(users.reader)
     # not_started 2008, partial 2010-04-21, reconfirmed 2010-09-26, suspended 2012-06-01
-    status = cell(17, "DZ")
-    then = api.get(url(f"statuses/{status.pk}/"), {"as_of": "2010-06-01"}).json()
+    cell = cell_at(17, "DZ")
+    then = api.get(url(f"cells/{cell.pk}/"), {"as_of": "2010-06-01"}).json()
     assert (then["level"], then["effective_on"]) == ("partial", "2010-04-21")
-    then = api.get(url(f"statuses/{status.pk}/"), {"as_of": "2011-01-01"}).json()
+    then = api.get(url(f"cells/{cell.pk}/"), {"as_of": "2011-01-01"}).json()
     assert (then["level"], then["effective_on"]) == ("partial", "2010-09-26")
-    rows = everything(api, "statuses/", measure=17, country="DZ", as_of="2009-01-01")
+    rows = everything(api, "cells/", measure=17, country="DZ", as_of="2009-01-01")
     assert [r["level"] for r in rows] == ["not_started"]
     since = timezone.now()
-    assess(users.editor, cell(11, "DZ"), "agreed", D(2012, 1, 1))
-    rows = everything(api, "statuses/", updated_since=since.isoformat())
+    assess(users.editor, cell_at(11, "DZ"), "agreed", D(2012, 1, 1))
+    rows = everything(api, "cells/", updated_since=since.isoformat())
     assert [(r["measure"], r["country"]) for r in rows] == [(11, "DZ")]
 
 
@@ -259,22 +259,22 @@ def test_assessments_filters(users):
         rows = everything(api, "assessments/", **query)
         assert 0 < len(rows) < total, query
         assert all(predicate(a) for a in rows), query
-    status = cell(17, "MA")
-    rows = everything(api, "assessments/", status=status.pk)
-    assert {a["status"] for a in rows} == {status.pk} and len(rows) == 2
+    cell = cell_at(17, "MA")
+    rows = everything(api, "assessments/", cell=cell.pk)
+    assert {a["cell"] for a in rows} == {cell.pk} and len(rows) == 2
 
 
 def test_assessments_filter_by_retracted_and_updated_since(users):
     api = client(users.editor)
     since = timezone.now()
-    wrong = assess(users.editor, cell(11, "DZ"), "agreed", D(2012, 1, 1))
-    status = Status.objects.get(pk=wrong.status_id)
+    wrong = assess(users.editor, cell_at(11, "DZ"), "agreed", D(2012, 1, 1))
+    cell = Cell.objects.get(pk=wrong.cell_id)
 
     services.retract_assessment(
         users.editor,
         wrong,
         reason="Wrong cell.",
-        expected_version=status.version_for(users.editor),
+        expected_version=cell.version_for(users.editor),
     )
     wrong_id = str(wrong.public_id)
     assert [a["id"] for a in everything(api, "assessments/", retracted="true")] == [wrong_id]
@@ -283,22 +283,22 @@ def test_assessments_filter_by_retracted_and_updated_since(users):
         wrong_id
     ]
     # A retraction moves the level back: the cell counts as updated, so does the assessment.
-    assert [r["id"] for r in everything(api, "statuses/", updated_since=since.isoformat())] == [
-        wrong.status_id
+    assert [r["id"] for r in everything(api, "cells/", updated_since=since.isoformat())] == [
+        wrong.cell_id
     ]
     later = timezone.now()
-    old = Assessment.objects.get(status=cell(6, "MA"))
+    old = Assessment.objects.get(cell=cell_at(6, "MA"))
     services.retract_assessment(
         users.admin,
         old,
         reason="Superseded.",
-        expected_version=cell(6, "MA").version_for(users.admin),
+        expected_version=cell_at(6, "MA").version_for(users.admin),
     )
     assert [a["id"] for a in everything(api, "assessments/", updated_since=later.isoformat())] == [
         str(old.public_id)
     ]
-    assert [r["id"] for r in everything(api, "statuses/", updated_since=later.isoformat())] == [
-        old.status_id
+    assert [r["id"] for r in everything(api, "cells/", updated_since=later.isoformat())] == [
+        old.cell_id
     ]
 
 
@@ -318,14 +318,14 @@ def test_assessments_filter_by_initiative_ignores_memberships_the_caller_cannot_
 
 def test_evidence_filters(users):
     api = client(users.admin)
-    status = cell(17, "MA")
+    cell = cell_at(17, "MA")
     checks = [
         (
             {"country": "MA"},
             lambda e: any("MA" in (c["country"], c["partner"]) for c in e["cells"]),
         ),
         ({"measure": "2,9"}, lambda e: {c["measure"] for c in e["cells"]} & {2, 9}),
-        ({"status": status.pk}, lambda e: status.pk in {c["id"] for c in e["cells"]}),
+        ({"cell": cell.pk}, lambda e: cell.pk in {c["id"] for c in e["cells"]}),
         ({"initiative": ["cemoc", "ufl"]}, lambda e: {"cemoc", "ufl"} & set(e["initiatives"])),
         ({"source": "003"}, lambda e: e["source"] == "003"),
         ({"direction": "undermines"}, lambda e: e["direction"] == "undermines"),
@@ -344,14 +344,14 @@ def test_evidence_filters(users):
 
 def test_evidence_filter_by_updated_since_and_retracted(users):
     since = timezone.now()
-    item = EvidenceFactory(cells=[cell(11, "DZ")])
+    item = EvidenceFactory(cells=[cell_at(11, "DZ")])
     rows = everything(client(users.reader), "evidence/", updated_since=since.isoformat())
     assert [e["id"] for e in rows] == [str(item.public_id)]
 
-    older = EvidenceFactory(cells=[cell(11, "DZ")])
+    older = EvidenceFactory(cells=[cell_at(11, "DZ")])
     since = timezone.now()
     services.retract_evidence(users.editor, item, reason="Misread.", expected_version=1)
-    services.attach_evidence(users.editor, older, expected_version=1, cells=[cell(11, "MA")])
+    services.attach_evidence(users.editor, older, expected_version=1, cells=[cell_at(11, "MA")])
     rows = everything(client(users.reader), "evidence/", updated_since=since.isoformat())
     # retracted, linked:
     assert {e["id"] for e in rows} == {str(item.public_id), str(older.public_id)}

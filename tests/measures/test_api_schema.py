@@ -33,7 +33,7 @@ def test_the_schema_is_served_as_openapi_3(settings):
     for path in [
         "/api/v1/countries/",
         "/api/v1/initiatives/{slug}/",
-        "/api/v1/statuses/{id}/",
+        "/api/v1/cells/{id}/",
         "/api/v1/assessments/{id}/retract/",
         "/api/v1/evidence/",
         "/api/v1/scorecards/countries/{iso2}/",
@@ -73,7 +73,7 @@ def test_every_operation_documents_its_4xx_in_the_uniform_error_body():
 def test_writes_that_need_if_match_say_so():
     body = schema()
     for path, method in [
-        ("/api/v1/statuses/{id}/", "patch"),
+        ("/api/v1/cells/{id}/", "patch"),
         ("/api/v1/evidence/{id}/", "patch"),
         ("/api/v1/evidence/{id}/retract/", "post"),
     ]:

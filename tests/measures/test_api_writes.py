@@ -4,25 +4,25 @@ import datetime
 
 import pytest
 
-from measures.models import Assessment, ChangeRecord, Evidence, Status
+from measures.models import Assessment, Cell, ChangeRecord, Evidence
 from tests.api_helpers import (
     assert_error,
     client,
     footprint,
     url,
 )
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell_at, marking
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
 
 
-def new_assessment(status, user, **fields):
+def new_assessment(cell, user, **fields):
     """A POST body, with the cell's version as ``user`` (who sends it) reads it."""
     return {
-        "status": status.pk,
-        "expected_version": status.version_for(user),
+        "cell": cell.pk,
+        "expected_version": cell.version_for(user),
         "level": "agreed",
         "effective_on": "2013-05-01",
         "rationale_en": "Agreed at the May meeting.",
@@ -49,11 +49,11 @@ def records_of(revision):
 @pytest.mark.parametrize("role", ["editor", "admin"])
 def test_an_editor_in_scope_or_an_admin_records_an_assessment_with_audit(users, role):
     user = getattr(users, role)
-    status, item = cell(11, "DZ"), EvidenceFactory(cells=[cell(11, "DZ")])
-    version = status.version_for(user)
+    cell, item = cell_at(11, "DZ"), EvidenceFactory(cells=[cell_at(11, "DZ")])
+    version = cell.version_for(user)
     response = client(user).post(
         url("assessments/"),
-        new_assessment(status, user, evidence=[str(item.public_id)]),
+        new_assessment(cell, user, evidence=[str(item.public_id)]),
         HTTP_X_REQUEST_ID="req-assess-1",
     )
     assert response.status_code == 201, response.json()
@@ -63,7 +63,7 @@ def test_an_editor_in_scope_or_an_admin_records_an_assessment_with_audit(users, 
     assert "revision" not in body
     assert response["X-Request-ID"] == "req-assess-1"
     assessment = Assessment.objects.get(public_id=body["id"])
-    assert status.version_for(user) == version + 1
+    assert cell.version_for(user) == version + 1
     # The cell stores no version: the assessment is the only row written.
     assert records_of(assessment.revision) == [("assessment", "create")]
     assert set(
@@ -85,35 +85,35 @@ def test_an_editor_in_scope_or_an_admin_records_an_assessment_with_audit(users, 
 def test_a_write_outside_the_callers_scope_or_role_is_403_and_writes_nothing(
     users, role, country, code
 ):
-    status = cell(11, country)
+    cell = cell_at(11, country)
     before = footprint()
     user = getattr(users, role)
-    response = client(user).post(url("assessments/"), new_assessment(status, user))
+    response = client(user).post(url("assessments/"), new_assessment(cell, user))
     assert_error(response, code)
     assert footprint() == before
 
 
 def test_an_editor_may_record_for_a_pair_when_either_country_is_in_scope(users):
     api = client(users.editor)
-    response = api.post(url("assessments/"), new_assessment(cell(2, "DZ", "NE"), users.editor))
+    response = api.post(url("assessments/"), new_assessment(cell_at(2, "DZ", "NE"), users.editor))
     assert response.status_code == 201
     before = footprint()
-    response = api.post(url("assessments/"), new_assessment(cell(2, "ML", "NE"), users.editor))
+    response = api.post(url("assessments/"), new_assessment(cell_at(2, "ML", "NE"), users.editor))
     assert_error(response, 403)
     assert footprint() == before
 
 
 def test_a_stale_expected_version_is_412_and_writes_nothing(users):
-    status = cell(11, "DZ")
-    stale = new_assessment(status, users.editor)
-    assess(users.admin, status, "partial", D(2012, 1, 1))  # someone wrote first (public)
+    cell = cell_at(11, "DZ")
+    stale = new_assessment(cell, users.editor)
+    assess(users.admin, cell, "partial", D(2012, 1, 1))  # someone wrote first (public)
     before = footprint()
     assert_error(client(users.editor).post(url("assessments/"), stale), 412)
     assert footprint() == before
 
 
 def test_an_assessment_without_expected_version_is_a_400(users):
-    payload = new_assessment(cell(11, "DZ"), users.editor)
+    payload = new_assessment(cell_at(11, "DZ"), users.editor)
     del payload["expected_version"]
     before = footprint()
     assert_error(client(users.editor).post(url("assessments/"), payload), 400, "expected_version")
@@ -125,7 +125,7 @@ def test_evidence_the_caller_cannot_see_does_not_exist_for_the_write(users):
     before = footprint()
     response = client(users.editor).post(
         url("assessments/"),
-        new_assessment(cell(17, "MA"), users.editor, evidence=[str(hidden.public_id)]),
+        new_assessment(cell_at(17, "MA"), users.editor, evidence=[str(hidden.public_id)]),
     )
     body = assert_error(response, 400, "evidence")
     assert "does not exist" in body["fields"]["evidence"][0]
@@ -133,22 +133,22 @@ def test_evidence_the_caller_cannot_see_does_not_exist_for_the_write(users):
 
 
 def test_marking_rules_hold_through_the_api(users):
-    status = cell(11, "MA")
+    cell = cell_at(11, "MA")
     secret = EvidenceFactory(
-        source=SourceFactory(marking=marking("confidential", "MA")), cells=[status]
+        source=SourceFactory(marking=marking("confidential", "MA")), cells=[cell]
     )
     before = footprint()
     above = new_assessment(
-        status, users.editor, marking={"level": "confidential", "releasable_to": ["MA"]}
+        cell, users.editor, marking={"level": "confidential", "releasable_to": ["MA"]}
     )
     assert_error(client(users.editor).post(url("assessments/"), above), 403)
     secret_id = str(secret.public_id)
     lower = new_assessment(
-        status, users.confidential_editor, evidence=[secret_id], marking={"level": "public"}
+        cell, users.confidential_editor, evidence=[secret_id], marking={"level": "public"}
     )
     assert_error(client(users.confidential_editor).post(url("assessments/"), lower), 400, "marking")
     assert footprint() == before
-    ok = new_assessment(status, users.confidential_editor, evidence=[secret_id])
+    ok = new_assessment(cell, users.confidential_editor, evidence=[secret_id])
     response = client(users.confidential_editor).post(url("assessments/"), ok)
     assert response.status_code == 201
     assert response.json()["marking"]["label"] == "CONFIDENTIAL — releasable to MA"
@@ -158,9 +158,9 @@ def test_marking_rules_hold_through_the_api(users):
 
 
 def test_retracting_an_assessment_needs_the_cells_version_and_is_audited(users):
-    wrong = assess(users.editor, cell(11, "DZ"), "agreed", D(2012, 1, 1))
-    status = Status.objects.get(pk=wrong.status_id)
-    version = status.version_for(users.editor)
+    wrong = assess(users.editor, cell_at(11, "DZ"), "agreed", D(2012, 1, 1))
+    cell = Cell.objects.get(pk=wrong.cell_id)
+    version = cell.version_for(users.editor)
     api = client(users.editor)
     path = url(f"assessments/{wrong.public_id}/retract/")
     before = footprint()
@@ -175,7 +175,7 @@ def test_retracting_an_assessment_needs_the_cells_version_and_is_audited(users):
     assert response.json()["id"] == str(wrong.public_id)
     revision = ChangeRecord.objects.latest("revision").revision
     assert records_of(revision) == [("assessment", "retract")]
-    assert status.version_for(users.editor) == version + 1
+    assert cell.version_for(users.editor) == version + 1
     again = api.post(path, {"reason": "Again.", "expected_version": version + 1})
     assert_error(again, 400, "retracted")
 
@@ -188,16 +188,16 @@ def test_an_assessment_the_caller_cannot_see_cannot_be_retracted_it_is_404(users
     assert_error(response, 404)
 
 
-# --- PATCH /statuses/{id}/ -----------------------------------------------------------
+# --- PATCH /cells/{id}/ -----------------------------------------------------------
 
 
-def test_patching_a_status_with_if_match_records_an_assessment(users):
-    status = cell(11, "DZ")
-    version = status.version_for(users.editor)
+def test_patching_a_cell_with_if_match_records_an_assessment(users):
+    cell = cell_at(11, "DZ")
+    version = cell.version_for(users.editor)
     api = client(users.editor)
-    tag = etag(api, f"statuses/{status.pk}/")
+    tag = etag(api, f"cells/{cell.pk}/")
     response = api.patch(
-        url(f"statuses/{status.pk}/"),
+        url(f"cells/{cell.pk}/"),
         {"level": "partial", "effective_on": "2013-02-01", "rationale": "Half done."},
         HTTP_IF_MATCH=tag,
     )
@@ -208,21 +208,21 @@ def test_patching_a_status_with_if_match_records_an_assessment(users):
         "2013-02-01",
         version + 1,
     )
-    assert response["ETag"] != tag and response["ETag"] == etag(api, f"statuses/{status.pk}/")
-    assessment = Assessment.objects.filter(status=status).latest("id")
+    assert response["ETag"] != tag and response["ETag"] == etag(api, f"cells/{cell.pk}/")
+    assessment = Assessment.objects.filter(cell=cell).latest("id")
     assert (assessment.rationale_en, assessment.recorded_by) == ("Half done.", users.editor)
     assert records_of(assessment.revision) == [("assessment", "create")]
 
 
 def test_a_write_the_caller_cannot_see_changes_neither_their_version_nor_their_etag(users):
-    status = cell(11, "MA")
+    cell = cell_at(11, "MA")
     api = client(users.editor)  # restricted: cannot see a confidential assessment
-    path = f"statuses/{status.pk}/"
+    path = f"cells/{cell.pk}/"
     read = api.get(url(path))
     tag, version = read["ETag"], read.json()["version"]
     assess(
         users.confidential_editor,
-        status,
+        cell,
         "implemented",
         D(2012, 1, 1),
         marking=marking("confidential", "MA"),
@@ -238,27 +238,27 @@ def test_a_write_the_caller_cannot_see_changes_neither_their_version_nor_their_e
     assert response.json()["version"] == version + 1
 
 
-def test_patching_a_status_in_french_fills_the_french_rationale(users):
-    status = cell(11, "DZ")
+def test_patching_a_cell_in_french_fills_the_french_rationale(users):
+    cell = cell_at(11, "DZ")
     api = client(users.editor)
     response = api.patch(
-        url(f"statuses/{status.pk}/"),
+        url(f"cells/{cell.pk}/"),
         {"level": "partial", "effective_on": "2013-02-01", "rationale": "À moitié."},
-        HTTP_IF_MATCH=etag(api, f"statuses/{status.pk}/"),
+        HTTP_IF_MATCH=etag(api, f"cells/{cell.pk}/"),
         HTTP_ACCEPT_LANGUAGE="fr",
     )
     assert response.status_code == 200
-    assert Assessment.objects.filter(status=status).latest("id").rationale_fr == "À moitié."
+    assert Assessment.objects.filter(cell=cell).latest("id").rationale_fr == "À moitié."
 
 
 @pytest.mark.parametrize(("role", "country"), [("editor", "TN"), ("analyst", "DZ")])
-def test_patching_a_status_outside_scope_is_403_and_writes_nothing(users, role, country):
-    status = cell(11, country)
+def test_patching_a_cell_outside_scope_is_403_and_writes_nothing(users, role, country):
+    cell = cell_at(11, country)
     api = client(getattr(users, role))
-    tag = etag(api, f"statuses/{status.pk}/")
+    tag = etag(api, f"cells/{cell.pk}/")
     before = footprint()
     response = api.patch(
-        url(f"statuses/{status.pk}/"),
+        url(f"cells/{cell.pk}/"),
         {"level": "partial", "effective_on": "2013-02-01", "rationale": "x"},
         HTTP_IF_MATCH=tag,
     )
@@ -266,12 +266,12 @@ def test_patching_a_status_outside_scope_is_403_and_writes_nothing(users, role, 
     assert footprint() == before
 
 
-def test_a_status_cannot_be_replaced_or_deleted(users):
-    status = cell(11, "DZ")
+def test_a_cell_cannot_be_replaced_or_deleted(users):
+    cell = cell_at(11, "DZ")
     api = client(users.admin)
-    assert_error(api.put(url(f"statuses/{status.pk}/"), {}), 405)
-    assert_error(api.delete(url(f"statuses/{status.pk}/")), 405)
-    assert_error(api.post(url("statuses/"), {}), 405)
+    assert_error(api.put(url(f"cells/{cell.pk}/"), {}), 405)
+    assert_error(api.delete(url(f"cells/{cell.pk}/")), 405)
+    assert_error(api.post(url("cells/"), {}), 405)
 
 
 # --- POST and PATCH /evidence/ ------------------------------------------------------
@@ -285,7 +285,7 @@ def evidence_payload(**fields):
         "locator": "p. 4",
         "direction": "supports",
         "reliability": "B2",
-        "cells": [cell(9, "DZ", "ML").pk],
+        "cells": [cell_at(9, "DZ", "ML").pk],
         "initiatives": ["cemoc"],
         **fields,
     }
@@ -312,7 +312,7 @@ def test_an_editor_files_evidence_against_cells_in_scope_with_audit(users):
     [
         ("analyst", {}, 403, None),
         ("reader", {}, 403, None),
-        ("editor", {"cells": lambda: [cell(11, "TN").pk]}, 403, None),  # out of scope
+        ("editor", {"cells": lambda: [cell_at(11, "TN").pk]}, 403, None),  # out of scope
         ("editor", {"source": "001"}, 400, "source"),  # hidden from a restricted editor
         ("editor", {"reliability": "Z9"}, 400, "reliability"),
         ("editor", {"direction": "sideways"}, 400, "direction"),
@@ -338,7 +338,7 @@ def test_refused_evidence_writes_nothing(users, role, payload, code, field):
 
 
 def test_evidence_is_re_marked_with_if_match_and_audited(users):
-    item = EvidenceFactory(cells=[cell(11, "MA")])
+    item = EvidenceFactory(cells=[cell_at(11, "MA")])
     api = client(users.confidential_editor)
     path = f"evidence/{item.public_id}/"
     tag = etag(api, path)
@@ -356,10 +356,12 @@ def test_evidence_is_re_marked_with_if_match_and_audited(users):
 
 
 def test_evidence_is_linked_to_more_cells_with_if_match(users):
-    item = EvidenceFactory(cells=[cell(11, "DZ")])
+    item = EvidenceFactory(cells=[cell_at(11, "DZ")])
     api = client(users.editor)
     path = f"evidence/{item.public_id}/"
-    response = api.patch(url(path), {"cells": [cell(11, "MA").pk]}, HTTP_IF_MATCH=etag(api, path))
+    response = api.patch(
+        url(path), {"cells": [cell_at(11, "MA").pk]}, HTTP_IF_MATCH=etag(api, path)
+    )
     assert response.status_code == 200
     assert {c["country"] for c in response.json()["cells"]} == {"DZ", "MA"}
     record = ChangeRecord.objects.filter(object_id=str(item.pk)).latest("revision")
@@ -367,18 +369,18 @@ def test_evidence_is_linked_to_more_cells_with_if_match(users):
 
 
 def test_evidence_patch_needs_one_change_at_a_time(users):
-    item = EvidenceFactory(cells=[cell(11, "DZ")])
+    item = EvidenceFactory(cells=[cell_at(11, "DZ")])
     api = client(users.editor)
     path = f"evidence/{item.public_id}/"
     before = footprint()
-    both = {"cells": [cell(11, "MA").pk], "marking": {"level": "restricted"}}
+    both = {"cells": [cell_at(11, "MA").pk], "marking": {"level": "restricted"}}
     assert_error(api.patch(url(path), both, HTTP_IF_MATCH=etag(api, path)), 400, "marking")
     assert_error(api.patch(url(path), {}, HTTP_IF_MATCH=etag(api, path)), 400, "non_field_errors")
     assert footprint() == before
 
 
 def test_evidence_is_retracted_with_if_match(users):
-    item = EvidenceFactory(cells=[cell(11, "DZ")])
+    item = EvidenceFactory(cells=[cell_at(11, "DZ")])
     api = client(users.editor)
     path = f"evidence/{item.public_id}/"
     response = api.post(

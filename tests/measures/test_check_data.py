@@ -15,7 +15,7 @@ from countries.models import Initiative, Membership
 from measures import services
 from measures.models import Marking
 from measures.reads import data_checks
-from tests.factories import EvidenceFactory, assess, cell
+from tests.factories import EvidenceFactory, assess, cell_at
 
 pytestmark = pytest.mark.django_db
 
@@ -89,10 +89,10 @@ def test_a_membership_outside_its_initiatives_dates_fails():
 
 
 def test_an_assessment_dated_in_the_future_fails(users):
-    status = cell(15, "TN")
+    cell = cell_at(15, "TN")
     # Recorded in 2031, when 2031-01-01 was not yet in the future; read today.
     with time_machine.travel(datetime.datetime(2031, 6, 1, tzinfo=datetime.UTC), tick=False):
-        assess(users.admin, status, "implemented", datetime.date(2031, 1, 1))
+        assess(users.admin, cell, "implemented", datetime.date(2031, 1, 1))
     code, _body, checks = report()
     assert code == 1
     assert checks["future_assessments"]["count"] == 1
@@ -101,9 +101,9 @@ def test_an_assessment_dated_in_the_future_fails(users):
 
 def test_warnings_name_unlinked_evidence_and_evidence_later_than_its_assessment(users):
     loose = EvidenceFactory(summary_en="Nothing links this.")
-    status = cell(4, "DZ")
-    later = EvidenceFactory(cells=[status], occurred_on=datetime.date(2012, 3, 1))
-    assess(users.admin, status, "agreed", datetime.date(2011, 1, 1), evidence=[later])
+    cell = cell_at(4, "DZ")
+    later = EvidenceFactory(cells=[cell], occurred_on=datetime.date(2012, 3, 1))
+    assess(users.admin, cell, "agreed", datetime.date(2011, 1, 1), evidence=[later])
     code, _body, checks = report()
     assert code == 0  # allowed, but flagged
     assert [r["label"] for r in checks["evidence_unlinked"]["rows"]] == [
@@ -111,11 +111,11 @@ def test_warnings_name_unlinked_evidence_and_evidence_later_than_its_assessment(
     ]
     after = checks["evidence_after_assessment"]["rows"]
     assert len(after) == 1 and "2011-01-01" in after[0]["detail"]
-    assert after[0]["url"] == f"/cells/{status.pk}/"
+    assert after[0]["url"] == f"/cells/{cell.pk}/"
 
 
 def test_an_assessment_on_no_evidence_is_a_warning(users):
-    assess(users.admin, cell(4, "TN"), "agreed", datetime.date(2011, 1, 1))
+    assess(users.admin, cell_at(4, "TN"), "agreed", datetime.date(2011, 1, 1))
     _code, _body, checks = report("--check", "assessments_without_evidence")
     assert [r["detail"] for r in checks["assessments_without_evidence"]["rows"]] == [
         "4 · TN · agreed"

@@ -10,7 +10,7 @@ from measures import services
 from measures.audit.revisions import StaleVersion, change, latest_revision
 from measures.choices import Action
 from measures.models import ChangeRecord
-from tests.factories import cell
+from tests.factories import cell_at
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +33,7 @@ def in_thread(target, results, name):
 
 def test_a_writer_waits_for_an_earlier_revision_to_commit(users):
     first_has_revision, release_first = threading.Event(), threading.Event()
-    target, other = cell(17, "MA"), cell(17, "DZ")
+    target, other = cell_at(17, "MA"), cell_at(17, "DZ")
     results = {}
 
     def slow_writer():
@@ -67,8 +67,8 @@ def test_a_writer_waits_for_an_earlier_revision_to_commit(users):
 
 
 def test_two_writers_with_the_same_version_one_wins_one_is_refused(users):
-    status = cell(17, "DZ")
-    version = status.version_for(users.editor)
+    cell = cell_at(17, "DZ")
+    version = cell.version_for(users.editor)
     barrier = threading.Barrier(2)
     results = {}
 
@@ -77,7 +77,7 @@ def test_two_writers_with_the_same_version_one_wins_one_is_refused(users):
             barrier.wait(5)
             return services.record_assessment(
                 users.editor,
-                status,
+                cell,
                 level=level,
                 effective_on=D(2011, 1, 1),
                 rationale_en="race",
@@ -91,7 +91,7 @@ def test_two_writers_with_the_same_version_one_wins_one_is_refused(users):
         thread.join(10)
     outcomes = sorted(type(r).__name__ for r in results.values())
     assert outcomes == ["Assessment", "StaleVersion"]
-    assert status.version_for(users.editor) == version + 1
+    assert cell.version_for(users.editor) == version + 1
     assert (
         ChangeRecord.objects.filter(
             content_type__model="assessment",

@@ -7,28 +7,28 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from countries.models import Country, CountryPair
-from measures.models import Assessment, Measure, Status
+from measures.models import Assessment, Cell, Measure
 from measures.services import system_actor
-from tests.factories import cell, marking
+from tests.factories import cell_at, marking
 
 pytestmark = pytest.mark.django_db
 
 
 def raw_cell(number, country, partner=None, scope=None):
     measure = Measure.objects.get(number=number)
-    return Status(
+    return Cell(
         measure=measure, scope=scope or measure.scope, country_id=country, partner_id=partner
     )
 
 
 def test_database_rejects_a_duplicate_national_cell():
-    cell(17, "DZ")
+    cell_at(17, "DZ")
     with pytest.raises(IntegrityError), transaction.atomic():
         raw_cell(17, "DZ").save()
 
 
 def test_database_rejects_a_duplicate_pair_cell():
-    cell(14, "DZ", "MA")
+    cell_at(14, "DZ", "MA")
     with pytest.raises(IntegrityError), transaction.atomic():
         raw_cell(14, "DZ", "MA").save()
 
@@ -53,7 +53,7 @@ def test_database_rejects_a_partner_on_a_non_bilateral_measure():
 
 
 def test_a_measure_with_cells_cannot_change_scope():
-    cell(17, "DZ")
+    cell_at(17, "DZ")
     measure = Measure.objects.get(number=17)
     measure.scope = "bilateral"
     with pytest.raises(ValidationError, match="already has cells"):
@@ -76,21 +76,21 @@ def test_validation_explains_a_bad_pair():
 
 
 def test_validation_puts_a_pair_given_backwards_in_canonical_order():
-    status = raw_cell(14, "MA", "DZ")
-    status.full_clean(validate_constraints=False, validate_unique=False)
-    assert (status.country_id, status.partner_id) == ("DZ", "MA")
+    cell = raw_cell(14, "MA", "DZ")
+    cell.full_clean(validate_constraints=False, validate_unique=False)
+    assert (cell.country_id, cell.partner_id) == ("DZ", "MA")
 
 
 def test_every_country_and_tracked_pair_has_a_cell_for_every_measure():
-    assert not Status.objects.filter(measure__number=14, partner__isnull=True).exists()
-    assert Status.objects.filter(measure__number=14).count() == CountryPair.objects.count()
-    assert Status.objects.filter(measure__number=17).count() == Country.objects.count()
+    assert not Cell.objects.filter(measure__number=14, partner__isnull=True).exists()
+    assert Cell.objects.filter(measure__number=14).count() == CountryPair.objects.count()
+    assert Cell.objects.filter(measure__number=17).count() == Country.objects.count()
 
 
 def test_database_rejects_an_assessment_level_outside_the_scale():
-    status = cell(17, "DZ")
+    cell = cell_at(17, "DZ")
     bad = Assessment(
-        status=status,
+        cell=cell,
         level="no_evidence",
         effective_on=datetime.date(2012, 1, 1),
         recorded_by=system_actor(),

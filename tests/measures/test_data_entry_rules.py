@@ -22,7 +22,7 @@ from tests.api_helpers import (
     url,
 )
 from tests.countries.test_admin import form_data
-from tests.factories import cell, make_user
+from tests.factories import cell_at, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -118,15 +118,15 @@ def test_an_overlap_with_a_row_hidden_from_the_writer_is_not_revealed_to_them(us
 
 
 def test_an_assessment_dated_in_the_future_is_refused_naming_effective_on(users):
-    status = cell(15, "TN")
+    cell = cell_at(15, "TN")
     before = footprint()
     with pytest.raises(ValidationError) as caught:
         services.record_assessment(
             users.admin,
-            status,
+            cell,
             level="implemented",
             effective_on=datetime.date(2031, 1, 1),
-            expected_version=status.version_for(users.admin),
+            expected_version=cell.version_for(users.admin),
             rationale_en="Signed.",
         )
     assert "future" in caught.value.message_dict["effective_on"][0]
@@ -134,16 +134,16 @@ def test_an_assessment_dated_in_the_future_is_refused_naming_effective_on(users)
 
 
 def test_an_assessment_dated_today_is_accepted(users):
-    status = cell(15, "TN")
+    cell = cell_at(15, "TN")
     services.record_assessment(
         users.admin,
-        status,
+        cell,
         level="under_discussion",
         effective_on=timezone.localdate(),
-        expected_version=status.version_for(users.admin),
+        expected_version=cell.version_for(users.admin),
         rationale_en="Discussed today.",
     )
-    assert Assessment.objects.filter(status=status, rationale_en="Discussed today.").exists()
+    assert Assessment.objects.filter(cell=cell, rationale_en="Discussed today.").exists()
 
 
 def test_a_date_at_month_or_year_precision_covers_its_whole_period():
@@ -208,14 +208,14 @@ def test_the_admin_refuses_an_overlapping_membership(client, users):
 
 
 def test_the_cell_page_refuses_a_future_effective_date_with_a_form_error(client, users):
-    status = cell(11, "DZ")
-    recorded = Assessment.objects.filter(status=status).count()
+    cell = cell_at(11, "DZ")
+    recorded = Assessment.objects.filter(cell=cell).count()
     client.force_login(users.editor)
     response = client.post(
-        reverse("cell", args=[status.pk]),
+        reverse("cell", args=[cell.pk]),
         {
             "action": "record",
-            "version": status.version_for(users.editor),
+            "version": cell.version_for(users.editor),
             "level": "agreed",
             "effective_on": TOMORROW.isoformat(),
             "effective_precision": "day",
@@ -227,18 +227,18 @@ def test_the_cell_page_refuses_a_future_effective_date_with_a_form_error(client,
     assert response.status_code == 400
     assert response.context["form"].errors["effective_on"]
     assert "future" in response.content.decode()
-    assert Assessment.objects.filter(status=status).count() == recorded
+    assert Assessment.objects.filter(cell=cell).count() == recorded
 
 
 def test_the_api_refuses_a_future_effective_date_with_a_400_naming_the_field(users):
-    status = cell(11, "DZ")
-    version = status.version_for(users.editor)
+    cell = cell_at(11, "DZ")
+    version = cell.version_for(users.editor)
     before = footprint()
     response = client(users.editor).post(
         url("assessments/"),
         {
-            "status": status.pk,
-            "expected_version": status.version_for(users.editor),
+            "cell": cell.pk,
+            "expected_version": cell.version_for(users.editor),
             "level": "agreed",
             "effective_on": TOMORROW.isoformat(),
             "rationale_en": "Will be agreed.",
@@ -247,4 +247,4 @@ def test_the_api_refuses_a_future_effective_date_with_a_400_naming_the_field(use
     body = assert_error(response, 400, "effective_on")
     assert "future" in " ".join(body["fields"]["effective_on"])
     assert footprint() == before
-    assert status.version_for(users.editor) == version
+    assert cell.version_for(users.editor) == version

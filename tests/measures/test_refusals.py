@@ -6,14 +6,14 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from measures.audit.revisions import StaleVersion
-from measures.models import Status
+from measures.models import Cell
 from measures.services import NotVisible
 from measures.services.refusals import add_to_form, refusal_of
 
 
 @pytest.fixture
 def stale(db):
-    cell = Status.objects.order_by("pk").first()
+    cell = Cell.objects.order_by("pk").first()
     return StaleVersion(cell, 2, 3)
 
 

@@ -15,7 +15,7 @@ from tests.api_helpers import (
     url,
 )
 from tests.canaries import moroccan_canary
-from tests.factories import assess, cell
+from tests.factories import assess, cell_at
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def test_a_write_is_in_the_next_response(users):
 
     before = level_of_11()
     assert level_of_11() == before  # now cached
-    assess(users.editor, cell(11, "DZ"), "implemented", datetime.date(2013, 1, 1))
+    assess(users.editor, cell_at(11, "DZ"), "implemented", datetime.date(2013, 1, 1))
     assert level_of_11() == "implemented" != before
 
 

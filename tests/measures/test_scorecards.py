@@ -9,7 +9,7 @@ from measures import services
 from measures.access import viewer_for
 from measures.reads import scorecards
 from measures.reads.scorecards import Filters
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell_at, marking
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +28,14 @@ def chad(users):
     Score: mean(1.0, .375, .5) = .625.
     """
     admin = users.admin
-    assess(admin, cell(5, "TD"), "agreed", D(2010, 1, 1))
-    assess(admin, cell(5, "TD"), "implemented", D(2011, 1, 1))
-    assess(admin, cell(12, "TD"), "not_applicable", D(2011, 1, 1))
-    assess(admin, cell(2, "LY", "TD"), "partial", D(2011, 3, 1))
-    assess(admin, cell(2, "NE", "TD"), "not_started", D(2011, 3, 1))
-    assess(admin, cell(3, "LY", "TD"), "agreed", D(2011, 3, 1))
-    assess(admin, cell(3, "NE", "TD"), "agreed", D(2011, 4, 1))
-    assess(admin, cell(8, "LY", "TD"), "not_applicable", D(2011, 3, 1))
+    assess(admin, cell_at(5, "TD"), "agreed", D(2010, 1, 1))
+    assess(admin, cell_at(5, "TD"), "implemented", D(2011, 1, 1))
+    assess(admin, cell_at(12, "TD"), "not_applicable", D(2011, 1, 1))
+    assess(admin, cell_at(2, "LY", "TD"), "partial", D(2011, 3, 1))
+    assess(admin, cell_at(2, "NE", "TD"), "not_started", D(2011, 3, 1))
+    assess(admin, cell_at(3, "LY", "TD"), "agreed", D(2011, 3, 1))
+    assess(admin, cell_at(3, "NE", "TD"), "agreed", D(2011, 4, 1))
+    assess(admin, cell_at(8, "LY", "TD"), "not_applicable", D(2011, 3, 1))
 
 
 def row(card, iso):
@@ -88,16 +88,16 @@ def test_history_replays_by_effective_date_and_compare_to_gives_the_trend(users,
 
 
 def test_the_latest_wins_by_effective_date_and_retracted_assessments_do_not_count(users, chad):
-    late = assess(users.admin, cell(5, "TD"), "suspended", D(2010, 6, 1))  # history filled in
+    late = assess(users.admin, cell_at(5, "TD"), "suspended", D(2010, 6, 1))  # history filled in
     assert row(scorecards.measure_scorecard(users.reader, 5), "TD")["level"] == "implemented"
-    wrong = assess(users.admin, cell(5, "TD"), "not_started", D(2012, 1, 1))
+    wrong = assess(users.admin, cell_at(5, "TD"), "not_started", D(2012, 1, 1))
     assert row(scorecards.measure_scorecard(users.reader, 5), "TD")["level"] == "not_started"
-    status = cell(5, "TD")
+    cell = cell_at(5, "TD")
     services.retract_assessment(
         users.admin,
         wrong,
         reason="Wrong country.",
-        expected_version=status.version_for(users.admin),
+        expected_version=cell.version_for(users.admin),
     )
     assert row(scorecards.measure_scorecard(users.reader, 5), "TD")["level"] == "implemented"
     as_of = scorecards.measure_scorecard(users.reader, 5, as_of=D(2010, 12, 31))
@@ -105,10 +105,10 @@ def test_the_latest_wins_by_effective_date_and_retracted_assessments_do_not_coun
 
 
 def test_evidence_counts_and_dates_include_only_what_the_viewer_sees(users, chad):
-    status = cell(5, "TD")
-    EvidenceFactory(cells=[status], occurred_on=D(2011, 5, 1))
+    cell = cell_at(5, "TD")
+    EvidenceFactory(cells=[cell], occurred_on=D(2011, 5, 1))
     EvidenceFactory(
-        cells=[status],
+        cells=[cell],
         occurred_on=D(2012, 5, 1),
         source=SourceFactory(marking=marking("confidential", "MA")),
     )

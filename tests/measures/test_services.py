@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from countries.models import Country, Initiative, Membership, Region
 from measures import services
 from measures.audit.revisions import StaleVersion, latest_revision
-from measures.models import Assessment, AudienceRevision, ChangeRecord, Evidence, Status
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, make_user, marking
+from measures.models import Assessment, AudienceRevision, Cell, ChangeRecord, Evidence
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell_at, make_user, marking
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +28,14 @@ def footprint():
 
 
 def test_a_stale_version_is_refused_and_writes_nothing(users):
-    status = cell(11, "DZ")
-    read = status.version_for(users.editor)  # read before the first write
-    assess(users.editor, status, "partial", D(2010, 4, 21))
+    cell = cell_at(11, "DZ")
+    read = cell.version_for(users.editor)  # read before the first write
+    assess(users.editor, cell, "partial", D(2010, 4, 21))
     before = footprint()
     with pytest.raises(StaleVersion):
         services.record_assessment(
             users.editor,
-            status,
+            cell,
             level="implemented",
             effective_on=D(2012, 1, 1),
             rationale_en="Done.",
@@ -45,26 +45,26 @@ def test_a_stale_version_is_refused_and_writes_nothing(users):
 
 
 def test_a_write_the_actor_cannot_see_never_makes_them_stale(users):
-    status = cell(11, "MA")
-    read = status.version_for(users.editor)  # restricted: no confidential assessment
+    cell = cell_at(11, "MA")
+    read = cell.version_for(users.editor)  # restricted: no confidential assessment
     hidden = marking("confidential", "MA")
-    assess(users.confidential_editor, status, "implemented", D(2012, 1, 1), marking=hidden)
-    assert status.version_for(users.editor) == read
-    assert status.version_for(users.confidential_editor) == read + 1
+    assess(users.confidential_editor, cell, "implemented", D(2012, 1, 1), marking=hidden)
+    assert cell.version_for(users.editor) == read
+    assert cell.version_for(users.confidential_editor) == read + 1
     services.record_assessment(
         users.editor,
-        status,
+        cell,
         level="partial",
         effective_on=D(2010, 4, 21),
         rationale_en="Seen in the minutes.",
         expected_version=read,
     )
-    assert status.version_for(users.editor) == read + 1
+    assert cell.version_for(users.editor) == read + 1
     # ... while two editors who both see a write cannot overwrite each other.
     with pytest.raises(StaleVersion):
         services.record_assessment(
             users.confidential_editor,
-            status,
+            cell,
             level="agreed",
             effective_on=D(2013, 1, 1),
             rationale_en="x",
@@ -73,12 +73,12 @@ def test_a_write_the_actor_cannot_see_never_makes_them_stale(users):
 
 
 def test_a_write_without_the_version_it_read_is_refused(users):
-    status = cell(11, "DZ")
+    cell = cell_at(11, "DZ")
     before = footprint()
     with pytest.raises(ValidationError) as excinfo:
         services.record_assessment(
             users.editor,
-            status,
+            cell,
             level="partial",
             effective_on=D(2010, 1, 1),
             rationale_en="x",
@@ -89,11 +89,11 @@ def test_a_write_without_the_version_it_read_is_refused(users):
 
 
 def test_a_write_leaves_one_audit_record_per_changed_row_under_one_new_revision(users):
-    status = cell(4, "DZ")  # no seeded assessment: still at version 1
+    cell = cell_at(4, "DZ")  # no seeded assessment: still at version 1
     evidence = EvidenceFactory()  # not yet linked to the cell: the write links it
-    assert (status.version_for(users.editor), evidence.version) == (1, 1)
+    assert (cell.version_for(users.editor), evidence.version) == (1, 1)
     start = latest_revision()
-    assessment = assess(users.editor, status, "partial", D(2010, 4, 21), evidence=[evidence])
+    assessment = assess(users.editor, cell, "partial", D(2010, 4, 21), evidence=[evidence])
     records = list(ChangeRecord.objects.filter(revision__gt=start))
     assert latest_revision() == start + 1
     assert {r.revision for r in records} == {start + 1}
@@ -108,7 +108,7 @@ def test_a_write_leaves_one_audit_record_per_changed_row_under_one_new_revision(
     assert all(r.actor == users.editor and r.actor_username == "editor_dz" for r in records)
     # The cell's version moved for the actor, who sees the assessment; the
     # evidence's version moved with its new link.
-    assert status.version_for(users.editor) == 2
+    assert cell.version_for(users.editor) == 2
     evidence.refresh_from_db()
     assert evidence.version == 2
     link = next(r for r in records if r.content_type.model == "evidence")
@@ -117,18 +117,18 @@ def test_a_write_leaves_one_audit_record_per_changed_row_under_one_new_revision(
 
 def test_revisions_are_gap_free_and_in_commit_order_even_when_writes_fail(users):
     start = latest_revision()
-    status = cell(11, "DZ")
-    assess(users.editor, status, "under_discussion", D(2009, 1, 1))
+    cell = cell_at(11, "DZ")
+    assess(users.editor, cell, "under_discussion", D(2009, 1, 1))
     with pytest.raises(StaleVersion):
         services.record_assessment(
             users.editor,
-            status,
+            cell,
             level="partial",
             effective_on=D(2010, 1, 1),
             rationale_en="x",
             expected_version=1,
         )
-    assess(users.editor, status, "partial", D(2010, 4, 21))
+    assess(users.editor, cell, "partial", D(2010, 4, 21))
     revisions = list(
         ChangeRecord.objects.filter(revision__gt=start)
         .order_by("id")
@@ -139,30 +139,30 @@ def test_revisions_are_gap_free_and_in_commit_order_even_when_writes_fail(users)
 
 
 def test_a_retraction_hides_an_assessment_from_levels_but_keeps_it_in_history(users):
-    status = cell(4, "DZ")  # no seeded assessment
-    assess(users.editor, status, "partial", D(2010, 4, 21))
-    wrong = assess(users.editor, status, "implemented", D(2012, 1, 1))
-    assert Status.objects.with_level(users.editor).get(pk=status.pk).level == "implemented"
+    cell = cell_at(4, "DZ")  # no seeded assessment
+    assess(users.editor, cell, "partial", D(2010, 4, 21))
+    wrong = assess(users.editor, cell, "implemented", D(2012, 1, 1))
+    assert Cell.objects.with_level(users.editor).get(pk=cell.pk).level == "implemented"
 
-    assert status.version_for(users.editor) == 3
+    assert cell.version_for(users.editor) == 3
     services.retract_assessment(
         users.editor,
         wrong,
         reason="Misread the source.",
-        expected_version=status.version_for(users.editor),
+        expected_version=cell.version_for(users.editor),
     )
-    assert status.version_for(users.editor) == 4  # a retraction counts as a second event
+    assert cell.version_for(users.editor) == 4  # a retraction counts as a second event
 
-    assert Status.objects.with_level(users.editor).get(pk=status.pk).level == "partial"
+    assert Cell.objects.with_level(users.editor).get(pk=cell.pk).level == "partial"
     wrong.refresh_from_db()
     assert wrong.retracted and wrong.retracted_by == users.editor
-    assert status.assessments.count() == 2
+    assert cell.assessments.count() == 2
     record = ChangeRecord.objects.get(object_id=str(wrong.pk), action="retract")
     assert record.before["retracted"] is False and record.after["retracted"] is True
 
 
 def test_assessments_are_never_edited_or_deleted(users):
-    assessment = assess(users.editor, cell(11, "DZ"), "partial", D(2010, 4, 21))
+    assessment = assess(users.editor, cell_at(11, "DZ"), "partial", D(2010, 4, 21))
     assessment.level = "implemented"
     with pytest.raises(ValidationError):
         assessment.save()
@@ -171,15 +171,15 @@ def test_assessments_are_never_edited_or_deleted(users):
 
 
 def test_an_assessment_must_be_marked_at_least_as_high_as_its_evidence(users):
-    status = cell(11, "MA")
+    cell = cell_at(11, "MA")
     secret = EvidenceFactory(
-        source=SourceFactory(marking=marking("confidential", "MA")), cells=[status]
+        source=SourceFactory(marking=marking("confidential", "MA")), cells=[cell]
     )
     before = footprint()
     with pytest.raises(ValidationError) as excinfo:
         assess(
             users.confidential_editor,
-            status,
+            cell,
             "partial",
             D(2011, 1, 1),
             evidence=[secret],
@@ -189,7 +189,7 @@ def test_an_assessment_must_be_marked_at_least_as_high_as_its_evidence(users):
     assert footprint() == before
     # With no marking given, the assessment takes the lowest one that covers its evidence.
     assessment = assess(
-        users.confidential_editor, status, "partial", D(2011, 1, 1), evidence=[secret]
+        users.confidential_editor, cell, "partial", D(2011, 1, 1), evidence=[secret]
     )
     assert assessment.marking == secret.marking
 
@@ -204,11 +204,11 @@ def test_evidence_must_be_marked_at_least_as_high_as_its_source(users):
 
 
 def test_evidence_cannot_be_re_marked_below_its_source_or_above_what_rests_on_it(users):
-    status = cell(11, "MA")
-    item = EvidenceFactory(source=SourceFactory(marking=marking("restricted")), cells=[status])
+    cell = cell_at(11, "MA")
+    item = EvidenceFactory(source=SourceFactory(marking=marking("restricted")), cells=[cell])
     with pytest.raises(ValidationError):
         services.remark_evidence(users.admin, item, marking("public"), expected_version=1)
-    assess(users.editor, status, "partial", D(2011, 1, 1), evidence=[item])
+    assess(users.editor, cell, "partial", D(2011, 1, 1), evidence=[item])
     with pytest.raises(ValidationError) as excinfo:
         services.remark_evidence(users.admin, item, marking("confidential"), expected_version=1)
     assert "retract them first" in str(excinfo.value)
@@ -217,14 +217,14 @@ def test_evidence_cannot_be_re_marked_below_its_source_or_above_what_rests_on_it
 
 
 def test_evidence_is_re_marked_up_once_what_rests_on_it_is_retracted_and_down_again(users):
-    status = cell(11, "MA")
-    item = EvidenceFactory(cells=[status])
-    resting = assess(users.admin, status, "partial", D(2011, 1, 1), evidence=[item])
+    cell = cell_at(11, "MA")
+    item = EvidenceFactory(cells=[cell])
+    resting = assess(users.admin, cell, "partial", D(2011, 1, 1), evidence=[item])
     with pytest.raises(ValidationError) as refused:
         services.remark_evidence(users.admin, item, marking("confidential"), expected_version=1)
     assert str(resting.public_id) in str(refused.value)  # named by its public id
     services.retract_assessment(
-        users.admin, resting, reason="Wrong cell.", expected_version=status.version_for(users.admin)
+        users.admin, resting, reason="Wrong cell.", expected_version=cell.version_for(users.admin)
     )
 
     services.remark_evidence(users.admin, item, marking("confidential"), expected_version=1)
@@ -235,19 +235,19 @@ def test_evidence_is_re_marked_up_once_what_rests_on_it_is_retracted_and_down_ag
 
 
 def test_a_re_marking_refusal_names_no_assessment_the_writer_may_not_see(users):
-    status = cell(11, "MA")
-    item = EvidenceFactory(cells=[status])
+    cell = cell_at(11, "MA")
+    item = EvidenceFactory(cells=[cell])
     french = make_user("writer_fr", role="admin", clearance="confidential", affiliations=["FR"])
     hidden = assess(
         french,
-        status,
+        cell,
         "partial",
         D(2011, 1, 1),
         evidence=[item],
         marking=marking("restricted", "FR"),
     )
     editor = users.confidential_editor  # affiliated with Morocco, not France
-    seen = assess(editor, status, "agreed", D(2012, 1, 1), evidence=[item])
+    seen = assess(editor, cell, "agreed", D(2012, 1, 1), evidence=[item])
 
     with pytest.raises(ValidationError) as refused:
         services.remark_evidence(editor, item, marking("restricted", "MA"), expected_version=1)
@@ -258,7 +258,7 @@ def test_a_re_marking_refusal_names_no_assessment_the_writer_may_not_see(users):
 
 
 def test_re_marking_evidence_is_audited_under_the_higher_marking(users):
-    item = EvidenceFactory(cells=[cell(11, "MA")])
+    item = EvidenceFactory(cells=[cell_at(11, "MA")])
     services.remark_evidence(users.admin, item, marking("confidential", "MA"), expected_version=1)
     record = ChangeRecord.objects.get(object_id=str(item.pk), action="remark")
     assert record.marking.key == "confidential:MA"
@@ -266,24 +266,24 @@ def test_re_marking_evidence_is_audited_under_the_higher_marking(users):
 
 
 def test_an_editor_cannot_record_outside_their_countries(users):
-    status = cell(11, "ML")
+    cell = cell_at(11, "ML")
     before = footprint()
     with pytest.raises(PermissionDenied):
-        assess(users.editor, status, "partial", D(2010, 4, 21))
+        assess(users.editor, cell, "partial", D(2010, 4, 21))
     assert footprint() == before
 
 
 def test_an_editor_may_record_for_a_pair_if_either_country_is_in_scope(users):
-    assess(users.editor, cell(13, "DZ", "ML"), "partial", D(2010, 4, 21))
+    assess(users.editor, cell_at(13, "DZ", "ML"), "partial", D(2010, 4, 21))
     with pytest.raises(PermissionDenied):
-        assess(users.editor, cell(13, "ML", "MR"), "partial", D(2011, 6, 9))
+        assess(users.editor, cell_at(13, "ML", "MR"), "partial", D(2011, 6, 9))
 
 
 def test_an_editor_cannot_mark_above_own_clearance(users):
-    status, source = cell(11, "DZ"), SourceFactory()
+    cell, source = cell_at(11, "DZ"), SourceFactory()
     before = footprint()
     with pytest.raises(PermissionDenied):
-        assess(users.editor, status, "partial", D(2010, 4, 21), marking=marking("confidential"))
+        assess(users.editor, cell, "partial", D(2010, 4, 21), marking=marking("confidential"))
     with pytest.raises(PermissionDenied):
         services.create_evidence(
             users.editor,
@@ -294,7 +294,7 @@ def test_an_editor_cannot_mark_above_own_clearance(users):
             direction="supports",
             source_reliability="B",
             information_credibility="2",
-            cells=[status],
+            cells=[cell],
             marking=marking("confidential"),
         )
     assert footprint() == before
@@ -303,11 +303,11 @@ def test_an_editor_cannot_mark_above_own_clearance(users):
 def test_readers_and_analysts_cannot_write(users):
     for user in (users.reader, users.analyst):
         with pytest.raises(PermissionDenied):
-            assess(user, cell(11, "DZ"), "partial", D(2010, 4, 21))
+            assess(user, cell_at(11, "DZ"), "partial", D(2010, 4, 21))
 
 
 def test_bad_input_to_record_assessment_is_refused_with_field_messages(users):
-    status = cell(11, "DZ")
+    cell = cell_at(11, "DZ")
     before = footprint()
     cases = [
         ({"level": "finished"}, "level"),
@@ -320,47 +320,47 @@ def test_bad_input_to_record_assessment_is_refused_with_field_messages(users):
             "level": "partial",
             "effective_on": D(2010, 1, 1),
             "rationale_en": "x",
-            "expected_version": status.version_for(users.editor),
+            "expected_version": cell.version_for(users.editor),
             **override,
         }
         with pytest.raises(ValidationError) as excinfo:
-            services.record_assessment(users.editor, status, **kwargs)
+            services.record_assessment(users.editor, cell, **kwargs)
         assert field in excinfo.value.message_dict, (override, excinfo.value)
     assert footprint() == before
 
 
 def test_evidence_the_actor_cannot_see_is_unknown_to_them(users):
-    status = cell(11, "DZ")
+    cell = cell_at(11, "DZ")
     hidden = EvidenceFactory(
-        source=SourceFactory(marking=marking("confidential", "MA")), cells=[status]
+        source=SourceFactory(marking=marking("confidential", "MA")), cells=[cell]
     )
     with pytest.raises(ValidationError) as excinfo:
-        assess(users.editor, status, "partial", D(2010, 1, 1), evidence=[hidden])
+        assess(users.editor, cell, "partial", D(2010, 1, 1), evidence=[hidden])
     assert "Unknown or retracted evidence" in str(excinfo.value)
 
 
 def test_retracting_requires_a_reason_and_happens_once(users):
-    status = cell(11, "DZ")
-    assessment = assess(users.editor, status, "partial", D(2010, 4, 21))
+    cell = cell_at(11, "DZ")
+    assessment = assess(users.editor, cell, "partial", D(2010, 4, 21))
     with pytest.raises(ValidationError):
         services.retract_assessment(
             users.editor,
             assessment,
             reason=" ",
-            expected_version=status.version_for(users.editor),
+            expected_version=cell.version_for(users.editor),
         )
     services.retract_assessment(
         users.editor,
         assessment,
         reason="Wrong cell.",
-        expected_version=status.version_for(users.editor),
+        expected_version=cell.version_for(users.editor),
     )
     with pytest.raises(ValidationError):
         services.retract_assessment(
             users.editor,
             assessment,
             reason="Again.",
-            expected_version=status.version_for(users.editor),
+            expected_version=cell.version_for(users.editor),
         )
 
 

@@ -38,9 +38,9 @@ def test_synth_is_deterministic_for_a_seed():
             synth(countries=28, measures=21, years=1, evidence=10, seed=seed)
             rows = sorted(
                 Assessment.objects.filter(rationale_en="Synthetic.").values_list(
-                    "status__measure__number",
-                    "status__country_id",
-                    "status__partner_id",
+                    "cell__measure__number",
+                    "cell__country_id",
+                    "cell__partner_id",
                     "level",
                     "effective_on",
                     "marking__key",

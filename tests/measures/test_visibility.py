@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from measures.access import access_snapshot, viewer_for
-from measures.models import Assessment, Evidence, Source, Status, UserProfile
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell, marking
+from measures.models import Assessment, Cell, Evidence, Source, UserProfile
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell_at, marking
 
 pytestmark = pytest.mark.django_db
 
@@ -48,16 +48,16 @@ def test_restricted_evidence_needs_restricted_clearance(users):
     assert Evidence.objects.visible_to(users.restricted_reader).filter(pk=item.pk).exists()
 
 
-def test_a_status_is_computed_only_from_what_the_viewer_can_see(users):
-    status = cell(4, "MA")  # no seeded assessment
-    assess(users.editor, status, "under_discussion", D(2010, 12, 1))
+def test_a_cell_is_computed_only_from_what_the_viewer_can_see(users):
+    cell = cell_at(4, "MA")  # no seeded assessment
+    assess(users.editor, cell, "under_discussion", D(2010, 12, 1))
     secret = EvidenceFactory(
-        source=SourceFactory(marking=marking("confidential", "MA")), cells=[status]
+        source=SourceFactory(marking=marking("confidential", "MA")), cells=[cell]
     )
-    assess(users.confidential_editor, status, "partial", D(2011, 6, 1), evidence=[secret])
+    assess(users.confidential_editor, cell, "partial", D(2011, 6, 1), evidence=[secret])
 
     def level(user, **kwargs):
-        return Status.objects.with_level(user, **kwargs).get(pk=status.pk).level
+        return Cell.objects.with_level(user, **kwargs).get(pk=cell.pk).level
 
     assert level(users.reader) == "under_discussion"
     assert level(users.moroccan_analyst) == "partial"
@@ -67,12 +67,12 @@ def test_a_status_is_computed_only_from_what_the_viewer_can_see(users):
 
 
 def test_the_latest_assessment_wins_by_effective_date_then_recording_time(users):
-    status = cell(11, "TN")
-    assess(users.admin, status, "agreed", D(2012, 1, 1))
-    assess(users.admin, status, "under_discussion", D(2011, 1, 1))  # history filled in later
-    assert Status.objects.with_level(users.reader).get(pk=status.pk).level == "agreed"
-    assess(users.admin, status, "suspended", D(2012, 1, 1))  # same day, recorded later
-    assert Status.objects.with_level(users.reader).get(pk=status.pk).level == "suspended"
+    cell = cell_at(11, "TN")
+    assess(users.admin, cell, "agreed", D(2012, 1, 1))
+    assess(users.admin, cell, "under_discussion", D(2011, 1, 1))  # history filled in later
+    assert Cell.objects.with_level(users.reader).get(pk=cell.pk).level == "agreed"
+    assess(users.admin, cell, "suspended", D(2012, 1, 1))  # same day, recorded later
+    assert Cell.objects.with_level(users.reader).get(pk=cell.pk).level == "suspended"
 
 
 def test_anonymous_visitors_see_nothing_unless_public_read_is_on(settings, users):

@@ -47,7 +47,7 @@ from digests import services as digest_services
 from digests.models import DigestDelivery
 from tests.brokers import PROCESS_MARKS, broker_url, celery_through, send_weekly_job
 from tests.external import APP_ROLE, MAINTENANCE_ROLE, require_roles, unavailable
-from tests.factories import EvidenceFactory, assess, cell, make_user
+from tests.factories import EvidenceFactory, assess, cell_at, make_user
 from tests.ops.test_compose import (
     ROOT,
     command_words,
@@ -260,13 +260,13 @@ def started():
 
 def one_subscriber_with_news(users):
     with time_machine.travel(IN_PERIOD, tick=False):
-        status = cell(11, "MA")
+        cell = cell_at(11, "MA")
         assess(
             users.editor,
-            status,
+            cell,
             "under_discussion",
             datetime.date(2025, 5, 12),
-            evidence=[EvidenceFactory(cells=[status])],
+            evidence=[EvidenceFactory(cells=[cell])],
         )
     return digest_services.subscribe(make_user("native_sub", role="reader", clearance="public"))
 

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlparse
 
 from tests import canaries
-from tests.factories import cell, marking
+from tests.factories import cell_at, marking
 
 CANARY = "CANARY-9d2e confidential liaison"
 CANARY_SOURCE_TITLE = f"Report {CANARY}"
@@ -18,11 +18,11 @@ def plant_canary(users):
     """Confidential evidence (releasable to MA only) and an assessment resting on it,
     on Morocco's measure 11 — plus a public assessment on the same cell, so the
     reader sees *something* there and the level must come from the public one."""
-    status = cell(11, "MA")
-    canaries.plant_public_news(users.editor, status, datetime.date(2011, 3, 10))
+    cell = cell_at(11, "MA")
+    canaries.plant_public_news(users.editor, cell, datetime.date(2011, 3, 10))
     return canaries.plant(
         users.confidential_editor,
-        status,
+        cell,
         "agreed",
         datetime.date(2011, 3, 11),
         marking=marking("confidential", "MA"),

@@ -4,7 +4,7 @@ import pytest
 from knox.models import AuthToken
 
 from digests.models import Subscription
-from tests.factories import cell
+from tests.factories import cell_at
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_a_token_is_shown_once_then_listed_and_revoked(client, users):
     assert token not in page and instance.token_key in page
     # The token works on the API.
     api = client.__class__().get(
-        f"/api/v1/scorecards/countries/{cell(17, 'DZ').country_id}/",
+        f"/api/v1/scorecards/countries/{cell_at(17, 'DZ').country_id}/",
         headers={"Authorization": f"Token {token}"},
     )
     assert api.status_code == 200

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from tests.factories import EvidenceFactory, SourceFactory, assess, cell
+from tests.factories import EvidenceFactory, SourceFactory, assess, cell_at
 from tests.pages.helpers import links
 
 pytestmark = pytest.mark.django_db
@@ -22,16 +22,16 @@ def rows(response):
 
 
 def test_formula_like_cells_are_neutralised(client, users):
-    status = cell(11, "DZ")
+    cell = cell_at(11, "DZ")
     source = SourceFactory(key="inj", title="+cmd|' /C calc'!A0")
-    evidence = EvidenceFactory(source=source, summary_en=INJECTION, locator="-2+3", cells=[status])
-    assess(users.admin, status, "agreed", "2012-01-01", evidence=[evidence], rationale="@SUM(A1)")
+    evidence = EvidenceFactory(source=source, summary_en=INJECTION, locator="-2+3", cells=[cell])
+    assess(users.admin, cell, "agreed", "2012-01-01", evidence=[evidence], rationale="@SUM(A1)")
     client.force_login(users.reader)
-    table = rows(client.get(reverse("cell", args=[status.pk]) + "?format=csv&table=evidence"))
+    table = rows(client.get(reverse("cell", args=[cell.pk]) + "?format=csv&table=evidence"))
     assert table[0][:3] == ["id", "occurred_on", "summary"]
     assert table[1][2] == "'" + INJECTION
     assert table[1][4] == "'-2+3"
-    history = rows(client.get(reverse("cell", args=[status.pk]) + "?format=csv&table=history"))
+    history = rows(client.get(reverse("cell", args=[cell.pk]) + "?format=csv&table=history"))
     assert history[1][5] == "'@SUM(A1)"
     # Evidence is named by its public id, never its sequential one.
     assert table[1][0] == str(evidence.public_id)
@@ -56,7 +56,7 @@ def test_every_csv_link_on_the_main_pages_downloads_its_table(client, users):
         "/initiatives/cemoc/",
         "/sources/",
         "/sources/001/",
-        reverse("cell", args=[cell(17, "DZ").pk]),
+        reverse("cell", args=[cell_at(17, "DZ").pk]),
     ]
     downloaded = 0
     for url in pages:

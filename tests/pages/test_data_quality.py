@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from countries.models import Initiative, Membership
 from measures.models import Marking
-from tests.factories import EvidenceFactory, assess, cell
+from tests.factories import EvidenceFactory, assess, cell_at
 
 pytestmark = pytest.mark.django_db
 
@@ -64,13 +64,13 @@ def test_the_page_is_in_french_and_its_findings_download_as_csv(client, users):
 
 
 def test_the_cell_page_flags_a_level_on_no_evidence_or_on_later_evidence(client, users):
-    status = cell(4, "DZ")
-    later = EvidenceFactory(cells=[status], occurred_on=datetime.date(2012, 3, 1))
-    assess(users.admin, status, "agreed", datetime.date(2011, 1, 1), evidence=[later])
-    assess(users.admin, status, "partial", datetime.date(2013, 1, 1))
+    cell = cell_at(4, "DZ")
+    later = EvidenceFactory(cells=[cell], occurred_on=datetime.date(2012, 3, 1))
+    assess(users.admin, cell, "agreed", datetime.date(2011, 1, 1), evidence=[later])
+    assess(users.admin, cell, "partial", datetime.date(2013, 1, 1))
     client.force_login(users.analyst)
-    body = client.get(reverse("cell", args=[status.pk])).content.decode()
+    body = client.get(reverse("cell", args=[cell.pk])).content.decode()
     assert "1 item dated after this assessment" in body
     assert "No evidence you may see" in body
-    french = client.get(reverse("cell", args=[status.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    french = client.get(reverse("cell", args=[cell.pk]), HTTP_ACCEPT_LANGUAGE="fr")
     assert "1 élément daté après cette évaluation" in french.content.decode()

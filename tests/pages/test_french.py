@@ -8,7 +8,7 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.urls import reverse
 
-from tests.factories import assess, cell
+from tests.factories import assess, cell_at
 from tests.pages.helpers import text
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ def test_accept_language_gives_french_pages(client, users):
 
 def test_the_cell_page_and_its_form_are_in_french(client, users):
     client.force_login(users.editor)
-    response = client.get(reverse("cell", args=[cell(17, "DZ").pk]), **FRENCH)
+    response = client.get(reverse("cell", args=[cell_at(17, "DZ").pk]), **FRENCH)
     body = response.content.decode()
     assert "Enregistrer une évaluation" in body
     assert "Reconfirmer" in body
@@ -89,12 +89,12 @@ def test_french_heat_map_initials_and_legend(client, users):
 
 def test_stale_refusal_is_said_in_french(client, users):
 
-    status = cell(11, "DZ")
-    version = status.version_for(users.editor)
-    assess(users.admin, status, "implemented", "2013-01-01", rationale="First.")
+    cell = cell_at(11, "DZ")
+    version = cell.version_for(users.editor)
+    assess(users.admin, cell, "implemented", "2013-01-01", rationale="First.")
     client.force_login(users.editor)
     response = client.post(
-        reverse("cell", args=[status.pk]),
+        reverse("cell", args=[cell.pk]),
         {
             "action": "record",
             "version": version,

@@ -6,7 +6,7 @@ from django.urls import reverse
 from countries.models import Initiative
 from measures.models import Evidence, Source
 from measures.pages import overview
-from tests.factories import cell
+from tests.factories import cell_at
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_every_page_renders_for_every_role(client, users, role):
         assert response.status_code == 200, url
         assert b'<main id="main"' in response.content, url
     for number, country, partner in [(17, "DZ", None), (2, "DZ", "MA"), (11, "MA", None)]:
-        response = client.get(reverse("cell", args=[cell(number, country, partner).pk]))
+        response = client.get(reverse("cell", args=[cell_at(number, country, partner).pk]))
         assert response.status_code == 200
     evidence = Evidence.objects.visible_to(getattr(users, role)).first()
     assert client.get(reverse("evidence", args=[evidence.public_id])).status_code == 200

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from countries.models import Country
 from measures import services
-from tests.factories import assess, cell
+from tests.factories import assess, cell_at
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,8 @@ def add_countries(n, users):
             iso2=iso2, iso3=f"Z{chr(65 + a)}{chr(65 + b)}", name_en=f"Land {i}", name_fr=f"Pays {i}"
         )
         services.save_reference(system, country)
-        assess(users.admin, cell(5, iso2), "partial", datetime.date(2011, 1, 1))
-        assess(users.admin, cell(17, iso2), "agreed", datetime.date(2012, 1, 1))
+        assess(users.admin, cell_at(5, iso2), "partial", datetime.date(2011, 1, 1))
+        assess(users.admin, cell_at(17, iso2), "agreed", datetime.date(2012, 1, 1))
 
 
 def count(client, url):

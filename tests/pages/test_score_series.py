@@ -7,7 +7,7 @@ import pytest
 from measures import services
 from measures.access import viewer_for
 from measures.reads import scorecards
-from tests.factories import assess, cell
+from tests.factories import assess, cell_at
 from tests.pages.helpers import plant_canary
 
 pytestmark = pytest.mark.django_db
@@ -38,13 +38,13 @@ def test_a_confidential_assessment_moves_only_the_cleared_viewers_series(users):
 
 def test_retracted_assessments_leave_the_series(users):
 
-    wrong = assess(users.admin, cell(11, "TN"), "implemented", D(2011, 1, 1))
+    wrong = assess(users.admin, cell_at(11, "TN"), "implemented", D(2011, 1, 1))
     before = scorecards.score_series(users.reader, "TN", until=D(2012, 1, 1))
     services.retract_assessment(
         users.admin,
         wrong,
         reason="Wrong country.",
-        expected_version=wrong.status.version_for(users.admin),
+        expected_version=wrong.cell.version_for(users.admin),
     )
     after = scorecards.score_series(users.reader, "TN", until=D(2012, 1, 1))
     assert before[-1]["score"] != after[-1]["score"] or before[-1]["rated"] != after[-1]["rated"]

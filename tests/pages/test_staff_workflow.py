@@ -8,18 +8,18 @@ import time_machine
 from django.urls import reverse
 
 from measures.models import Assessment, Evidence
-from tests.factories import EvidenceFactory, assess, cell, make_user
+from tests.factories import EvidenceFactory, assess, cell_at, make_user
 
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 11, 20)
 
 
-def form_data(status, user, **overrides):
+def form_data(cell, user, **overrides):
     """The cell form as ``user`` was shown it (their version of the cell)."""
     data = {
         "action": "record",
-        "version": status.version_for(user),
+        "version": cell.version_for(user),
         "level": "agreed",
         "effective_on": "2013-05-01",
         "effective_precision": "month",
@@ -32,20 +32,20 @@ def form_data(status, user, **overrides):
 
 
 def test_an_editor_in_scope_records_an_assessment_and_sees_it_on_the_heat_map(client, users):
-    status = cell(11, "DZ")
-    evidence = EvidenceFactory(cells=[status], summary_en="Register agreed")
+    cell = cell_at(11, "DZ")
+    evidence = EvidenceFactory(cells=[cell], summary_en="Register agreed")
     client.force_login(users.editor)
-    page = client.get(reverse("cell", args=[status.pk]))
+    page = client.get(reverse("cell", args=[cell.pk]))
     assert page.context["form"] is not None
-    version = status.version_for(users.editor)
+    version = cell.version_for(users.editor)
     assert f'name="version" value="{version}"' in page.content.decode()
     assert str(evidence.public_id) in dict(page.context["form"].fields["evidence"].choices)
     response = client.post(
-        reverse("cell", args=[status.pk]),
-        form_data(status, users.editor, evidence=[str(evidence.public_id)]),
+        reverse("cell", args=[cell.pk]),
+        form_data(cell, users.editor, evidence=[str(evidence.public_id)]),
     )
     assert response.status_code == 302
-    latest = Assessment.objects.filter(status=status).latest("revision")
+    latest = Assessment.objects.filter(cell=cell).latest("revision")
     assert (latest.level, latest.effective_on, latest.effective_precision) == (
         "agreed",
         datetime.date(2013, 5, 1),
@@ -53,7 +53,7 @@ def test_an_editor_in_scope_records_an_assessment_and_sees_it_on_the_heat_map(cl
     )
     assert list(latest.evidence.all()) == [evidence]
     assert latest.recorded_by == users.editor
-    assert status.version_for(users.editor) == version + 1
+    assert cell.version_for(users.editor) == version + 1
     follow = client.get(response["Location"])
     assert "Assessment recorded." in follow.content.decode()
     groups = client.get("/?region=maghreb").context["groups"]
@@ -62,58 +62,58 @@ def test_an_editor_in_scope_records_an_assessment_and_sees_it_on_the_heat_map(cl
 
 
 def test_a_stale_form_is_refused_with_a_clear_message_and_the_fresh_state(client, users):
-    status = cell(4, "DZ")  # no seeded assessment
+    cell = cell_at(4, "DZ")  # no seeded assessment
     client.force_login(users.editor)
-    stale = form_data(status, users.editor)
+    stale = form_data(cell, users.editor)
     # Someone else records first.
-    assess(users.admin, status, "implemented", datetime.date(2013, 1, 1), rationale="First.")
-    response = client.post(reverse("cell", args=[status.pk]), stale)
+    assess(users.admin, cell, "implemented", datetime.date(2013, 1, 1), rationale="First.")
+    response = client.post(reverse("cell", args=[cell.pk]), stale)
     assert response.status_code == 409
     body = response.content.decode()
     assert "Someone changed this since you opened it" in body
     assert "Nothing was saved" in body
     assert response.context["fresh"].level == "implemented"
-    assert Assessment.objects.filter(status=status).count() == 1
-    fresh_version = status.version_for(users.editor)
+    assert Assessment.objects.filter(cell=cell).count() == 1
+    fresh_version = cell.version_for(users.editor)
     assert fresh_version == stale["version"] + 1
     # The form comes back with the user's input and the version they have now seen.
     assert response.context["form"]["version"].value() == str(fresh_version)
     assert response.context["form"]["rationale_en"].value() == stale["rationale_en"]
-    again = client.post(reverse("cell", args=[status.pk]), {**stale, "version": fresh_version})
+    again = client.post(reverse("cell", args=[cell.pk]), {**stale, "version": fresh_version})
     assert again.status_code == 302
-    assert Assessment.objects.filter(status=status).count() == 2
+    assert Assessment.objects.filter(cell=cell).count() == 2
 
 
 def test_reconfirm_records_still_true_today_and_clears_the_staleness_flag(client, users):
-    status = cell(17, "DZ")
+    cell = cell_at(17, "DZ")
     client.force_login(users.editor)
     with time_machine.travel(datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC)):
-        before = client.get(reverse("cell", args=[status.pk]))
+        before = client.get(reverse("cell", args=[cell.pk]))
         assert before.context["stale"] is True
         level = before.context["fresh"].level
         current = before.context["fresh"]
         response = client.post(
-            reverse("cell", args=[status.pk]), {"action": "reconfirm", "version": current.version}
+            reverse("cell", args=[cell.pk]), {"action": "reconfirm", "version": current.version}
         )
         assert response.status_code == 302
-        after = client.get(reverse("cell", args=[status.pk]))
+        after = client.get(reverse("cell", args=[cell.pk]))
     assert after.context["stale"] is False
     assert after.context["fresh"].level == level
-    latest = Assessment.objects.filter(status=status).latest("revision")
+    latest = Assessment.objects.filter(cell=cell).latest("revision")
     assert latest.effective_on == TODAY
     assert latest.rationale_en.startswith("Reconfirmed: still true as of 2026-11-20")
-    previous = Assessment.objects.filter(status=status).exclude(pk=latest.pk).latest("effective_on")
+    previous = Assessment.objects.filter(cell=cell).exclude(pk=latest.pk).latest("effective_on")
     assert latest.marking == previous.marking
     assert set(latest.evidence.all()) == set(previous.evidence.all())
 
 
 def test_a_stale_reconfirm_is_refused(client, users):
-    status = cell(17, "DZ")
+    cell = cell_at(17, "DZ")
     client.force_login(users.editor)
-    version = status.version_for(users.editor)
-    assess(users.admin, status, "implemented", datetime.date(2013, 1, 1), rationale="First.")
+    version = cell.version_for(users.editor)
+    assess(users.admin, cell, "implemented", datetime.date(2013, 1, 1), rationale="First.")
     response = client.post(
-        reverse("cell", args=[status.pk]), {"action": "reconfirm", "version": version}
+        reverse("cell", args=[cell.pk]), {"action": "reconfirm", "version": version}
     )
     assert response.status_code == 409
     assert "Someone changed this since you opened it" in response.content.decode()
@@ -121,70 +121,70 @@ def test_a_stale_reconfirm_is_refused(client, users):
 
 
 def test_out_of_scope_editors_and_readers_get_no_form_and_their_post_is_refused(client, users):
-    status = cell(11, "ML")
+    cell = cell_at(11, "ML")
     before = Assessment.objects.count()
     for user in (users.editor, users.reader, users.analyst):
         client.force_login(user)
-        page = client.get(reverse("cell", args=[status.pk]))
+        page = client.get(reverse("cell", args=[cell.pk]))
         assert page.context["form"] is None
         assert b'id="assessment-form"' not in page.content
-        response = client.post(reverse("cell", args=[status.pk]), form_data(status, user))
+        response = client.post(reverse("cell", args=[cell.pk]), form_data(cell, user))
         assert response.status_code == 403
         assert "outside your country scope" in response.content.decode()
     assert Assessment.objects.count() == before
 
 
 def test_an_editor_may_record_for_a_pair_when_either_country_is_in_scope(client, users):
-    status = cell(2, "DZ", "ML")
+    cell = cell_at(2, "DZ", "ML")
     client.force_login(users.editor)
-    response = client.post(reverse("cell", args=[status.pk]), form_data(status, users.editor))
+    response = client.post(reverse("cell", args=[cell.pk]), form_data(cell, users.editor))
     assert response.status_code == 302
 
 
 def test_a_marking_above_the_editors_clearance_is_refused(client, users):
-    status = cell(4, "DZ")  # no seeded assessment
+    cell = cell_at(4, "DZ")  # no seeded assessment
     client.force_login(users.editor)  # cleared restricted
-    page = client.get(reverse("cell", args=[status.pk]))
+    page = client.get(reverse("cell", args=[cell.pk]))
     choices = [value for value, _ in page.context["form"].fields["marking"].choices]
     assert "confidential" not in choices and "restricted" in choices
     response = client.post(
-        reverse("cell", args=[status.pk]), form_data(status, users.editor, marking="confidential")
+        reverse("cell", args=[cell.pk]), form_data(cell, users.editor, marking="confidential")
     )
     assert response.status_code == 400
-    assert not Assessment.objects.filter(status=status).exists()
+    assert not Assessment.objects.filter(cell=cell).exists()
 
 
 def test_a_missing_rationale_is_asked_for(client, users):
-    status = cell(11, "DZ")
+    cell = cell_at(11, "DZ")
     client.force_login(users.editor)
     response = client.post(
-        reverse("cell", args=[status.pk]), form_data(status, users.editor, rationale_en="")
+        reverse("cell", args=[cell.pk]), form_data(cell, users.editor, rationale_en="")
     )
     assert response.status_code == 400
     assert "a rationale (English or French) is required" in response.content.decode()
 
 
 def test_hidden_evidence_cannot_be_picked(client, users):
-    status = cell(11, "MA")
+    cell = cell_at(11, "MA")
     secret = Evidence.objects.filter(marking__level="confidential").first()
     client.force_login(users.editor)
-    page = client.get(reverse("cell", args=[status.pk]))
+    page = client.get(reverse("cell", args=[cell.pk]))
     choices = dict(page.context["form"].fields["evidence"].choices)
     assert str(secret.public_id) not in choices
     assert all(uuid.UUID(value) for value in choices)  # picked by public id
     response = client.post(
-        reverse("cell", args=[status.pk]),
-        form_data(status, users.editor, evidence=[str(secret.public_id)]),
+        reverse("cell", args=[cell.pk]),
+        form_data(cell, users.editor, evidence=[str(secret.public_id)]),
     )
     assert response.status_code == 400
-    assert not Assessment.objects.filter(status=status, recorded_by=users.editor).exists()
+    assert not Assessment.objects.filter(cell=cell, recorded_by=users.editor).exists()
 
 
 def test_an_editor_adds_evidence_to_the_cell_then_rests_an_assessment_on_it(client, users):
-    status = cell(11, "DZ")
+    cell = cell_at(11, "DZ")
     client.force_login(users.editor)
     response = client.post(
-        reverse("cell", args=[status.pk]),
+        reverse("cell", args=[cell.pk]),
         {
             "action": "evidence",
             "source": "003",
@@ -200,14 +200,14 @@ def test_an_editor_adds_evidence_to_the_cell_then_rests_an_assessment_on_it(clie
     )
     assert response.status_code == 302
     item = Evidence.objects.get(summary_en="Algeria discussed a weapons register.")
-    assert list(item.cells.all()) == [status]
-    page = client.get(reverse("cell", args=[status.pk]))
+    assert list(item.cells.all()) == [cell]
+    page = client.get(reverse("cell", args=[cell.pk]))
     assert str(item.public_id) in dict(page.context["form"].fields["evidence"].choices)
 
 
 def test_a_deactivated_or_other_editor_cannot_record_for_morocco_only_cells(client, users):
     outsider = make_user("editor_tn", role="editor", clearance="public", countries=["TN"])
-    status = cell(11, "MA")
+    cell = cell_at(11, "MA")
     client.force_login(outsider)
-    response = client.post(reverse("cell", args=[status.pk]), form_data(status, outsider))
+    response = client.post(reverse("cell", args=[cell.pk]), form_data(cell, outsider))
     assert response.status_code == 403

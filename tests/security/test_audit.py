@@ -28,7 +28,7 @@ from measures.choices import Level
 from measures.models import ChangeRecord, Evidence
 from tests.api_helpers import client, url
 from tests.external import APP_ROLE, MAINTENANCE_ROLE, require_roles
-from tests.factories import cell
+from tests.factories import cell_at
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ LEVELS = [level for level, _label in Level.choices]
 
 def run_audit_machine(users):
     writers = {"editor": users.editor, "admin": users.admin, "reader": users.reader}
-    cells = [cell(*key) for key in CELLS]
+    cells = [cell_at(*key) for key in CELLS]
     totals = {"writes": 0, "successes": 0}
 
     class AuditMachine(RuleBasedStateMachine):
@@ -75,10 +75,10 @@ def run_audit_machine(users):
             stale=st.booleans(),
         )
         def record_assessment(self, who, where, level, stale):
-            status = cells[where]
-            version = status.version_for(writers[who])  # the writer's own version
+            cell = cells[where]
+            version = cell.version_for(writers[who])  # the writer's own version
             body = {
-                "status": status.pk,
+                "cell": cell.pk,
                 "expected_version": version - 1 if stale else version,
                 "level": level,
                 "effective_on": "2014-06-01",
@@ -93,9 +93,9 @@ def run_audit_machine(users):
             level=st.sampled_from(LEVELS),
             if_match=st.sampled_from(["current", "stale", "none"]),
         )
-        def patch_status(self, who, where, level, if_match):
+        def patch_cell(self, who, where, level, if_match):
             api = client(writers[who])
-            path = url(f"statuses/{cells[where].pk}/")
+            path = url(f"cells/{cells[where].pk}/")
             etag = api.get(path)["ETag"]
             headers = {"current": {"HTTP_IF_MATCH": etag}, "stale": {"HTTP_IF_MATCH": '"x"'}}
             body = {"level": level, "effective_on": "2014-07-01", "rationale": "Patched."}
@@ -189,7 +189,7 @@ def test_the_application_role_may_add_audit_records_but_never_change_or_delete_t
     before = ChangeRecord.objects.count()
     with connect_as(APP) as app:
         # It writes everything else, and adds audit records.
-        app.execute(f"UPDATE measures_status SET scope = scope WHERE id = {cell(11, 'MA').pk}")
+        app.execute(f"UPDATE measures_cell SET scope = scope WHERE id = {cell_at(11, 'MA').pk}")
         columns = [
             f.column
             for f in ChangeRecord._meta.concrete_fields
@@ -224,7 +224,7 @@ def test_retention_runs_under_the_maintenance_role(granted, users):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             maintenance.execute("UPDATE measures_changerecord SET message = 'x'")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            maintenance.execute("DELETE FROM measures_status")
+            maintenance.execute("DELETE FROM measures_cell")
     params = connection.get_connection_params()
     base = f"{params.get('host') or '127.0.0.1'}:{params.get('port') or 5432}/{params['dbname']}"
     env = {

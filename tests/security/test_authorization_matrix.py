@@ -35,11 +35,11 @@ from digests import delivery
 from digests import services as digest_services
 from measures import services
 from measures.audit.revisions import latest_revision
-from measures.models import Assessment, ChangeRecord, Evidence, Status
+from measures.models import Assessment, Cell, ChangeRecord, Evidence
 from tests.api_helpers import client as api_client
 from tests.api_helpers import feed_cursor, url
 from tests.canaries import plant
-from tests.factories import cell, make_user, marking
+from tests.factories import cell_at, make_user, marking
 
 pytestmark = pytest.mark.django_db
 
@@ -146,12 +146,12 @@ class World:
             ),
         }
         self.marking = marking(*MARKINGS[mark])
-        self.other_cell = Status.objects.get(measure__number=12, country_id="MA", partner=None)
+        self.other_cell = Cell.objects.get(measure__number=12, country_id="MA", partner=None)
         with time_machine.travel(IN_PERIOD, tick=False):
             self.cursor_before = feed_cursor()
             planted = plant(
                 services.system_actor(),
-                cell(6, "MA"),
+                cell_at(6, "MA"),
                 "implemented",
                 D(2025, 3, 11),
                 marking=self.marking,
@@ -222,7 +222,7 @@ def call(name, world, caller):
         return api.post(
             url("assessments/"),
             {
-                "status": world.cell.pk,
+                "cell": world.cell.pk,
                 "expected_version": version,
                 "level": "implemented",
                 "effective_on": "2025-03-12",
@@ -310,7 +310,7 @@ def footprint(world):
     return (
         Evidence.objects.get(pk=world.evidence.pk).version,
         Evidence.objects.get(pk=world.evidence.pk).retracted,
-        Assessment.objects.filter(status=world.cell).count(),
+        Assessment.objects.filter(cell=world.cell).count(),
         Assessment.objects.get(pk=world.assessment.pk).retracted,
         _revision(),
         ChangeRecord.objects.count(),

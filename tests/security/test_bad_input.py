@@ -18,30 +18,30 @@ from django.test import Client
 from cbm_tracker.api.renderers import CSVRenderer
 from digests.models import Subscription
 from tests.api_helpers import assert_error, client, footprint, url
-from tests.factories import EvidenceFactory, SourceFactory, cell
+from tests.factories import EvidenceFactory, SourceFactory, cell_at
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def ctx(users):
-    status = cell(11, "MA")
-    evidence = EvidenceFactory(cells=[status])
+    cell = cell_at(11, "MA")
+    evidence = EvidenceFactory(cells=[cell])
     # Every write below is sent by the admin: bodies carry the admin's version.
-    return {"cell": status, "evidence": evidence, "writer": users.admin}
+    return {"cell": cell, "evidence": evidence, "writer": users.admin}
 
 
 def writes(ctx):
     """(name, method, path, a valid body, headers) for every writable endpoint."""
-    status, evidence = ctx["cell"], ctx["evidence"]
+    cell, evidence = ctx["cell"], ctx["evidence"]
     return [
         (
             "POST assessments",
             "post",
             url("assessments/"),
             {
-                "status": status.pk,
-                "expected_version": status.version_for(ctx["writer"]),
+                "cell": cell.pk,
+                "expected_version": cell.version_for(ctx["writer"]),
                 "level": "agreed",
                 "effective_on": "2013-05-01",
                 "rationale_en": "Agreed.",
@@ -49,9 +49,9 @@ def writes(ctx):
             {},
         ),
         (
-            "PATCH statuses",
+            "PATCH cells",
             "patch",
-            url(f"statuses/{status.pk}/"),
+            url(f"cells/{cell.pk}/"),
             {"level": "agreed", "effective_on": "2013-05-01", "rationale": "Agreed."},
             {"HTTP_IF_MATCH": "*"},
         ),
@@ -89,7 +89,7 @@ def writes(ctx):
 
 WRITE_NAMES = [
     "POST assessments",
-    "PATCH statuses",
+    "PATCH cells",
     "POST evidence",
     "PATCH evidence",
     "retract evidence",
@@ -100,7 +100,7 @@ WRITE_NAMES = [
 WRONG = {
     "wrong type": {
         "POST assessments": ("expected_version", "1"),
-        "PATCH statuses": ("rationale", 42),
+        "PATCH cells": ("rationale", 42),
         "POST evidence": ("locator", ["p. 4"]),
         "PATCH evidence": ("reason", {"why": "x"}),
         "retract evidence": ("reason", 0),
@@ -108,7 +108,7 @@ WRONG = {
     },
     "NUL byte": {
         "POST assessments": ("rationale_en", "a\x00b"),
-        "PATCH statuses": ("rationale", "\x00"),
+        "PATCH cells": ("rationale", "\x00"),
         "POST evidence": ("summary_en", "nul\x00here"),
         "PATCH evidence": ("reason", "x\x00"),
         "retract evidence": ("reason", "\x00"),
@@ -116,12 +116,12 @@ WRONG = {
     },
     "invalid date": {
         "POST assessments": ("effective_on", "2013-02-30"),
-        "PATCH statuses": ("effective_on", "01/02/2013"),
+        "PATCH cells": ("effective_on", "01/02/2013"),
         "POST evidence": ("occurred_on", "99999-01-01"),
     },
     "unknown enum": {
         "POST assessments": ("level", "finished"),
-        "PATCH statuses": ("effective_precision", "week"),
+        "PATCH cells": ("effective_precision", "week"),
         "POST evidence": ("direction", "sideways"),
         "PATCH evidence": ("marking", {"level": "secret"}),
         "POST subscriptions": ("language", "de"),
@@ -209,7 +209,7 @@ def test_a_body_in_another_media_type_is_a_415(users, ctx):
 
 def test_huge_pages_and_page_sizes_are_answered_not_crashed(users):
     api = client(users.reader)
-    for path in ("statuses/", "evidence/", "assessments/", "countries/"):
+    for path in ("cells/", "evidence/", "assessments/", "countries/"):
         capped = api.get(url(path), {"page_size": 10**12})
         assert capped.status_code == 200 and len(capped.json()["results"]) <= 1000
         assert_error(api.get(url(path), {"page": 10**30}), 404)
@@ -263,14 +263,14 @@ def cells_of(text):
 
 
 def test_formulas_in_exports_are_neutralised(users):
-    status = cell(11, "MA")
+    cell = cell_at(11, "MA")
     source = SourceFactory(title=FORMULAS[0])
     for formula in FORMULAS:
-        EvidenceFactory(source=source, summary_en=formula, locator=formula, cells=[status])
+        EvidenceFactory(source=source, summary_en=formula, locator=formula, cells=[cell])
     browser = Client()
     browser.force_login(users.admin)
     exports = [
-        browser.get(f"/cells/{status.pk}/", {"format": "csv", "table": "evidence"}),
+        browser.get(f"/cells/{cell.pk}/", {"format": "csv", "table": "evidence"}),
         browser.get("/sources/", {"format": "csv", "table": "sources"}),
     ]
     seen = 0

@@ -65,7 +65,8 @@ DATA_DEPENDENT = {
     "initiatives",
     "region",
     "source",  # a source key the caller may see
-    "status",  # a cell id
+    "cell",  # a cell id
+    "status",  # the deprecated name of cell
     "cells",
     "evidence",  # evidence ids the caller may see, not retracted
     "since",  # a change-feed cursor: the id of a record that exists

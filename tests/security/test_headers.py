@@ -25,7 +25,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import cell
+from tests.factories import cell_at
 
 pytestmark = pytest.mark.django_db
 
@@ -68,13 +68,13 @@ def browser(users):
 
 
 def pages(users):
-    status = cell(6, "MA")
-    evidence = status.evidence.first()
-    return [*PAGES, f"/cells/{status.pk}/", f"/evidence/{evidence.public_id}/"]
+    cell = cell_at(6, "MA")
+    evidence = cell.evidence.first()
+    return [*PAGES, f"/cells/{cell.pk}/", f"/evidence/{evidence.public_id}/"]
 
 
 def admin_pages():
-    evidence = cell(6, "MA").evidence.first()
+    evidence = cell_at(6, "MA").evidence.first()
     return [
         "/admin/",
         reverse("admin:measures_evidence_changelist"),

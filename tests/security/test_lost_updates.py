@@ -16,7 +16,7 @@ import pytest
 
 from measures.models import Assessment, ChangeRecord
 from tests.api_helpers import token_for
-from tests.factories import cell, make_user
+from tests.factories import cell_at, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 
@@ -38,15 +38,15 @@ def request(method, address, token, body=None, **headers):
 
 
 def test_fifty_pairs_of_conflicting_writes_lose_no_update(live_server, users):
-    status = cell(11, "MA")
-    path = f"{live_server.url}/api/v1/statuses/{status.pk}/"
+    cell = cell_at(11, "MA")
+    path = f"{live_server.url}/api/v1/cells/{cell.pk}/"
     # Two editors who see the same data: the ETag one reads is the other's too.
     twin = make_user("editor_twin", role="editor", clearance="restricted", countries=["MA"])
     tokens = [token_for(users.editor), token_for(twin)]
     assert request("GET", path, tokens[0])[1]["ETag"] == request("GET", path, tokens[1])[1]["ETag"]
-    version_before = status.version_for(users.editor)
-    assert status.version_for(twin) == version_before
-    assessments_before = Assessment.objects.filter(status=status).count()
+    version_before = cell.version_for(users.editor)
+    assert cell.version_for(twin) == version_before
+    assessments_before = Assessment.objects.filter(cell=cell).count()
     revisions_before = set(ChangeRecord.objects.values_list("revision", flat=True))
     outcomes = []
 
@@ -75,9 +75,9 @@ def test_fifty_pairs_of_conflicting_writes_lose_no_update(live_server, users):
 
     assert outcomes == [[200, 412]] * PAIRS
     wins = sum(o.count(200) for o in outcomes)
-    assert status.version_for(users.editor) == version_before + wins
-    assert status.version_for(twin) == version_before + wins
-    assert Assessment.objects.filter(status=status).count() == assessments_before + wins
+    assert cell.version_for(users.editor) == version_before + wins
+    assert cell.version_for(twin) == version_before + wins
+    assert Assessment.objects.filter(cell=cell).count() == assessments_before + wins
     new = ChangeRecord.objects.exclude(revision__in=revisions_before)
     # One revision per win, recording the assessment created (the cell stores
     # no version: its row is not written).

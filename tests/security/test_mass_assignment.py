@@ -16,10 +16,10 @@ from digests.api.views import SubscriptionSerializer
 from digests.models import Subscription
 from measures import services
 from measures.api import serializers as s
-from measures.models import Assessment, Evidence, Status
+from measures.models import Assessment, Cell, Evidence
 from tests.api_helpers import assert_error, footprint, url
 from tests.api_helpers import client as api_client
-from tests.factories import EvidenceFactory, cell
+from tests.factories import EvidenceFactory, cell_at
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +42,10 @@ def client(user):
     return api
 
 
-def assessment_body(status, user):
+def assessment_body(cell, user):
     return {
-        "status": status.pk,
-        "expected_version": status.version_for(user),
+        "cell": cell.pk,
+        "expected_version": cell.version_for(user),
         "level": "agreed",
         "effective_on": "2013-05-01",
         "rationale_en": "Agreed.",
@@ -77,9 +77,9 @@ def send_assessment(api, ctx, extra):
     return api.post(url("assessments/"), {**assessment_body(ctx["cell"], api.caller), **extra})
 
 
-def send_status_patch(api, ctx, extra):
+def send_cell_patch(api, ctx, extra):
     body = {"level": "agreed", "effective_on": "2013-05-01", "rationale": "Agreed.", **extra}
-    return api.patch(url(f"statuses/{ctx['cell'].pk}/"), body, HTTP_IF_MATCH="*")
+    return api.patch(url(f"cells/{ctx['cell'].pk}/"), body, HTTP_IF_MATCH="*")
 
 
 def send_evidence(api, ctx, extra):
@@ -113,7 +113,7 @@ def send_subscription_patch(api, ctx, extra):
 
 ASSESSMENT_FIELDS = model_fields(Assessment, s.AssessmentSerializer)
 EVIDENCE_FIELDS = model_fields(Evidence, s.EvidenceSerializer)
-STATUS_FIELDS = model_fields(Status, s.StatusSerializer) | ASSESSMENT_FIELDS
+CELL_FIELDS = model_fields(Cell, s.CellSerializer) | ASSESSMENT_FIELDS
 SUBSCRIPTION_FIELDS = model_fields(Subscription, SubscriptionSerializer)
 
 ENDPOINTS = [
@@ -123,9 +123,7 @@ ENDPOINTS = [
         ASSESSMENT_FIELDS,
         send_assessment,
     ),
-    Endpoint(
-        "PATCH statuses", set(s.StatusUpdateSerializer().fields), STATUS_FIELDS, send_status_patch
-    ),
+    Endpoint("PATCH cells", set(s.CellUpdateSerializer().fields), CELL_FIELDS, send_cell_patch),
     Endpoint(
         "POST evidence", set(s.EvidenceCreateSerializer().fields), EVIDENCE_FIELDS, send_evidence
     ),
@@ -163,21 +161,21 @@ VALUES = [1, "admin_all", True]
 
 @pytest.fixture
 def ctx(users):
-    status = cell(11, "MA")
-    evidence = EvidenceFactory(cells=[status])
+    cell = cell_at(11, "MA")
+    evidence = EvidenceFactory(cells=[cell])
     assessment = services.record_assessment(
         users.editor,
-        status,
+        cell,
         level="partial",
         effective_on="2012-01-01",
-        expected_version=status.version_for(users.editor),
+        expected_version=cell.version_for(users.editor),
         rationale_en="Partly.",
         evidence=[evidence],
     )
     subscription = digest_services.subscribe(users.admin, countries=["MA"])
     return {
-        "cell": status,
-        "other_cell": cell(12, "MA"),
+        "cell": cell,
+        "other_cell": cell_at(12, "MA"),
         "evidence": evidence,
         "assessment": assessment,
         "subscription": subscription,
@@ -225,7 +223,7 @@ def test_a_marking_above_the_writers_clearance_is_403_and_writes_nothing(users, 
     api = client(users.editor)  # cleared restricted
     assert_error(send_assessment(api, ctx, confidential), 403)
     assert_error(send_evidence(api, ctx, confidential), 403)
-    assert_error(send_status_patch(api, ctx, confidential), 403)
+    assert_error(send_cell_patch(api, ctx, confidential), 403)
     assert_error(
         api.patch(url(f"evidence/{ctx['evidence'].public_id}/"), confidential, HTTP_IF_MATCH="*"),
         403,
@@ -239,11 +237,11 @@ def test_a_marking_above_the_writers_clearance_is_403_and_writes_nothing(users, 
 def test_a_cell_outside_the_writers_scope_is_403_and_writes_nothing(users, ctx):
     before = write_footprint()
     api = client(users.editor)  # scope DZ, MA
-    tunisia = cell(11, "TN")
+    tunisia = cell_at(11, "TN")
     assert_error(api.post(url("assessments/"), assessment_body(tunisia, users.editor)), 403)
     assert_error(
         api.patch(
-            url(f"statuses/{tunisia.pk}/"),
+            url(f"cells/{tunisia.pk}/"),
             {"level": "agreed", "effective_on": "2013-05-01", "rationale": "x"},
             HTTP_IF_MATCH="*",
         ),
@@ -267,7 +265,7 @@ def test_read_only_roles_write_nothing(users, ctx, role):
     api = client(getattr(users, role))
     for send in (
         send_assessment,
-        send_status_patch,
+        send_cell_patch,
         send_evidence,
         send_evidence_patch,
         send_evidence_retract,

@@ -35,9 +35,9 @@ from digests import delivery, periods
 from digests import services as digest_services
 from digests.models import DigestDelivery, Subscription
 from measures import services
-from measures.models import Assessment, Evidence, Indicator, Source, Status
+from measures.models import Assessment, Cell, Evidence, Indicator, Source
 from tests.api_helpers import client
-from tests.factories import cell, make_user, marking
+from tests.factories import cell_at, make_user, marking
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ class World:
             "writer_es", role="admin", clearance="confidential", affiliations=["ES"]
         )
         self.bystander = make_user("bystander", role="reader", clearance="public")
-        self.targets = [cell(6, "MA"), cell(17, "DZ")]
+        self.targets = [cell_at(6, "MA"), cell_at(17, "DZ")]
         self.public_evidence = Evidence.objects.filter(marking__key="public").order_by("pk")[0]
         self.public_assessment = Assessment.objects.filter(marking__key="public").order_by("pk")[0]
         # Probes: names of rows that do not exist before the writes and are
@@ -162,7 +162,8 @@ def api_paths(world, name):
     by_resource = {
         "assessments": [str(world.public_assessment.public_id), world.probes["assessment"]],
         "evidence": [str(world.public_evidence.public_id), world.probes["evidence"]],
-        "statuses": [str(c.pk) for c in world.targets],
+        "cells": [str(c.pk) for c in world.targets],
+        "statuses": [str(c.pk) for c in world.targets],  # the deprecated name of cells/
         "subscriptions": [str(own)],
         "indicators": ["*"],
     }
@@ -191,6 +192,7 @@ def api_paths(world, name):
                 path + "?as_of=2013-06-01&compare_to=2011-01-01&format=csv",
             ]
     variants += [
+        "/api/v1/cells/?country=MA&measure=6",
         "/api/v1/statuses/?country=MA&measure=6",
         "/api/v1/evidence/?country=MA&page_size=1000",
         "/api/v1/assessments/?country=MA&measure=6",
@@ -298,7 +300,7 @@ def observe_admin(world, browser):
     parser.feed(index.content.decode())
     lists = sorted({h for h in parser.links if re.fullmatch(r"/admin/\w+/\w+/", h)})
     extra = [
-        *(f"/admin/measures/status/{c.pk}/change/" for c in world.targets),
+        *(f"/admin/measures/cell/{c.pk}/change/" for c in world.targets),
         f"/admin/measures/evidence/{world.public_evidence.public_id}/change/",
         "/admin/measures/evidence/<evidence>/change/",
         "/admin/measures/changerecord/?q=ni-",
@@ -492,7 +494,8 @@ def test_writes_a_viewer_may_see_do_change_what_they_observe(world, name):
 
     changed = differences(before, observe(world, name, keys))
     target = world.targets[0].pk
-    assert f"/api/v1/statuses/{target}/?" in changed  # its level, version and ETag
+    assert f"/api/v1/cells/{target}/?" in changed  # its level, version and ETag
+    assert f"/api/v1/statuses/{target}/?" in changed  # the same, under the deprecated path
     assert "/api/v1/scorecards/matrix/?" in changed
     assert f"/cells/{target}/" in changed
     assert "digest" in changed
@@ -524,7 +527,7 @@ def test_any_batch_of_hidden_writes_changes_nothing_a_french_reader_sees(world, 
     source = Source.objects.get(key="000")
     made = []
     for op in ops:
-        cell_ = Status.objects.get(pk=cells[target].pk)
+        cell_ = Cell.objects.get(pk=cells[target].pk)
         if op == "evidence" or (op in ("remark",) and not made):
             made.append(
                 services.create_evidence(

@@ -69,19 +69,21 @@ def test_pages_keep_djangos_html_404(users, settings):
 @pytest.mark.parametrize(
     ("query", "field"),
     [
-        ("statuses/?measure=99", "measure"),
-        ("statuses/?measure=6,99", "measure"),
+        ("cells/?measure=99", "measure"),
+        ("cells/?measure=6,99", "measure"),
         ("assessments/?measure=99", "measure"),
         ("evidence/?measure=99", "measure"),
         ("indicators/?measure=99", "measure"),
-        ("assessments/?status=99999999", "status"),
+        ("assessments/?cell=99999999", "cell"),
+        ("evidence/?cell=99999999", "cell"),
+        ("assessments/?status=99999999", "status"),  # the deprecated name
         ("evidence/?status=99999999", "status"),
-        ("statuses/?country=ZZ", "country"),
-        ("statuses/?partner=zz", "partner"),
+        ("cells/?country=ZZ", "country"),
+        ("cells/?partner=zz", "partner"),
         ("evidence/?source=nosuch", "source"),
-        ("statuses/?level=finished", "level"),
+        ("cells/?level=finished", "level"),
         ("countries/?region=nowhere", "region"),
-        ("statuses/?format=xml", "format"),
+        ("cells/?format=xml", "format"),
         ("countries/?format=xml", "format"),
     ],
 )
@@ -92,9 +94,9 @@ def test_a_filter_value_naming_nothing_is_a_400_naming_the_parameter(users, quer
 
 def test_a_known_measure_and_cell_still_filter(users):
     api = client(users.reader)
-    rows = results(api.get(url("statuses/?measure=6&country=MA")))
+    rows = results(api.get(url("cells/?measure=6&country=MA")))
     assert len(rows) == 1
-    assert results(api.get(url(f"assessments/?status={rows[0]['id']}"))) is not None
+    assert results(api.get(url(f"assessments/?cell={rows[0]['id']}"))) is not None
 
 
 # --- country codes in either case ---------------------------------------------------
@@ -103,8 +105,8 @@ def test_a_known_measure_and_cell_still_filter(users):
 @pytest.mark.parametrize(
     "path",
     [
-        "statuses/?country={}",
-        "statuses/?partner={}&measure=2",
+        "cells/?country={}",
+        "cells/?partner={}&measure=2",
         "assessments/?country={}",
         "evidence/?country={}",
         "indicators/?country={}",

@@ -21,7 +21,7 @@ from countries.models import Initiative
 from measures import services
 from measures.models import Assessment, Evidence, Source
 from tests.api_helpers import client, footprint, url
-from tests.factories import cell, make_user
+from tests.factories import cell_at, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -74,10 +74,10 @@ def editor_of_the_tests():
 
 
 def assessment_body(marking=None, **fields):
-    status = cell(6, "MA")
+    cell = cell_at(6, "MA")
     body = {
-        "status": status.pk,
-        "expected_version": status.version_for(editor_of_the_tests()),
+        "cell": cell.pk,
+        "expected_version": cell.version_for(editor_of_the_tests()),
         "level": "partial",
         "effective_on": "2020-01-01",
         "rationale_en": "Seen.",
@@ -116,7 +116,7 @@ BODY_FIELDS = [
         "cell PATCH marking releasable_to",
         "patch",
         lambda h, v: (
-            f"statuses/{cell(6, 'MA').pk}/",
+            f"cells/{cell_at(6, 'MA').pk}/",
             {
                 "level": "partial",
                 "effective_on": "2020-01-01",
@@ -183,7 +183,7 @@ def test_evidence_patch_linking_a_hidden_initiative_is_refused_like_a_typo(users
 # (path, hidden value, unknown value) for query parameters: a 400 naming the field.
 def query_cases(h):
     return [
-        ("statuses/?initiative={}", HIDDEN_INITIATIVE, UNKNOWN_INITIATIVE),
+        ("cells/?initiative={}", HIDDEN_INITIATIVE, UNKNOWN_INITIATIVE),
         ("assessments/?initiative={}", HIDDEN_INITIATIVE, UNKNOWN_INITIATIVE),
         ("evidence/?initiative={}", HIDDEN_INITIATIVE, UNKNOWN_INITIATIVE),
         ("measures/?initiative={}", HIDDEN_INITIATIVE, UNKNOWN_INITIATIVE),
@@ -235,15 +235,15 @@ def refusal(call):
 
 
 def test_the_services_refuse_a_hidden_releasable_to_code_like_an_unknown_one(users, hidden):
-    status = cell(6, "MA")
+    cell = cell_at(6, "MA")
 
     def record(code):
         return lambda: services.record_assessment(
             users.editor,
-            status,
+            cell,
             level="partial",
             effective_on=datetime.date(2020, 1, 1),
-            expected_version=status.version_for(users.editor),
+            expected_version=cell.version_for(users.editor),
             rationale_en="Seen.",
             marking=("restricted", [code]),
         )
@@ -284,7 +284,7 @@ def test_an_admin_list_filter_on_a_hidden_row_shows_what_an_unknown_id_shows(use
     cases = [
         ("/admin/measures/evidence/?source={}", hidden.source.pk),
         ("/admin/measures/evidence/?initiatives={}", hidden.initiative.pk),
-        ("/admin/measures/status/?initiative={}", hidden.initiative.pk),
+        ("/admin/measures/cell/?initiative={}", hidden.initiative.pk),
     ]
     unknown_id = 10**9
     for template, hidden_id in cases:

@@ -49,21 +49,21 @@ def test_a_token_is_refused_once_it_expires(users):
 def test_a_revoked_token_is_refused_and_the_users_other_tokens_still_work(users):
     revoked, kept = token_for(users.editor), token_for(users.editor)
     AuthToken.objects.filter(token_key=revoked[:15]).delete()
-    assert_error(client(token=revoked).get(url("statuses/")), 401)
-    assert client(token=kept).get(url("statuses/")).status_code == 200
+    assert_error(client(token=revoked).get(url("cells/")), 401)
+    assert client(token=kept).get(url("cells/")).status_code == 200
 
 
 def test_a_deactivated_users_tokens_and_sessions_are_refused(users):
     token = token_for(users.editor)
     browser = Client()
     browser.force_login(users.editor)
-    assert client(token=token).get(url("statuses/")).status_code == 200
-    assert browser.get(url("statuses/")).status_code == 200
+    assert client(token=token).get(url("cells/")).status_code == 200
+    assert browser.get(url("cells/")).status_code == 200
     assert browser.get("/account/").status_code == 200
     users.editor.is_active = False
     users.editor.save()
-    assert_error(client(token=token).get(url("statuses/")), 401)
-    assert_error(browser.get(url("statuses/")), 401)
+    assert_error(client(token=token).get(url("cells/")), 401)
+    assert_error(browser.get(url("cells/")), 401)
     assert browser.get("/account/").status_code == 302  # back to the login page
     # ... and writes too.
     response = client(token=token).post(url("evidence/"), {}, format="json")
