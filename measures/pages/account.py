@@ -20,8 +20,6 @@ from measures.services.refusals import REFUSALS, add_to_form
 
 from .forms import RevokeTokenForm, SubscriptionForm, TokenForm
 
-# What the subscription services may refuse, shown on the digest form.
-
 
 @login_required
 @require_GET
