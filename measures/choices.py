@@ -87,12 +87,32 @@ class InformationCredibility(models.TextChoices):
 
 
 class Role(models.TextChoices):
-    """The four roles, each a Django group of the same name."""
+    """The five roles, each a Django group of the same name."""
 
     READER = "reader", _("reader")
     ANALYST = "analyst", _("analyst")
     EDITOR = "editor", _("editor")
     ADMIN = "admin", _("admin")
+    # A country's liaison: replies to the assessments of the countries in
+    # their scope (right of reply), records nothing.
+    RESPONDENT = "respondent", _("respondent")
+
+
+class ProposalState(models.TextChoices):
+    """A change awaiting a second person (review): open → approved or returned."""
+
+    OPEN = "open", _("awaiting review")
+    APPROVED = "approved", _("approved")
+    RETURNED = "returned", _("returned")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class ReviewPolicy(models.TextChoices):
+    """Which recordings wait for a second person (setting ``CBM_REVIEW``)."""
+
+    NONE = "none", _("no review")
+    LEVEL_CHANGES = "level_changes", _("changes of level")
+    ALL = "all", _("every recording")
 
 
 class Action(models.TextChoices):

@@ -1,4 +1,4 @@
-"""The four roles as Django groups, with the model permissions the admin needs.
+"""The five roles as Django groups, with the model permissions the admin needs.
 
 Permissions only open admin pages; what a user may see and write is decided
 by measures/access/ and the services, whatever the group grants.
@@ -27,6 +27,8 @@ def ensure_roles(**kwargs):
         Role.ANALYST: _perms(["view"]),
         Role.EDITOR: _perms(["view"]) + _perms(["add", "change"], EDITOR_MODELS),
         Role.ADMIN: _perms(["view", "add", "change", "delete"]),
+        # Replies are written on the pages and the API, not in the admin.
+        Role.RESPONDENT: [],
     }
     for role, permissions in grants.items():
         group, _ = Group.objects.get_or_create(name=role)

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from countries.models import Membership
 
+from .choices import NO_EVIDENCE, Level
+
 
 def bounds(day, precision):
     """The first and last day a date at this precision may stand for."""
@@ -137,3 +139,45 @@ def check_effective_on(effective_on, field="effective_on"):
         raise ValidationError(
             {field: _("The effective date is in the future; record what is already true.")}
         )
+
+
+# --- the reporting cycle --------------------------------------------------------
+
+# A cell is "due" from this many days before its due date: the week ahead.
+DUE_SOON_DAYS = 7
+
+
+def due_on(level, last_known_on, cadence_days):
+    """The day a cell should be looked at again: its cadence after the date its
+    level was last known true (the latest assessment or reconfirmation).
+
+    None for a cell with no level to confirm (not rated, or not applicable):
+    "not rated" is a gap in coverage, listed apart, not a deadline.
+    """
+    if level in (NO_EVIDENCE, Level.NOT_APPLICABLE) or last_known_on is None:
+        return None
+    return last_known_on + datetime.timedelta(days=cadence_days)
+
+
+class DueState:
+    OVERDUE = "overdue"
+    DUE = "due"
+    CURRENT = "current"
+
+
+def due_state(due, today=None):
+    """overdue (past its due date), due (within the week ahead), current, or None."""
+    if due is None:
+        return None
+    today = today or timezone.localdate()
+    if due < today:
+        return DueState.OVERDUE
+    if due <= today + datetime.timedelta(days=DUE_SOON_DAYS):
+        return DueState.DUE
+    return DueState.CURRENT
+
+
+def is_escalated(due, cadence_days, today=None):
+    """Overdue by more than its cadence again (past twice the cadence): admins hear of it."""
+    today = today or timezone.localdate()
+    return due is not None and due + datetime.timedelta(days=cadence_days) < today

@@ -52,6 +52,44 @@ class VisibleQuerySet(models.QuerySet):
         return self.filter(marking__in=visible_markings(viewer).values("pk"))
 
 
+class ProposalQuerySet(VisibleQuerySet):
+    """Proposals: the marking rule, and need-to-know on the workflow itself.
+
+    A proposal is seen by its author and by those who may review it —
+    admins, and editors whose scope holds the cell's country or partner
+    (``Viewer.may_edit_cell``) — never by other readers: until it is
+    approved it is not a fact the tracker states.
+    """
+
+    def visible_to(self, user):
+        viewer = viewer_for(user)
+        rows = super().visible_to(viewer)
+        if viewer.sees_all or viewer.is_admin:
+            return rows
+        mine = Q(proposed_by_id=viewer.user_id) if viewer.user_id else Q(pk__in=[])
+        if viewer.is_editor:
+            mine |= Q(cell__country__in=viewer.scope) | Q(cell__partner__in=viewer.scope)
+        return rows.filter(mine)
+
+    def awaiting_review_by(self, user):
+        """Open proposals ``user`` may decide: visible, and not their own."""
+        viewer = viewer_for(user)
+        if not viewer.is_editor:
+            return self.none()
+        return self.visible_to(viewer).filter(state="open").exclude(proposed_by_id=viewer.user_id)
+
+
+class ReplyQuerySet(VisibleQuerySet):
+    """Replies: seen by whoever may see both the reply and the assessment it answers."""
+
+    def visible_to(self, user):
+        viewer = viewer_for(user)
+        rows = super().visible_to(viewer)
+        if viewer.sees_all or not viewer.can_read:
+            return rows
+        return rows.filter(assessment__marking__in=visible_markings(viewer).values("pk"))
+
+
 class OptionallyMarkedQuerySet(models.QuerySet):
     """Rows whose marking may be empty: public reference data, audit records.
 

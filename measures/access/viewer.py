@@ -27,7 +27,8 @@ class Viewer:
     initiatives: frozenset = frozenset()  # initiative ids
     initiative_slugs: frozenset = frozenset()
     roles: frozenset = frozenset()
-    scope: frozenset = frozenset()  # ISO codes an editor may record for
+    # ISO codes an editor may record for (a respondent: may reply for).
+    scope: frozenset = frozenset()
     user_id: int | None = None
     # The system actor (seed, commands, tasks): sees and may write everything.
     sees_all: bool = False
@@ -50,6 +51,17 @@ class Viewer:
     @property
     def is_editor(self):
         return self.is_admin or Role.EDITOR in self.roles
+
+    @property
+    def is_respondent(self):
+        return Role.RESPONDENT in self.roles
+
+    def may_reply_for(self, cell):
+        """A respondent answers for the countries in their scope (either of a pair)."""
+        return self.is_respondent and (
+            cell.country_id in self.scope
+            or (cell.partner_id is not None and cell.partner_id in self.scope)
+        )
 
     def may_see_marking(self, marking):
         if self.sees_all:

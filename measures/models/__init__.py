@@ -4,6 +4,7 @@ from .cells import Assessment, Cell
 from .evidence import Evidence
 from .indicators import Indicator, Observation
 from .markings import Marking, UserProfile
+from .workflow import Proposal, Reply, WeekVisit
 
 __all__ = [
     "Assessment",
@@ -16,8 +17,11 @@ __all__ = [
     "Marking",
     "Measure",
     "Observation",
+    "Proposal",
+    "Reply",
     "RevisionCounter",
     "RowMarking",
     "Source",
     "UserProfile",
+    "WeekVisit",
 ]

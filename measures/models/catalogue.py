@@ -51,6 +51,15 @@ class Measure(Versioned, Cited):
     baseline_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
     target_value = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     unit = models.CharField(max_length=100, blank=True)
+    # How often a cell of this measure should be looked at again: a tracking
+    # policy, not a fact about the world (so it carries no citation). A cell
+    # is due this many days after the date its level was last known true.
+    cadence_days = models.PositiveSmallIntegerField(
+        _("reporting cadence (days)"),
+        default=365,
+        validators=[MinValueValidator(7)],
+        help_text=_("A cell is due this many days after its last assessment or reconfirmation."),
+    )
     initiatives = models.ManyToManyField(
         "countries.Initiative", through="CarriedMeasure", related_name="measures", blank=True
     )
@@ -66,6 +75,9 @@ class Measure(Versioned, Cited):
             models.CheckConstraint(
                 condition=Q(target_value__isnull=True) | ~Q(unit=""),
                 name="measure_target_has_unit",
+            ),
+            models.CheckConstraint(
+                condition=Q(cadence_days__gte=7), name="measure_cadence_at_least_a_week"
             ),
         ]
 

@@ -27,4 +27,5 @@ def measure(seeder, e):
             "unit": target.get("unit", ""),
             **seeder.cite(e),
         },
+        on_create={"cadence_days": e["cadence_days"]},
     )

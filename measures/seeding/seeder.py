@@ -95,8 +95,12 @@ class Seeder:
 
     # -- generic upsert ---------------------------------------------------
 
-    def upsert(self, model, lookup, fields, m2m=None):
-        """The row ``lookup`` names, created or brought up to ``fields``."""
+    def upsert(self, model, lookup, fields, m2m=None, on_create=None):
+        """The row ``lookup`` names, created or brought up to ``fields``.
+
+        ``on_create``: values set only when the row is created (policies
+        admins tune afterwards, which a re-run must not undo).
+        """
         m2m = m2m or {}
         obj = (
             model._base_manager.select_for_update(of=("self",))
@@ -106,7 +110,8 @@ class Seeder:
         )
         values = self.column_values(model, fields)
         if obj is None:
-            return self.create(model, {**lookup, **values}, m2m)
+            created = {**lookup, **values, **self.column_values(model, on_create or {})}
+            return self.create(model, created, m2m)
         changed = {n: v for n, v in values.items() if getattr(obj, n) != v}
         changed_m2m = {
             name: targets

@@ -23,6 +23,7 @@ from .cells import create_missing_cells, record_assessment, record_assessments, 
 from .checks import NotVisible
 from .evidence import attach_evidence, create_evidence, remark_evidence, retract_evidence
 from .reference import delete_reference, save_reference, save_source
+from .review import submit_assessment
 
 __all__ = [
     "NotVisible",
@@ -42,5 +43,6 @@ __all__ = [
     "revoke_token",
     "save_reference",
     "save_source",
+    "submit_assessment",
     "system_actor",
 ]

@@ -91,7 +91,7 @@ def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
         profile.affiliated_countries.set(aff_countries)
         profile.affiliated_initiatives.set(aff_initiatives)
         user.groups.set([Group.objects.get(name=role)])
-        user.is_staff = role != Role.READER
+        user.is_staff = role not in (Role.READER, Role.RESPONDENT)
         user.is_superuser = role == Role.ADMIN
         user.save(update_fields=["is_staff", "is_superuser"])
         profile.access = access_snapshot(profile, [role])
