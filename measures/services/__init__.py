@@ -19,11 +19,17 @@ first). On any of them nothing is written.
 
 from ..audit.revisions import StaleVersion
 from .accounts import TOKEN_MAX_DAYS, grant, issue_token, revoke_token, system_actor
-from .cells import create_missing_cells, record_assessment, record_assessments, retract_assessment
+from .cells import (
+    create_missing_cells,
+    record_assessment,
+    record_assessments,
+    record_in_change,
+    retract_assessment,
+)
 from .checks import NotVisible
 from .evidence import attach_evidence, create_evidence, remark_evidence, retract_evidence
 from .reference import delete_reference, save_reference, save_source
-from .review import submit_assessment
+from .review import submit_assessment, submit_assessments, submit_in_change
 
 __all__ = [
     "NotVisible",
@@ -37,6 +43,7 @@ __all__ = [
     "issue_token",
     "record_assessment",
     "record_assessments",
+    "record_in_change",
     "remark_evidence",
     "retract_assessment",
     "retract_evidence",
@@ -44,5 +51,7 @@ __all__ = [
     "save_reference",
     "save_source",
     "submit_assessment",
+    "submit_assessments",
+    "submit_in_change",
     "system_actor",
 ]

@@ -71,7 +71,7 @@ def record_assessment(
 ):
     """Record a new dated level for a cell (a reconfirmation repeats the level)."""
     with change(actor, message or _("Assessment recorded")) as current:
-        return _record(
+        return record_in_change(
             current,
             actor,
             cell,
@@ -86,7 +86,7 @@ def record_assessment(
         )
 
 
-def _record(
+def record_in_change(
     current,
     actor,
     cell,
@@ -100,6 +100,8 @@ def _record(
     evidence,
     marking,
 ):
+    """``record_assessment`` inside the caller's ``change()``: for writes that
+    record an assessment along with other rows under one revision."""
     cell = locked(Cell, cell.pk)
     check_may_edit(actor, cell)
     visible_evidence = set(
@@ -178,7 +180,7 @@ def record_assessments(
     """
     with change(actor, _("Assessment recorded for %(n)s cells") % {"n": len(versions)}) as current:
         return [
-            _record(
+            record_in_change(
                 current,
                 actor,
                 cell,
