@@ -122,3 +122,33 @@ A11Y_SCRIPT = """() => {
 def accessibility_problems(page):
     result = page.evaluate(A11Y_SCRIPT)
     return result["problems"], result["checked"]
+
+
+class Walk:
+    """Counts what a task costs a person: clicks, and full page loads.
+
+    Use ``walk.click(locator)`` for every click of the task; page loads are
+    counted from the main frame's ``load`` events after ``start()`` (a form
+    post that redirects and renders counts as one load).
+    """
+
+    def __init__(self, page):
+        self.page = page
+        self.clicks = 0
+        self.loads = 0
+        self._counting = False
+        page.on("load", self._loaded)
+
+    def _loaded(self, _page):
+        if self._counting:
+            self.loads += 1
+
+    def start(self):
+        self.clicks = self.loads = 0
+        self._counting = True
+        return self
+
+    def click(self, locator, **kwargs):
+        self.clicks += 1
+        locator.click(**kwargs)
+        self.page.wait_for_load_state()
