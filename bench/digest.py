@@ -87,13 +87,6 @@ def main():
     parser.add_argument("--chunk", type=int, default=100, help="CBM_DIGEST_CHUNK_SIZE")
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--broker-db", type=int, default=9, help="Redis database for the run")
-    parser.add_argument(
-        "--stale-days",
-        type=int,
-        default=365,
-        help="CBM_STALE_AFTER_DAYS (default 365, the production default; a huge value "
-        "leaves the stale-cells list out of every digest)",
-    )
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds first")
     args = parser.parse_args()
     # `timeout` and Ctrl-C alike: stop the worker on the way out.
@@ -110,7 +103,6 @@ def main():
             "CELERY_BROKER_URL": broker,
             "REDIS_URL": broker,
             "CBM_DIGEST_CHUNK_SIZE": str(args.chunk),
-            "CBM_STALE_AFTER_DAYS": str(args.stale_days),
         }
     )
     common.setup(args.engine, args.dataset)
@@ -229,7 +221,6 @@ def main():
         "mails": mails,
         "last_fanout_states": last_states,
         "chunk": args.chunk,
-        "stale_after_days": args.stale_days,
         "mail_bytes_median": mail_bytes,
         "worker_concurrency": args.concurrency,
         "fanout_s": round(median["fanout"], 2),
@@ -245,8 +236,7 @@ def main():
         **common.goal(median["fanout"] / median["floor"], 2.0),
         "samples_s": {k: [round(t, 2) for t in v] for k, v in samples.items()},
     }
-    name = "digest" if args.stale_days == 365 else f"digest-stale{args.stale_days}"
-    common.report(name, args.engine, result)
+    common.report("digest", args.engine, result)
 
 
 if __name__ == "__main__":

@@ -17,5 +17,4 @@ $py bench/scorecards.py --engine "$engine"
 $py bench/scaling.py --engine "$engine"
 $py bench/feed.py --engine "$engine"
 $py bench/throughput.py --engine "$engine"
-$py bench/digest.py --engine "$engine" --stale-days 36500
 $py bench/digest.py --engine "$engine" --rounds 3

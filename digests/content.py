@@ -1,4 +1,4 @@
-"""What a weekly digest says: the period's changes, evidence and stale cells
+"""What a weekly digest says: the period's changes, evidence and overdue cells
 a subscriber may see, bounded to what is read in a minute, with links to the
 site. Pure reads: the rows come from ``read_period``, each subscriber's view
 is cut by ``Viewer.may_see_marking``.
@@ -61,7 +61,7 @@ MAX_CHANGES = 10
 MAX_EVIDENCE = 20
 MAX_EVIDENCE_PER_COUNTRY = 5
 MAX_OTHER_EVIDENCE = 5
-MAX_STALE = 5
+MAX_OVERDUE = 5
 SUMMARY_CHARS = 160
 
 
@@ -75,7 +75,6 @@ class PeriodData:
     history: dict  # cell id -> assessments recorded before the period ended
     new_evidence: list
     last_assessed: dict  # (cell id, marking id) -> latest effective date
-    last_evidenced: dict  # (cell id, marking id) -> latest occurrence date
     cells: dict  # cell id -> Cell
     members: dict  # initiative id -> [(country, marking id)]
     markings: dict = field(default_factory=dict)
@@ -106,21 +105,15 @@ def read_period(period, initiative_ids):
         .values("cell_id", "marking_id")
         .annotate(last=Max("effective_on"))
     }
-    last_evidenced = {
-        (r["cells"], r["marking_id"]): r["last"]
-        for r in Evidence.objects.filter(retracted=False, created_at__lt=end, cells__isnull=False)
-        .values("cells", "marking_id")
-        .annotate(last=Max("occurred_on"))
-    }
     cell_ids = touched | {c.pk for e in new_evidence for c in e.cells.all()}
-    cell_ids |= {k[0] for k in last_assessed} | {k[0] for k in last_evidenced}
+    cell_ids |= {k[0] for k in last_assessed}
     cells = Cell.objects.select_related("measure", "country", "partner").in_bulk(cell_ids)
     members = {}
     for m in Membership.objects.filter(initiative_id__in=initiative_ids).exclude(role="excluded"):
         if (m.start is None or m.start <= end.date()) and (m.end is None or m.end >= start.date()):
             members.setdefault(m.initiative_id, []).append((m.country_id, m.marking_id))
     return PeriodData(
-        start, end, new_assessments, history, new_evidence, last_assessed, last_evidenced,
+        start, end, new_assessments, history, new_evidence, last_assessed,
         cells, members, markings=Marking.objects.in_bulk(),
     )  # fmt: skip
 
@@ -191,7 +184,7 @@ def digest_context(subscription, viewer, data, language):
 
     Summary first: the week in numbers, then the level changes by
     significance; then new evidence by country and measure, one line each;
-    then evidence about followed initiatives and stale cells. Every section
+    then evidence about followed initiatives and overdue cells. Every section
     is bounded (``MAX_*``) and says how many more there are, with a link.
     """
     if not viewer.can_read:
@@ -313,21 +306,24 @@ def digest_context(subscription, viewer, data, language):
         else:
             left_out.append({"name": group["name"], "url": group["url"], "count": lines})
 
-    threshold = data.end.date() - datetime.timedelta(days=settings.CBM_STALE_AFTER_DAYS)
+    # Overdue as on the worklist (rules.due_on): the level the recipient may
+    # see was last known true more than its measure's cadence before the
+    # period ended.
     last = {}
-    for source in (data.last_assessed, data.last_evidenced):
-        for (cell_id, marking_id), day in source.items():
-            if marking_id in seen and day > last.get(cell_id, datetime.date.min):
-                last[cell_id] = day
-    # The cells that went stale most recently first: the news in this list.
-    stale_cells = sorted(
+    for (cell_id, marking_id), day in data.last_assessed.items():
+        if marking_id in seen and day > last.get(cell_id, datetime.date.min):
+            last[cell_id] = day
+    day_ended = data.end.date()
+    # The cells that went overdue most recently first: the news in this list.
+    overdue_cells = sorted(
         (
             (-day.toordinal(), data.cells[pk].measure.number, data.cells[pk].cell_label, pk)
             for pk, day in last.items()
-            if day < threshold and follows(data.cells[pk])
+            if day + datetime.timedelta(days=data.cells[pk].measure.cadence_days) < day_ended
+            and follows(data.cells[pk])
         )
     )
-    stale = [
+    overdue = [
         {
             "label": data.cells[pk].cell_label,
             "where": _where(data.cells[pk], language),
@@ -335,7 +331,7 @@ def digest_context(subscription, viewer, data, language):
             "last_confirmed": last[pk],
             "url": link(data.cells[pk]),
         }
-        for *_, pk in stale_cells[:MAX_STALE]  # links only for what is shown
+        for *_, pk in overdue_cells[:MAX_OVERDUE]  # links only for what is shown
     ]
     shown_changes, changes_more = _bounded(changes, MAX_CHANGES)
     shown_other, other_more = _bounded(other, MAX_OTHER_EVIDENCE)
@@ -347,7 +343,7 @@ def digest_context(subscription, viewer, data, language):
             "reconfirmed": len(changes) - len(moved),
             "evidence": evidence_count,
             "countries": len(touched),
-            "stale": len(stale_cells),
+            "overdue": len(overdue_cells),
         },
         "changes": shown_changes,
         "changes_more": changes_more,
@@ -357,9 +353,8 @@ def digest_context(subscription, viewer, data, language):
         "evidence_more": sum(g["count"] for g in left_out),
         "other_evidence": shown_other,
         "other_more": other_more,
-        "stale": stale,
-        "stale_more": len(stale_cells) - len(stale),
-        "stale_days": settings.CBM_STALE_AFTER_DAYS,
+        "overdue": overdue,
+        "overdue_more": len(overdue_cells) - len(overdue),
         "overview_url": link(),
         "initiatives_url": link("initiatives"),
     }

@@ -193,8 +193,6 @@ CELERY_BEAT_SCHEDULE = {
 CBM_DIGEST_CHUNK_SIZE = env.int("CBM_DIGEST_CHUNK_SIZE", default=100)
 CBM_DIGEST_LEASE_SECONDS = env.int("CBM_DIGEST_LEASE_SECONDS", default=600)
 CBM_DIGEST_MAX_ATTEMPTS = env.int("CBM_DIGEST_MAX_ATTEMPTS", default=5)
-# A rated cell with no assessment or evidence for this long is "stale".
-CBM_STALE_AFTER_DAYS = env.int("CBM_STALE_AFTER_DAYS", default=365)
 # Which recordings wait for a second person before they are published:
 # "none", "level_changes" (a reconfirmation is published at once) or "all".
 CBM_REVIEW = env("CBM_REVIEW", default="level_changes")

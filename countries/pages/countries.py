@@ -24,8 +24,8 @@ from measures.reads.labels import (
     grade_explained,
     highest_marking,
     localized,
-    stale_threshold,
 )
+from measures.reads.worklist import cadences
 
 # The evidence timeline of a page shows at most this many items (newest first).
 EVIDENCE_LIMIT = 200
@@ -104,11 +104,11 @@ def country_detail(request, iso2):
 
 
 def _measure_rows(card, links, iso, as_of):
-    """The country's measures with their titles, links to their cells and staleness."""
-    threshold = stale_threshold(as_of)
+    """The country's measures with their titles, links to their cells and due state."""
+    cadence = cadences()
     rows = []
     for entry in card["measures"]:
-        row = linked_row(entry, links, entry["measure"], iso, as_of, threshold)
+        row = linked_row(entry, links, entry["measure"], iso, as_of, cadence[entry["measure"]])
         rows.append({**row, "title": localized(entry, "title")})
     return rows
 
@@ -181,7 +181,7 @@ def _measures_table(measures):
             "level",
             "value",
             "effective_on",
-            "stale",
+            "overdue",
             "evidence_count",
         ],
         itertools.chain.from_iterable(
@@ -194,7 +194,7 @@ def _measures_table(measures):
                     m["level"],
                     m["value"],
                     m["effective_on"],
-                    m["stale"],
+                    m["overdue"],
                     m["evidence_count"],
                 ),
                 *[
@@ -206,7 +206,7 @@ def _measures_table(measures):
                         p["level"],
                         None,
                         p["effective_on"],
-                        p["stale"],
+                        p["overdue"],
                         p["evidence_count"],
                     )
                     for p in m["pairs"]

@@ -37,7 +37,7 @@ class CarriedMeasureInline(ReferenceInline):
 
 @admin.register(Measure)
 class MeasureAdmin(ReferenceAdmin):
-    list_display = ["number", "title_en", "domain", "scope", "target", "citation"]
+    list_display = ["number", "title_en", "domain", "scope", "cadence_days", "target", "citation"]
     list_display_links = ["number", "title_en"]
     list_filter = ["domain", "scope", VisibleInitiativeFilter]
     search_fields = ["title_en", "title_fr", "description_en", "=number"]

@@ -10,7 +10,8 @@ from measures.access import viewer_for
 from measures.choices import Scope
 from measures.models import Assessment, CarriedMeasure, Indicator, Measure, Source
 from measures.reads import scorecards
-from measures.reads.labels import highest_marking, localized, stale_threshold
+from measures.reads.labels import highest_marking, localized
+from measures.reads.worklist import cadences
 
 from .common import (
     Table,
@@ -91,11 +92,11 @@ def measure_detail(request, number):
 
 
 def _country_rows(card, links, number, as_of):
-    """The scorecard's countries by name, with links to their cells and staleness."""
-    threshold = stale_threshold(as_of)
+    """The scorecard's countries by name, with links to their cells and due state."""
+    cadence = cadences()[number]
     rows = []
     for r in card["results"]:
-        row = linked_row(r, links, number, r["country"], as_of, threshold)
+        row = linked_row(r, links, number, r["country"], as_of, cadence)
         rows.append({**row, "name": localized(r, "name")})
     return rows
 

@@ -2,7 +2,6 @@
 the staff's workflow on it (record an assessment, add evidence, reconfirm).
 Every write goes through measures/services.py."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,8 +15,8 @@ from measures.access import viewer_for
 from measures.audit.revisions import StaleVersion
 from measures.choices import NO_EVIDENCE, Level
 from measures.models import Assessment, Cell, Evidence
-from measures.reads.labels import highest_marking, is_stale, level_label, localized, stale_threshold
-from measures.rules import evidence_after
+from measures.reads.labels import highest_marking, level_label, localized
+from measures.rules import due_on, due_state, evidence_after
 from measures.services.refusals import REFUSALS, add_to_form, refusal_of
 
 from .common import Table, csv_download, read_as_of, readable
@@ -207,8 +206,7 @@ def _render_cell(
             "fresh": fresh,
             "as_of": as_of,
             "measure_title": localized(cell.measure, "title"),
-            "stale": is_stale(fresh.level, fresh.level_effective_on, stale_threshold(as_of)),
-            "stale_days": settings.CBM_STALE_AFTER_DAYS,
+            **_due(cell, fresh, as_of),
             "history": history,
             "evidence": evidence,
             "may_edit": may_edit,
@@ -297,3 +295,13 @@ def _cell_tables(history, evidence):
             ],
         ),
     ]
+
+
+def _due(cell, fresh, as_of):
+    """When the cell is next due (its measure's cadence after the level was last known true)."""
+    due = due_on(fresh.level, fresh.level_effective_on, cell.measure.cadence_days)
+    return {
+        "due_on": due,
+        "due_state": due_state(due, as_of),
+        "cadence_days": cell.measure.cadence_days,
+    }

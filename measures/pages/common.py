@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from measures.access import viewer_for
 from measures.models import Cell
 from measures.reads.csv import csv_text
-from measures.reads.labels import is_stale
+from measures.reads.labels import is_overdue
 
 # --- access -------------------------------------------------------------------
 
@@ -83,20 +83,20 @@ def cell_url(pk, as_of=None):
     return f"{url}?as_of={as_of.isoformat()}" if as_of else url
 
 
-def linked_row(entry, links, number, iso, as_of, threshold):
+def linked_row(entry, links, number, iso, as_of, cadence_days):
     """A scorecard row for one country and measure, with the URL of its cell
-    (or of each pair's cell) and whether each is stale."""
+    (or of each pair's cell) and whether each is overdue."""
     pairs = [
         {
             **p,
             "url": cell_url(links.get(pair_key(number, iso, p["partner"])), as_of),
-            "stale": is_stale(p["level"], p["effective_on"], threshold),
+            "overdue": is_overdue(p["level"], p["effective_on"], cadence_days, as_of),
         }
         for p in entry.get("pairs", ())
     ]
     return {
         **entry,
-        "stale": is_stale(entry["level"], entry["effective_on"], threshold),
+        "overdue": is_overdue(entry["level"], entry["effective_on"], cadence_days, as_of),
         "url": cell_url(links.get((number, iso, None)), as_of),
         "pairs": pairs,
     }

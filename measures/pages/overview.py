@@ -1,6 +1,5 @@
 """The overview (countries × measures, the heat map) and how scores work."""
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,13 +11,13 @@ from measures.choices import WEIGHTS
 from measures.reads import exports, scorecards
 from measures.reads.labels import (
     LEGEND_ORDER,
-    is_stale,
+    is_overdue,
     legend,
     level_initials,
     level_label,
     localized,
-    stale_threshold,
 )
+from measures.reads.worklist import cadences
 
 from .common import Table, cell_links, cell_url, csv_download, pair_key, readable
 from .forms import FilterForm
@@ -113,7 +112,7 @@ def _heatmap(viewer, as_of, filters, page, column_number, regions):
     measures = card["measures"][shown]
     links = cell_links(codes, [m["number"] for m in measures])
     rows = {r["iso2"]: r for r in card["results"]}
-    threshold = stale_threshold(as_of)
+    cadence = cadences()
     groups = []
     for country in page.object_list:
         row = rows[country["iso2"]]
@@ -122,12 +121,12 @@ def _heatmap(viewer, as_of, filters, page, column_number, regions):
             groups.append({"code": group, "name": regions.names.get(group, _("other")), "rows": []})
         row = {**row, "cells": row["cells"][shown]}
         groups[-1]["rows"].append(
-            _heatmap_row(row, measures, links, threshold, as_of, also=regions.memberships)
+            _heatmap_row(row, measures, links, cadence, as_of, also=regions.memberships)
         )
     return groups, measures, column_page
 
 
-def _heatmap_row(row, measures, links, threshold, as_of, also):
+def _heatmap_row(row, measures, links, cadence, as_of, also):
     iso, name = row["iso2"], localized(row, "name")
     cells = []
     for measure, entry in zip(measures, row["cells"], strict=True):
@@ -144,7 +143,7 @@ def _heatmap_row(row, measures, links, threshold, as_of, also):
             "level": level,
             "initials": level_initials(level),
             "label": text,
-            "stale": is_stale(level, entry["effective_on"], threshold),
+            "overdue": is_overdue(level, entry["effective_on"], cadence[n], as_of),
         }
         if "pairs" in entry:
             cell["pairs"] = [
@@ -184,5 +183,5 @@ def how_scores_work(request):
     return render(
         request,
         "measures/how_scores_work.html",
-        {"scale": scale, "stale_days": settings.CBM_STALE_AFTER_DAYS},
+        {"scale": scale, "cadences": sorted(set(cadences().values()))},
     )

@@ -11,17 +11,13 @@ of one country in one initiative at once, a level recorded for a future
 date); ``check_data`` exits non-zero when one fails, and CI runs it on the
 seed. A ``warning`` is allowed but worth a look (a level with no evidence,
 evidence dated after the assessment citing it, a pair whose evidence points
-both ways, a cell not reassessed within the staleness window).
-
-Staleness: no measure has its own expected cadence yet, so every cell uses
-the site-wide ``CBM_STALE_AFTER_DAYS`` (the window the heat map already uses).
+both ways, a cell overdue: not reassessed within its measure's reporting
+cadence, ``rules.due_on``).
 """
 
-import datetime
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +28,15 @@ from countries.models import Country, CountryPair, Initiative, Membership
 
 from ..choices import Direction, Level, Scope
 from ..models import Assessment, Cell, Evidence, Indicator, Measure
-from ..rules import evidence_after, membership_problems, overlaps, period_label
+from ..rules import (
+    DueState,
+    due_on,
+    due_state,
+    evidence_after,
+    membership_problems,
+    overlaps,
+    period_label,
+)
 
 ERROR = "error"
 WARNING = "warning"
@@ -120,12 +124,12 @@ TITLES = {
             "undermines it; the assessment should say which prevails."
         ),
     ),
-    "stale_cells": (
+    "overdue_cells": (
         WARNING,
-        gettext_lazy("Stale cells"),
+        gettext_lazy("Overdue cells"),
         gettext_lazy(
-            "Cells whose current level was last assessed more than %(days)s days ago "
-            "(no measure has its own cadence yet: the site-wide staleness window applies)."
+            "Cells whose current level was not assessed or reconfirmed within its "
+            "measure's reporting cadence."
         ),
     ),
 }
@@ -263,20 +267,24 @@ def check_pairs_both_ways(user):
     ]
 
 
-def check_stale_cells(user, today=None):
-    threshold = (today or timezone.localdate()) - datetime.timedelta(
-        days=settings.CBM_STALE_AFTER_DAYS
-    )
+def check_overdue_cells(user, today=None):
     cells = (
         Cell.objects.with_level(user)
         .exclude(level__in=["no_evidence", Level.NOT_APPLICABLE])
-        .filter(level_effective_on__lt=threshold)
         .select_related("measure")
         .order_by("measure__number", "country_id", "partner_id")
     )
-    return [
-        _row(c, f"{_level_label(c.level)} · {c.level_effective_on}", _cell_url(c.pk)) for c in cells
-    ]
+    rows = []
+    for c in cells:
+        due = due_on(c.level, c.level_effective_on, c.measure.cadence_days)
+        if due_state(due, today) == DueState.OVERDUE:
+            text = _("%(level)s · %(date)s, due %(due)s") % {
+                "level": _level_label(c.level),
+                "date": c.level_effective_on,
+                "due": due,
+            }
+            rows.append(_row(c, text, _cell_url(c.pk)))
+    return rows
 
 
 def _level_label(level):
@@ -292,7 +300,7 @@ CHECKS = {
     "evidence_unlinked": check_evidence_unlinked,
     "evidence_after_assessment": check_evidence_after_assessment,
     "pairs_both_ways": check_pairs_both_ways,
-    "stale_cells": check_stale_cells,
+    "overdue_cells": check_overdue_cells,
 }
 
 
@@ -304,8 +312,6 @@ def run_checks(user, names=None):
             continue
         level, title, description = TITLES[name]
         description = str(description)
-        if name == "stale_cells":
-            description = description % {"days": settings.CBM_STALE_AFTER_DAYS}
         results.append(Check(name, level, str(title), description, function(user)))
     return results
 

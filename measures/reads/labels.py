@@ -1,16 +1,13 @@
 """How values read, in pages, mails and exports alike: level names and
 initials, the legend, a row's text in the reader's language, the banner's
-marking, staleness and the Admiralty grade in words."""
+marking, due dates and the Admiralty grade in words."""
 
-import datetime
-
-from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from measures.choices import NO_EVIDENCE, InformationCredibility, Level, SourceReliability
 from measures.reads.scorecards import MIXED
+from measures.rules import DueState, due_on, due_state
 
 # --- levels -------------------------------------------------------------------
 
@@ -89,19 +86,13 @@ def highest_marking(markings):
     return max(shown, key=lambda m: (m.rank, not m.releasable_to_all, m.key))
 
 
-# --- staleness ----------------------------------------------------------------
+# --- due dates ----------------------------------------------------------------
 
 
-def stale_threshold(as_of=None):
-    """Cells last confirmed before this date are stale (CBM_STALE_AFTER_DAYS)."""
-    day = as_of or timezone.localdate()
-    return day - datetime.timedelta(days=settings.CBM_STALE_AFTER_DAYS)
-
-
-def is_stale(level, effective_on, threshold):
-    return level not in (NO_EVIDENCE, Level.NOT_APPLICABLE) and bool(
-        effective_on and effective_on < threshold
-    )
+def is_overdue(level, effective_on, cadence_days, as_of=None):
+    """Past its due date on ``as_of`` (today): not confirmed within its
+    measure's reporting cadence (``rules.due_on``)."""
+    return due_state(due_on(level, effective_on, cadence_days), as_of) == DueState.OVERDUE
 
 
 # --- grades -------------------------------------------------------------------

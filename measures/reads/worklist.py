@@ -3,8 +3,13 @@
 from django.utils import timezone
 
 from ..access import editable_cells
-from ..models import Cell
+from ..models import Cell, Measure
 from ..rules import DueState, due_on, due_state
+
+
+def cadences():
+    """Each measure's reporting cadence in days, by measure number."""
+    return dict(Measure.objects.values_list("number", "cadence_days"))
 
 
 def cells_in_scope(user, today=None):

@@ -80,7 +80,7 @@ def test_overview_filter_by_initiative_replay_history_and_open_a_country(live_se
 def test_an_editor_records_an_assessment_and_sees_it_on_the_heat_map(live_server, users):
     base = live_server.url
     target = cell_at(4, "DZ").pk  # a cell the seed does not rate
-    stale_cell = reverse("cell", args=[cell_at(17, "DZ").pk])
+    overdue_cell = reverse("cell", args=[cell_at(17, "DZ").pk])
     out_of_scope = reverse("cell", args=[cell_at(11, "ML").pk])
     today = datetime.date.today().isoformat()
     with chromium() as page:
@@ -101,11 +101,11 @@ def test_an_editor_records_an_assessment_and_sees_it_on_the_heat_map(live_server
         assert heat_cell(page, "DZ", 4) == "AG"
         shot(page, "overview-after-edit")
 
-        # Reconfirm an old, stale level: the flag goes.
-        page.goto(base + stale_cell)
-        assert page.locator(".current .stale-flag").count() == 1
+        # Reconfirm an old, overdue level: the flag goes.
+        page.goto(base + overdue_cell)
+        assert page.locator(".current .overdue-flag").count() == 1
         page.get_by_role("button", name="Reconfirm: still true today").click()
-        assert page.locator(".current .stale-flag").count() == 0
+        assert page.locator(".current .overdue-flag").count() == 0
 
         # An out-of-scope cell has no form.
         page.goto(base + out_of_scope)

@@ -4,8 +4,8 @@ A *typical* week on top of the seed data: ten assessments over eight countries
 (moves down, up, one to suspended, a first rating, a reconfirmation) and 25
 pieces of evidence re-filed from the seed's own evidence (real summaries, in
 English and French, of the seed's usual length), all public. With the
-production staleness threshold (365 days) nearly every seeded cell is also
-stale, as it is in production: the seed's sources are from 2010–2013.
+seeded reporting cadences (180 or 365 days) nearly every seeded cell is also
+overdue, as it is in production: the seed's sources are from 2010–2013.
 """
 
 import datetime

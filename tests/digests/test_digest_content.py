@@ -263,7 +263,7 @@ def test_a_typical_digest_is_under_30_kb_of_html_with_bounded_sections(smtp, use
     for name, bound in bounds.items():
         lines = [x for x in sections.get(name, "").splitlines() if x.startswith("  * ")]
         assert len(lines) <= bound, name
-    assert text.split("\n== ")[-1].count("  * ") <= content.MAX_STALE  # the last section
+    assert text.split("\n== ")[-1].count("  * ") <= content.MAX_OVERDUE  # the last section
     # 25 pieces of evidence, listed once per country, do not all fit: the rest is linked.
     more = re.findall(r"^(?:and|et) \d+ (?:more|autres?) ", text, re.M)
     assert more, "a long section says how much was left out"

@@ -21,8 +21,8 @@ def test_an_analyst_reads_every_check_and_the_seed_fails_none(client, users):
     assert response.status_code == 200
     body = response.content.decode()
     assert "No error-level check fails." in body
-    assert {r.name for r in response.context["results"]} >= {"uncited_rows", "stale_cells"}
-    assert "Stale cells" in body
+    assert {r.name for r in response.context["results"]} >= {"uncited_rows", "overdue_cells"}
+    assert "Overdue cells" in body
 
 
 def test_readers_may_not_and_visitors_log_in_first(client, users):
@@ -55,12 +55,12 @@ def test_a_finding_about_a_hidden_row_is_shown_only_to_those_cleared_for_it(clie
 def test_the_page_is_in_french_and_its_findings_download_as_csv(client, users):
     client.force_login(users.analyst)
     french = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
-    assert "Qualité des données" in french and "Cellules périmées" in french
+    assert "Qualité des données" in french and "Cellules en retard" in french
     csv = client.get(PAGE, {"format": "csv", "table": "findings"})
     assert csv.status_code == 200
     lines = csv.content.decode().splitlines()
     assert lines[0] == "check,level,row,detail"
-    assert any(line.startswith("stale_cells,warning,") for line in lines[1:])
+    assert any(line.startswith("overdue_cells,warning,") for line in lines[1:])
 
 
 def test_the_cell_page_flags_a_level_on_no_evidence_or_on_later_evidence(client, users):

@@ -84,12 +84,12 @@ def test_a_stale_form_is_refused_with_a_clear_message_and_the_fresh_state(client
     assert Assessment.objects.filter(cell=cell).count() == 2
 
 
-def test_reconfirm_records_still_true_today_and_clears_the_staleness_flag(client, users):
+def test_reconfirm_records_still_true_today_and_moves_the_due_date_on(client, users):
     cell = cell_at(17, "DZ")
     client.force_login(users.editor)
     with time_machine.travel(datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC)):
         before = client.get(reverse("cell", args=[cell.pk]))
-        assert before.context["stale"] is True
+        assert before.context["due_state"] == "overdue"
         level = before.context["fresh"].level
         current = before.context["fresh"]
         response = client.post(
@@ -97,7 +97,10 @@ def test_reconfirm_records_still_true_today_and_clears_the_staleness_flag(client
         )
         assert response.status_code == 302
         after = client.get(reverse("cell", args=[cell.pk]))
-    assert after.context["stale"] is False
+    assert after.context["due_state"] == "current"
+    assert after.context["due_on"] == datetime.date(2026, 11, 20) + datetime.timedelta(
+        days=cell.measure.cadence_days
+    )
     assert after.context["fresh"].level == level
     latest = Assessment.objects.filter(cell=cell).latest("revision")
     assert latest.effective_on == TODAY

@@ -59,7 +59,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{recipient}: {numbers['changes']} level changes "
                 f"({numbers['down']} down, {numbers['reconfirmed']} reconfirmed), "
-                f"{numbers['evidence']} new evidence, {numbers['stale']} stale"
+                f"{numbers['evidence']} new evidence, {numbers['overdue']} overdue"
             )
         would = sum(1 for _, c in rows if c is not None)
         self.stdout.write(
