@@ -6,7 +6,7 @@ from rest_framework.routers import SimpleRouter
 from cbm_tracker.api.deprecation import deprecated
 
 from . import scorecard_views as sv
-from . import views
+from . import views, week
 
 router = SimpleRouter()
 router.register("measures", views.MeasureViewSet, basename="measure")
@@ -45,4 +45,6 @@ urlpatterns = [
     ),
     path("scorecards/matrix/", sv.MatrixView.as_view(), name="scorecard-matrix"),
     path("changes/", sv.ChangeFeedView.as_view(), name="changes"),
+    path("week/", week.WeekView.as_view(), name="week"),
+    path("week/reconfirm/", week.WeekReconfirmView.as_view(), name="week-reconfirm"),
 ]

@@ -14,7 +14,7 @@ from measures import services
 from measures.access import viewer_for
 from measures.audit.revisions import StaleVersion
 from measures.choices import NO_EVIDENCE, Level
-from measures.models import Assessment, Cell, Evidence
+from measures.models import Assessment, Cell, Evidence, Proposal
 from measures.reads.labels import highest_marking, level_label, localized
 from measures.rules import due_on, due_state, evidence_after
 from measures.services.refusals import REFUSALS, add_to_form, refusal_of
@@ -101,44 +101,24 @@ def _record(request, cell, as_of):
 
 def _reconfirm(request, cell):
     """ "Still true as of today": the current level again, today, on the same
-    evidence and under the same marking (so nothing hidden is lowered).
-    Returns None when recorded, else (message, HTTP status)."""
+    evidence and under the same marking (``services.reconfirm_cells``).
+    Returns None when recorded (or sent for review), else (message, HTTP status)."""
     form = ReconfirmForm(request.POST)
     if not form.is_valid():
         return _("The form was incomplete; reload the page."), 400
-    current = (
-        Assessment.objects.visible_to(request.user)
-        .filter(cell=cell, retracted=False)
-        .select_related("marking")
-        .prefetch_related("evidence")
-        .order_by("-effective_on", "-recorded_at", "-id")
-        .first()
-    )
-    if current is None:
-        return _("There is no assessment to reconfirm: record one instead."), 400
-    today = timezone.localdate()
     try:
-        services.record_assessment(
-            request.user,
-            cell,
-            level=current.level,
-            effective_on=max(today, current.effective_on),
-            effective_precision="day",
-            rationale_en=f"Reconfirmed: still true as of {today.isoformat()}.",
-            rationale_fr=f"Reconfirmé : toujours vrai au {today.isoformat()}.",
-            evidence=list(current.evidence.all()),
-            marking=current.marking,
-            expected_version=form.cleaned_data["version"],
-            message=_("Assessment reconfirmed"),
-        )
+        [result] = services.reconfirm_cells(request.user, {cell: form.cleaned_data["version"]})
     except REFUSALS as exc:
         refusal = refusal_of(exc)
         return " ".join(refusal.messages), refusal.status
-    messages.success(
-        request,
-        _("Reconfirmed: %(level)s, still true as of %(date)s.")
-        % {"level": level_label(current.level), "date": today.isoformat()},
-    )
+    if isinstance(result, Proposal):
+        messages.success(request, _("Reconfirmation sent for review."))
+    else:
+        messages.success(
+            request,
+            _("Reconfirmed: %(level)s, still true as of %(date)s.")
+            % {"level": level_label(result.level), "date": result.effective_on.isoformat()},
+        )
     return None
 
 

@@ -30,17 +30,21 @@ from .checks import NotVisible
 from .evidence import attach_evidence, create_evidence, remark_evidence, retract_evidence
 from .reference import delete_reference, save_reference, save_source
 from .review import submit_assessment, submit_assessments, submit_in_change
+from .week import assess_cells, note_week_visit, reconfirm_cells
 
 __all__ = [
     "NotVisible",
     "StaleVersion",
     "TOKEN_MAX_DAYS",
+    "assess_cells",
     "attach_evidence",
     "create_evidence",
     "create_missing_cells",
     "delete_reference",
     "grant",
     "issue_token",
+    "note_week_visit",
+    "reconfirm_cells",
     "record_assessment",
     "record_assessments",
     "record_in_change",

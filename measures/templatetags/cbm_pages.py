@@ -7,6 +7,7 @@ from django import template
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 
+from measures.access import viewer_for
 from measures.reads import labels
 
 register = template.Library()
@@ -95,3 +96,9 @@ def csv_link(context, table):
     params["format"] = "csv"
     params["table"] = table
     return "?" + urlencode(sorted(params.lists()), doseq=True)
+
+
+@register.filter
+def keeps_a_week(user):
+    """Editors and admins have a week to keep ("My week" in the menu)."""
+    return viewer_for(user).is_editor
