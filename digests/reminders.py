@@ -179,14 +179,14 @@ def reminder_context(reminder, period, today):
 
 def language_of(user):
     """The language of the user's digest subscription, else the site's."""
-    subscriptions = user.active_subscriptions  # prefetched by _load()
+    subscriptions = user.active_subscriptions  # prefetched by load()
     return subscriptions[0].language if subscriptions else settings.LANGUAGE_CODE
 
 
 # --- sending ---------------------------------------------------------------
 
 
-def _load(ids):
+def load(ids):
     return list(
         ReminderDelivery.objects.filter(pk__in=ids)
         .select_related("user")
@@ -223,7 +223,7 @@ def send_chunk(ids, period):
     result = ChunkResult()
     if not claimed:
         return result
-    messages = build_messages(_load(claimed), period)
+    messages = build_messages(load(claimed), period)
     try:
         LEASES.send(token, messages, result)
     finally:

@@ -16,6 +16,8 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cbm_tracker.celery import app as celery_app
 from cbm_tracker.settings.base import cron_schedule
@@ -284,3 +286,22 @@ def test_the_admin_lists_reminder_deliveries_read_only_for_admins(client, week, 
     assert row.state == "pending"
     client.force_login(users.editor)
     assert client.get(changelist).status_code == 403
+
+
+def test_a_reminder_takes_the_same_number_of_queries_whatever_it_lists(week, users):
+    me = editor("counted")
+    rows = [ReminderDelivery.objects.create(user=me, period=PERIOD)]
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            [(_row, message)] = reminders.build_messages(
+                reminders.load([r.pk for r in rows]), PERIOD
+            )
+        assert message is not None
+        return len(captured)
+
+    few = queries()
+    for cell in france()[5:12]:
+        due_in(users.admin, cell, -1)
+    propose(week["author"], france()[12])
+    assert queries() == few
