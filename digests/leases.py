@@ -43,14 +43,14 @@ class Leases:
     def setting(self, name):
         return getattr(settings, f"{self.prefix}_{name}")
 
-    def create(self, period, owner_field, owner_ids):
+    def create(self, period, owner_field, owners):
         """The period's missing rows, one per owner (the unique constraint
         makes a concurrent plan harmless)."""
         existing = self.model.objects.filter(period=period).values(owner_field)
         self.model.objects.bulk_create(
             [
                 self.model(**{owner_field: pk, "period": period})
-                for pk in owner_ids.exclude(pk__in=existing).values_list("pk", flat=True)
+                for pk in owners.exclude(pk__in=existing).values_list("pk", flat=True)
             ],
             batch_size=1000,
             ignore_conflicts=True,
