@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from measures.access import viewer_for
 from measures.admin.base import ServiceAdmin
 
-from .models import DigestDelivery, DigestRun, Subscription
+from .models import DigestDelivery, DigestRun, ReminderDelivery, Subscription
 
 
 class OperationsAdmin(ServiceAdmin):
@@ -71,3 +71,11 @@ class DigestDeliveryAdmin(OperationsAdmin):
     list_filter = ["state", "period"]
     search_fields = ["subscription__user__username", "subscription__email", "message_id"]
     list_select_related = ["subscription__user"]
+
+
+@admin.register(ReminderDelivery)
+class ReminderDeliveryAdmin(OperationsAdmin):
+    list_display = ["period", "user", "state", "attempts", "sent_at", "lease_expires_at"]
+    list_filter = ["state", "period"]
+    search_fields = ["user__username", "user__email", "message_id"]
+    list_select_related = ["user"]

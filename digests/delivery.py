@@ -2,13 +2,9 @@
 ``content``).
 
 Delivery (DESIGN.md §7): each (subscription, ISO week) has one DigestDelivery
-row. A chunk of rows is *claimed* with one conditional UPDATE (pending, or
-sending with an expired lease → sending, with a fresh lease and a claim
-token), so two workers never claim the same row, on SQLite as on
-PostgreSQL. Each mail is marked sent right after the SMTP server accepts it;
-a worker that dies in between leaves the row "sending" until its lease
-expires, and the next run sends it again — the one duplicate this design
-allows, and the deterministic Message-ID lets mail clients fold it.
+row, claimed, leased and closed by ``digests.leases`` (the rules the
+reminders share): two workers never claim the same row, a worker killed
+mid-chunk delays a digest but never loses it.
 
 Building a chunk's digests takes a fixed number of queries whatever the
 chunk size (Zulip's zerver/lib/digest.py habit): every row the chunk could
@@ -16,13 +12,8 @@ mention is read once, and each subscriber's view of it is cut in Python by
 the same rule as everywhere else (``Viewer.may_see_marking``).
 """
 
-import datetime
 import logging
-import uuid
-from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import get_connection
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
@@ -30,11 +21,13 @@ from measures.access import viewer_for, viewers_for
 
 from . import mails, signed_links
 from .content import digest_context, read_period
+from .leases import ChunkResult, Leases
 from .models import DigestDelivery, DigestRun, Subscription
 from .periods import parse_period
 
 log = logging.getLogger("cbm.digests")
 State = DigestDelivery.State
+LEASES = Leases(DigestDelivery, "CBM_DIGEST")
 
 
 # --- who gets one -----------------------------------------------------------
@@ -54,51 +47,17 @@ def plan(period):
     Rows out of attempts are marked failed here, so they stop coming back.
     """
     parse_period(period)
-    existing = DigestDelivery.objects.filter(period=period).values("subscription_id")
-    DigestDelivery.objects.bulk_create(
-        [
-            DigestDelivery(subscription_id=pk, period=period)
-            for pk in eligible_subscriptions().exclude(pk__in=existing).values_list("pk", flat=True)
-        ],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
-    now = timezone.now()
-    open_rows = DigestDelivery.objects.filter(period=period).filter(
-        Q(state=State.PENDING) | Q(state=State.SENDING, lease_expires_at__lt=now)
-    )
-    open_rows.filter(attempts__gte=settings.CBM_DIGEST_MAX_ATTEMPTS).update(
-        state=State.FAILED, claim="", last_error="Too many attempts."
-    )
-    return list(open_rows.order_by("pk").values_list("pk", flat=True))
+    LEASES.create(period, "subscription_id", eligible_subscriptions())
+    return LEASES.still_open(period)
 
 
 def chunked(ids, size=None):
-    size = size or settings.CBM_DIGEST_CHUNK_SIZE
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
+    return LEASES.chunked(ids, size)
 
 
 def claim(ids):
     """Take the rows nobody holds; returns (token, claimed ids)."""
-    token = uuid.uuid4().hex
-    now = timezone.now()
-    DigestDelivery.objects.filter(pk__in=ids, attempts__lt=settings.CBM_DIGEST_MAX_ATTEMPTS).filter(
-        Q(state=State.PENDING) | Q(state=State.SENDING, lease_expires_at__lt=now)
-    ).update(
-        state=State.SENDING,
-        claim=token,
-        lease_expires_at=now + datetime.timedelta(seconds=settings.CBM_DIGEST_LEASE_SECONDS),
-        attempts=F("attempts") + 1,
-    )
-    claimed = DigestDelivery.objects.filter(claim=token, state=State.SENDING)
-    return token, list(claimed.order_by("pk").values_list("pk", flat=True))
-
-
-def _finish(pk, token, state, **fields):
-    """Close a delivery we hold; a conditional UPDATE, committed at once."""
-    return DigestDelivery.objects.filter(pk=pk, claim=token, state=State.SENDING).update(
-        state=state, lease_expires_at=None, **fields
-    )
+    return LEASES.claim(ids)
 
 
 def build_messages(deliveries, period):
@@ -150,13 +109,6 @@ def _load(ids):
 # --- sending ----------------------------------------------------------------
 
 
-@dataclass
-class ChunkResult:
-    sent: int = 0
-    skipped: int = 0
-    failed: int = 0
-
-
 def send_chunk(ids, period, run_id=None):
     """Claim, build and send one chunk over one SMTP connection.
 
@@ -168,36 +120,9 @@ def send_chunk(ids, period, run_id=None):
     if not claimed:
         return result
     messages = build_messages(_load(claimed), period)
-    # Opened at the first mail, so that a chunk with nothing to send costs no
-    # connection; then one connection for the chunk.
-    connection = get_connection()
-    remaining = {d.pk for d, _ in messages}
-    opened = False
     try:
-        for delivery, message in messages:
-            if message is None:
-                result.skipped += _finish(delivery.pk, token, State.SKIPPED)
-            else:
-                if not opened:
-                    connection.open()
-                    opened = True
-                connection.send_messages([message])
-                result.sent += _finish(
-                    delivery.pk,
-                    token,
-                    State.SENT,
-                    sent_at=timezone.now(),
-                    message_id=message.extra_headers["Message-ID"],
-                )
-            remaining.discard(delivery.pk)
-    except Exception as exc:
-        DigestDelivery.objects.filter(pk__in=remaining, claim=token, state=State.SENDING).update(
-            state=State.PENDING, claim="", lease_expires_at=None, last_error=str(exc)[:2000]
-        )
-        result.failed = len(remaining)
-        raise
+        LEASES.send(token, messages, result)
     finally:
-        connection.close()
         if run_id is not None:
             DigestRun.objects.filter(pk=run_id).update(
                 chunks_done=F("chunks_done") + 1,

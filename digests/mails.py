@@ -87,3 +87,18 @@ def confirmation(subscription, token):
         {"confirm_url": site + reverse("subscription-confirm", args=[token]), "site_url": site},
         subscription.email,
     )
+
+
+def reminder(user, period, context):
+    """A user's "due this week" reminder. Its Message-ID is the same for the
+    same user and week, so a mail sent twice folds into one in mail clients."""
+    return make_message(
+        "reminder",
+        context,
+        user.email,
+        headers={
+            "Message-ID": f"<reminder.{period}.{user.pk}@{_domain()}>",
+            # RFC 3834: a machine's mail, not to be answered by auto-replies.
+            "Auto-Submitted": "auto-generated",
+        },
+    )

@@ -80,12 +80,13 @@ class DigestRun(models.Model):
         return f"{self.period} started {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class DigestDelivery(models.Model):
-    """One subscriber's digest for one period: pending → sending → sent.
+class LeasedDelivery(models.Model):
+    """One mail for one recipient and one ISO week: pending → sending → sent.
 
-    ``sending`` is a lease: whoever claimed the row (a conditional UPDATE)
-    owns it until ``lease_expires_at``; after that the next run reclaims it,
-    so a worker killed mid-chunk delays a digest but never loses it.
+    ``sending`` is a lease: whoever claimed the row (a conditional UPDATE,
+    ``digests.leases``) owns it until ``lease_expires_at``; after that the
+    next run reclaims it, so a worker killed mid-chunk delays a mail but
+    never loses it. Shared by the digest and the reminders.
     """
 
     class State(models.TextChoices):
@@ -95,9 +96,6 @@ class DigestDelivery(models.Model):
         SKIPPED = "skipped", _("nothing to say")
         FAILED = "failed", _("failed")
 
-    subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="deliveries"
-    )
     period = models.CharField(max_length=8)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     claim = models.CharField(max_length=32, blank=True)
@@ -109,6 +107,23 @@ class DigestDelivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
+
+    @staticmethod
+    def state_constraint(name):
+        return models.CheckConstraint(
+            condition=Q(state__in=["pending", "sending", "sent", "skipped", "failed"]), name=name
+        )
+
+
+class DigestDelivery(LeasedDelivery):
+    """One subscriber's digest for one period (the lease: ``LeasedDelivery``)."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+
+    class Meta:
         # Moved from the measures app without moving data (migration 0001).
         db_table = "measures_digestdelivery"
         ordering = ["period", "subscription"]
@@ -116,12 +131,31 @@ class DigestDelivery(models.Model):
             models.UniqueConstraint(
                 fields=["subscription", "period"], name="digestdelivery_one_per_period"
             ),
-            models.CheckConstraint(
-                condition=Q(state__in=["pending", "sending", "sent", "skipped", "failed"]),
-                name="digestdelivery_state_valid",
-            ),
+            LeasedDelivery.state_constraint("digestdelivery_state_valid"),
         ]
         indexes = [models.Index(fields=["period", "state"], name="digestdelivery_state_idx")]
 
     def __str__(self):
         return f"{self.period} → {self.subscription}: {self.state}"
+
+
+class ReminderDelivery(LeasedDelivery):
+    """One editor's or admin's "due this week" reminder for one ISO week."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_deliveries"
+    )
+
+    class Meta:
+        ordering = ["period", "user"]
+        verbose_name_plural = _("reminder deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "period"], name="reminderdelivery_one_per_period"
+            ),
+            LeasedDelivery.state_constraint("reminderdelivery_state_valid"),
+        ]
+        indexes = [models.Index(fields=["period", "state"], name="reminderdelivery_state_idx")]
+
+    def __str__(self):
+        return f"{self.period} → {self.user}: {self.state}"

@@ -27,3 +27,9 @@ def last_complete_period(now=None):
     day = (now or timezone.now()).astimezone(datetime.UTC).date() - datetime.timedelta(days=7)
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def current_period(now=None):
+    """The ISO week ``now`` falls in (the reminders' week: what is due in it)."""
+    year, week, _ = (now or timezone.now()).astimezone(datetime.UTC).date().isocalendar()
+    return f"{year}-W{week:02d}"

@@ -4,7 +4,7 @@ import smtplib
 
 from celery import shared_task
 
-from . import delivery, mails, periods, signed_links
+from . import delivery, mails, periods, reminders, signed_links
 from .models import Subscription
 
 
@@ -41,3 +41,26 @@ def send_subscription_confirmation(subscription_id):
     if subscription is None or subscription.confirmed_at is not None:
         return
     mails.confirmation(subscription, signed_links.make(subscription, signed_links.CONFIRM)).send()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def send_reminder_chunk(delivery_ids, period):
+    result = reminders.send_chunk(delivery_ids, period)
+    return {"sent": result.sent, "skipped": result.skipped}
+
+
+@shared_task
+def send_reminders(period=None):
+    """What beat runs every week: plan this week's reminders, fan out chunks."""
+    period = period or periods.current_period()
+    chunks = reminders.start(period)
+    for chunk in chunks:
+        send_reminder_chunk.delay(chunk, period)
+    return {"period": period, "chunks": len(chunks)}

@@ -2,9 +2,15 @@
 
 import contextlib
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 import redis
+from django.conf import settings
+from django.db import connection
 
 from cbm_tracker.celery import app as celery_app
 
@@ -50,3 +56,68 @@ def send_weekly_job(url, period):
         celery_app.send_task(
             "digests.tasks.send_weekly_digests", kwargs={"period": period}, connection=connection
         )
+
+
+def database_url():
+    """The test database, for the worker process to share."""
+    db = connection.settings_dict
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{db['NAME']}"
+
+
+class Worker:
+    """``celery worker`` in its own process group, as production runs it."""
+
+    def __init__(self, smtp, broker, **env):
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "cbm_tracker.settings.local",
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": broker,
+            "EMAIL_URL": smtp.url,
+            **{k: str(v) for k, v in env.items()},
+        }
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "cbm_tracker",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=1",
+                "--without-mingle",
+                "--without-gossip",
+                "--prefetch-multiplier=1",
+            ],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        return self
+
+    def kill(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+
+def wait_for(condition, timeout=90, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def send_task(url, name, **kwargs):
+    """Send the task ``name`` through the broker at ``url``, as beat does."""
+    with celery_app.connection_for_write(url) as connection_:
+        celery_app.send_task(name, kwargs=kwargs, connection=connection_)

@@ -174,12 +174,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # The weekly digest: one beat process, cron fields "minute hour day-of-month
 # month day-of-week" (default Monday 06:00 UTC).
 DIGEST_CRON = env("DIGEST_CRON", default="0 6 * * 1")
+# The editors' and admins' "due this week" reminder (default Monday 07:00 UTC).
+REMINDER_CRON = env("REMINDER_CRON", default="0 7 * * 1")
 
 
-def cron_schedule(expression):
+def cron_schedule(expression, name="DIGEST_CRON"):
     fields = expression.split()
     if len(fields) != 5:
-        raise ImproperlyConfigured(f"DIGEST_CRON needs five cron fields, got {expression!r}")
+        raise ImproperlyConfigured(f"{name} needs five cron fields, got {expression!r}")
     names = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
     return crontab(**dict(zip(names, fields, strict=True)))
 
@@ -188,11 +190,18 @@ CELERY_BEAT_SCHEDULE = {
     "weekly-digest": {
         "task": "digests.tasks.send_weekly_digests",
         "schedule": cron_schedule(DIGEST_CRON),
-    }
+    },
+    "weekly-reminders": {
+        "task": "digests.tasks.send_reminders",
+        "schedule": cron_schedule(REMINDER_CRON, "REMINDER_CRON"),
+    },
 }
 CBM_DIGEST_CHUNK_SIZE = env.int("CBM_DIGEST_CHUNK_SIZE", default=100)
 CBM_DIGEST_LEASE_SECONDS = env.int("CBM_DIGEST_LEASE_SECONDS", default=600)
 CBM_DIGEST_MAX_ATTEMPTS = env.int("CBM_DIGEST_MAX_ATTEMPTS", default=5)
+CBM_REMINDER_CHUNK_SIZE = env.int("CBM_REMINDER_CHUNK_SIZE", default=100)
+CBM_REMINDER_LEASE_SECONDS = env.int("CBM_REMINDER_LEASE_SECONDS", default=600)
+CBM_REMINDER_MAX_ATTEMPTS = env.int("CBM_REMINDER_MAX_ATTEMPTS", default=5)
 # Which recordings wait for a second person before they are published:
 # "none", "level_changes" (a reconfirmation is published at once) or "all".
 CBM_REVIEW = env("CBM_REVIEW", default="level_changes")

@@ -7,10 +7,6 @@ exactly that (``send_task``) instead of waiting for Monday 06:00.
 
 import datetime
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -18,11 +14,17 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
 
 from digests import services as digest_services
 from digests.models import DigestDelivery, DigestRun
-from tests.brokers import PROCESS_MARKS, broker_url, celery_through, send_weekly_job
+from tests.brokers import (
+    PROCESS_MARKS,
+    Worker,
+    broker_url,
+    celery_through,
+    send_weekly_job,
+    wait_for,
+)
 from tests.factories import EvidenceFactory, assess, cell_at, make_user
 from tests.smtp import SMTPServer
 
@@ -34,56 +36,6 @@ BROKER = broker_url(14)
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 
-def database_url():
-    """The test database, for the worker process to share."""
-    db = connection.settings_dict
-    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{db['NAME']}"
-
-
-class Worker:
-    """``celery worker`` in its own process group, as production runs it."""
-
-    def __init__(self, smtp, **env):
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "cbm_tracker.settings.local",
-            "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": BROKER,
-            "EMAIL_URL": smtp.url,
-            **{k: str(v) for k, v in env.items()},
-        }
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "cbm_tracker",
-                "worker",
-                "--loglevel=INFO",
-                "--concurrency=1",
-                "--without-mingle",
-                "--without-gossip",
-                "--prefetch-multiplier=1",
-            ],
-            cwd=settings.BASE_DIR,
-            env=self.env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        return self
-
-    def kill(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-
 @pytest.fixture
 def broker():
     with celery_through(BROKER):
@@ -92,15 +44,6 @@ def broker():
 
 def weekly_job():
     send_weekly_job(BROKER, PERIOD)
-
-
-def wait_for(condition, timeout=90, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def subscribers(n, users):
@@ -127,7 +70,7 @@ def all_sent(n):
 def test_the_weekly_job_through_a_real_worker_sends_each_subscriber_one_digest(users, broker):
     subs = subscribers(6, users)
     with SMTPServer() as smtp:
-        worker = Worker(smtp, CBM_DIGEST_CHUNK_SIZE=4).start()
+        worker = Worker(smtp, BROKER, CBM_DIGEST_CHUNK_SIZE=4).start()
         try:
             weekly_job()
             wait_for(all_sent(len(subs)), what="every delivery sent")
@@ -148,8 +91,8 @@ def test_a_worker_killed_mid_chunk_loses_no_subscriber(users, broker):
     subs = subscribers(n, users)
     with SMTPServer(delay=0.25) as smtp:
         env = {"CBM_DIGEST_CHUNK_SIZE": 5, "CBM_DIGEST_LEASE_SECONDS": lease}
-        first = Worker(smtp, **env).start()
-        second = Worker(smtp, **env)
+        first = Worker(smtp, BROKER, **env).start()
+        second = Worker(smtp, BROKER, **env)
         try:
             weekly_job()
             wait_for(lambda: len(smtp.sink.messages) >= 7, what="the second chunk under way")
