@@ -30,7 +30,7 @@ def messages(source):
     for _line, function, message, _comments in extract_python(
         io.BytesIO(source.encode()), KEYWORDS.keys(), [], {}
     ):
-        if function.startswith("pgettext"):
+        if function.startswith(("pgettext", "npgettext")):
             yield message[0], message[1]
         elif isinstance(message, tuple):  # ngettext: the singular is the id
             yield None, message[0]
