@@ -29,9 +29,12 @@ def note_week_visit(user, now=None):
     """
     now = now or timezone.now()
     with change(user, _("Week visited")):
-        visit = WeekVisit.objects.select_for_update().filter(user_id=user.pk).first()
-        if visit is None:
-            return WeekVisit.objects.create(user=user, seen_at=now, since=None)
+        # get_or_create: two first visits at once find one row, not an IntegrityError.
+        visit, created = WeekVisit.objects.select_for_update().get_or_create(
+            user=user, defaults={"seen_at": now, "since": None}
+        )
+        if created:
+            return visit
         if visit.seen_at <= now - ONE_SITTING:
             visit.since = visit.seen_at
         visit.seen_at = now
