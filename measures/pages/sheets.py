@@ -160,6 +160,9 @@ def render_import(request, form, preview=None, token="", refused=(), status=200)
             "new": level_label(row.level) if row.level else "",
         }
         for row in (preview.rows if preview else ())
+        # Unchanged rows are counted, not listed: a sheet of a whole scope
+        # has hundreds, and the ones to check are those that would change.
+        if row.outcome != "unchanged"
     ]
     context = {
         "form": form,
