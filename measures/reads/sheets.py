@@ -9,6 +9,8 @@ columns to fill. No text of a cell is ever written as a formula.
 
 import datetime
 import io
+import re
+import zipfile
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -81,9 +83,12 @@ def csv_bytes(rows):
     return ("\ufeff" + csv_text(rows, COLUMNS)).encode("utf-8")
 
 
-def xlsx_bytes(rows):
+def xlsx_bytes(rows, today=None):
     """The sheet as an XLSX workbook: dates as dates, numbers as numbers, and
-    every text as a string cell — never a formula, whatever it starts with."""
+    every text as a string cell — never a formula, whatever it starts with.
+
+    The same rows on the same day give the same bytes (``stamped``), so that
+    a download is compared like any other answer (non-interference)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(SHEET_TITLE)
     for index, name in enumerate(COLUMNS, start=1):
@@ -94,6 +99,30 @@ def xlsx_bytes(rows):
         sheet.append([xlsx_cell(sheet, value) for value in row])
     out = io.BytesIO()
     book.save(out)
+    return stamped(out.getvalue(), today or timezone.localdate())
+
+
+# openpyxl stamps the workbook's properties and each part of the archive with
+# the time it was saved; the export's day says as much and no more.
+MODIFIED = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def stamped(data, day):
+    """The archive again, with every time in it set to ``day`` at midnight."""
+    moment = datetime.datetime.combine(day, datetime.time())
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                iso = moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                content = MODIFIED.sub(rb"\g<1>" + iso + rb"\g<2>", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=moment.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, content)
     return out.getvalue()
 
 

@@ -8,6 +8,7 @@ import time
 import zipfile
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -418,3 +419,14 @@ def test_the_command_previews_applies_and_exits_non_zero_on_errors(users, tmp_pa
     assert Assessment.objects.filter(cell=cell, level="agreed", effective_on=TODAY).exists()
     with pytest.raises(CommandError, match="no user"):
         call_command("import_cells", str(good), "--as", "nobody")
+
+
+def test_the_same_rows_on_the_same_day_give_the_same_workbook_bytes():
+    rows = [[1, 2, 6, "Title", "DZ", "Algeria", "", "", "partial", D(2010, 1, 1), None]]
+    with time_machine.travel(datetime.datetime(2026, 5, 1, 8, 0, tzinfo=datetime.UTC)):
+        morning = sheets.xlsx_bytes(rows)
+    with time_machine.travel(datetime.datetime(2026, 5, 1, 17, 30, tzinfo=datetime.UTC)):
+        evening = sheets.xlsx_bytes(rows)
+    assert morning == evening
+    with zipfile.ZipFile(io.BytesIO(morning)) as archive:
+        assert b"2026-05-01T00:00:00Z" in archive.read("docProps/core.xml")
