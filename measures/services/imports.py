@@ -166,12 +166,15 @@ def xlsx_rows(data):
 
 
 def csv_rows(data):
+    # Text never holds a NUL byte; pictures, PDFs and other binaries do.
+    if b"\x00" in data:
+        raise file_error(_("The file is not a readable XLSX workbook or CSV file."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise file_error(_("The file is not a readable XLSX workbook or CSV file.")) from None
-    if "\x00" in text:
-        raise file_error(_("The file is not a readable XLSX workbook or CSV file."))
+        raise file_error(
+            _('The CSV file is not in UTF-8: save it as "CSV UTF-8", or as XLSX.')
+        ) from None
     try:
         for values in csv.reader(io.StringIO(text, newline="")):
             # A CSV cell holds no formula, only its text: "=..." is one typed

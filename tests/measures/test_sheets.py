@@ -279,6 +279,7 @@ def test_unknown_cells_cells_out_of_scope_and_repeated_rows_are_refused(users):
         (lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a readable XLSX workbook or CSV"),
         (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old Excel (.xls)"),
         (lambda: b"", "empty"),
+        (lambda: "cell_id;Alg\u00e9rie".encode("cp1252"), 'not in UTF-8: save it as "CSV UTF-8"'),
         (lambda: b"PK\x03\x04 not really a zip", "not a readable XLSX workbook"),
         (lambda: zip_with("hello.txt", b"hi"), "not a readable XLSX workbook"),
         (lambda: xlsx_of([list(sheets.COLUMNS)], title="Sheet1"), 'no sheet named "cells"'),
@@ -387,7 +388,7 @@ def test_the_import_page_walks_upload_preview_apply(users):
 
 
 def test_the_import_page_shows_a_bad_file_on_the_form(users):
-    upload = io.BytesIO(b"\x89PNG\r\n\x1a\n")
+    upload = io.BytesIO(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     upload.name = "picture.png"
     page = client_for(users.editor).post("/cells/import/", {"file": upload})
     assert page.status_code == 400
