@@ -121,3 +121,25 @@ class Action(models.TextChoices):
     REMARK = "remark", _("re-marked")
     RETRACT = "retract", _("retracted")
     DELETE = "delete", _("deleted")
+
+
+# The spreadsheet round trip (docs/pages.md): a workbook's one sheet and its
+# columns, the first row of every export. measures/reads/sheets.py writes
+# them, measures/services/imports.py reads ``cell_id``, ``version`` and the
+# columns to fill; the others say what the row is.
+SHEET_TITLE = "cells"
+SHEET_READ_COLUMNS = (
+    "cell_id",
+    "version",
+    "measure",
+    "measure_title",
+    "country",
+    "country_name",
+    "partner",
+    "partner_name",
+    "level",
+    "effective_on",
+    "due_on",
+)
+SHEET_FILL_COLUMNS = ("new_level", "new_effective_on", "rationale_en", "rationale_fr", "evidence")
+SHEET_COLUMNS = SHEET_READ_COLUMNS + SHEET_FILL_COLUMNS

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .pages import account, catalogue, cells, evidence, overview, quality, week
+from .pages import account, catalogue, cells, evidence, overview, quality, sheets, week
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("measures/", catalogue.measure_list, name="measure-list"),
     path("measures/<int:number>/", catalogue.measure_detail, name="measure"),
     path("cells/<int:pk>/", cells.cell_detail, name="cell"),
+    path("cells/export/", sheets.cells_export, name="cells-export"),
+    path("cells/import/", sheets.cells_import, name="cells-import"),
     path("evidence/<uuid:public_id>/", evidence.evidence_detail, name="evidence"),
     path("sources/", evidence.source_list, name="source-list"),
     path("sources/<slug:key>/", evidence.source_detail, name="source"),

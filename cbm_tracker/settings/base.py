@@ -205,6 +205,11 @@ CBM_REMINDER_MAX_ATTEMPTS = env.int("CBM_REMINDER_MAX_ATTEMPTS", default=5)
 # Which recordings wait for a second person before they are published:
 # "none", "level_changes" (a reconfirmation is published at once) or "all".
 CBM_REVIEW = env("CBM_REVIEW", default="level_changes")
+# The spreadsheet round trip (docs/pages.md): the largest file an import
+# reads, below DATA_UPLOAD_MAX_MEMORY_SIZE since the preview carries the file
+# to the apply step in a signed form field, and the most rows it takes.
+CBM_IMPORT_MAX_BYTES = env.int("CBM_IMPORT_MAX_BYTES", default=512 * 1024)
+CBM_IMPORT_MAX_ROWS = env.int("CBM_IMPORT_MAX_ROWS", default=2000)
 # Absolute links in mails.
 # Scorecards rendered once per ETag and kept in the cache this long
 # (cbm_tracker/api/rendered.py; the ETag changes with every write).

@@ -28,14 +28,17 @@ from .cells import (
 )
 from .checks import NotVisible
 from .evidence import attach_evidence, create_evidence, remark_evidence, retract_evidence
+from .imports import ImportRefused, apply_import, preview_import
 from .reference import delete_reference, save_reference, save_source
 from .review import submit_assessment, submit_assessments, submit_in_change
 from .week import assess_cells, note_week_visit, reconfirm_cells
 
 __all__ = [
+    "ImportRefused",
     "NotVisible",
     "StaleVersion",
     "TOKEN_MAX_DAYS",
+    "apply_import",
     "assess_cells",
     "attach_evidence",
     "create_evidence",
@@ -48,6 +51,7 @@ __all__ = [
     "record_assessment",
     "record_assessments",
     "record_in_change",
+    "preview_import",
     "remark_evidence",
     "retract_assessment",
     "retract_evidence",
