@@ -29,6 +29,7 @@ from .cells import (
 from .checks import NotVisible
 from .evidence import attach_evidence, create_evidence, remark_evidence, retract_evidence
 from .reference import delete_reference, save_reference, save_source
+from .replies import reply_to_assessment, retract_reply
 from .review import submit_assessment, submit_assessments, submit_in_change
 
 __all__ = [
@@ -45,8 +46,10 @@ __all__ = [
     "record_assessments",
     "record_in_change",
     "remark_evidence",
+    "reply_to_assessment",
     "retract_assessment",
     "retract_evidence",
+    "retract_reply",
     "revoke_token",
     "save_reference",
     "save_source",
