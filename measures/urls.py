@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .pages import account, catalogue, cells, evidence, overview, quality
+from .pages import account, catalogue, cells, evidence, overview, quality, replies
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -22,4 +22,5 @@ urlpatterns = [
     ),
     path("account/subscription/unsubscribe/", account.unsubscribe, name="account-unsubscribe"),
     path("data-quality/", quality.data_quality, name="data-quality"),
+    path("assessments/<uuid:public_id>/reply/", replies.reply, name="reply"),
 ]
