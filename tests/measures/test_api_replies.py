@@ -8,7 +8,16 @@ import pytest
 
 from measures import services
 from measures.models import Reply
-from tests.api_helpers import assert_error, client, everything, footprint, results, token_for, url
+from tests.api_helpers import (
+    assert_error,
+    client,
+    everything,
+    feed_cursor,
+    footprint,
+    results,
+    token_for,
+    url,
+)
 from tests.factories import EvidenceFactory, assess, cell_at, make_user, marking
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +173,12 @@ def test_assessments_with_replies_cost_the_same_queries_however_many(
         with django_assert_num_queries(6):
             rows = results(client(token=token).get(url("assessments/"), {"page_size": 1000}))
         assert sum(len(r["replies"]) for r in rows) == {1: 1, 5: 6}[len(numbers)]
+
+
+def test_the_change_feed_names_a_reply_and_its_assessment_by_their_ids(liaison, answered, users):
+    cursor = feed_cursor()
+    reply = services.reply_to_assessment(liaison, answered, text_en="Seen.")
+    rows = results(client(users.reader).get(url("changes/"), {"since": cursor}))
+    assert [(r["type"], r["action"], r["object_id"], r["after"]["assessment"]) for r in rows] == [
+        ("reply", "create", str(reply.public_id), str(answered.public_id))
+    ]
