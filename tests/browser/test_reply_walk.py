@@ -42,7 +42,9 @@ def test_a_respondent_replies_in_french_and_an_editor_sees_it_beside_the_assessm
         shot(page, "reply-form")
         walk.click(page.get_by_role("button", name="Envoyer la réponse"))
         assert page.url.startswith(f"{base}/cells/{cell.pk}/")
-        assert "Votre réponse a été jointe à l’évaluation." in page.locator(".messages").inner_text()
+        assert (
+            "Votre réponse a été jointe à l’évaluation." in page.locator(".messages").inner_text()
+        )
         assert (walk.clicks, walk.loads) == (2, 2)
         history = page.locator("section[aria-labelledby=history-title]")
         assert REPLY_FR in history.inner_text()
