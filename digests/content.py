@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from countries.models import Country, Initiative, Membership
 from measures.choices import NO_EVIDENCE, WEIGHTS, Level
-from measures.models import Assessment, Cell, Evidence, Marking
+from measures.models import Assessment, Cell, Evidence, Marking, Reply
 
 from .periods import period_bounds
 
@@ -78,6 +78,7 @@ class PeriodData:
     cells: dict  # cell id -> Cell
     members: dict  # initiative id -> [(country, marking id)]
     markings: dict = field(default_factory=dict)
+    replies: list = field(default_factory=list)  # replies made in the period (right of reply)
 
 
 def read_period(period, initiative_ids):
@@ -114,7 +115,7 @@ def read_period(period, initiative_ids):
             members.setdefault(m.initiative_id, []).append((m.country_id, m.marking_id))
     return PeriodData(
         start, end, new_assessments, history, new_evidence, last_assessed,
-        cells, members, markings=Marking.objects.in_bulk(),
+        cells, members, markings=Marking.objects.in_bulk(), replies=read_replies(start, end),
     )  # fmt: skip
 
 
@@ -284,7 +285,8 @@ def digest_context(subscription, viewer, data, language):
             group["cells"][cell.pk]["evidence"].append(entry)
         if not linked:
             other.append(entry)  # about a followed initiative, not a particular cell
-    if not changes and not groups and not other:
+    replies = reply_lines(data, seen, lambda code: everything or code in countries, language)
+    if not changes and not groups and not other and not replies:
         return None
 
     evidence_groups, budget, left_out = [], MAX_EVIDENCE, []
@@ -357,7 +359,56 @@ def digest_context(subscription, viewer, data, language):
         "overdue_more": len(overdue_cells) - len(overdue),
         "overview_url": link(),
         "initiatives_url": link("initiatives"),
+        **replies_context(replies),
     }
+
+
+# --- right of reply -----------------------------------------------------------
+
+MAX_REPLIES = 10
+
+
+def read_replies(start, end):
+    """The replies made in the period and not retracted, with what a line
+    about one reads (one query for every subscriber of a chunk)."""
+    return list(
+        Reply.objects.filter(created_at__gte=start, created_at__lt=end, retracted=False)
+        .select_related(
+            "country", "assessment", "assessment__cell__measure", "assessment__cell__country",
+            "assessment__cell__partner",
+        )
+        .order_by("created_at", "pk")
+    )  # fmt: skip
+
+
+def reply_lines(data, seen, follows_country, language):
+    """The period's replies this subscriber may see — the reply's marking and
+    the assessment's both in ``seen`` — by countries they follow."""
+    lines = []
+    for reply in data.replies:
+        if reply.marking_id not in seen or reply.assessment.marking_id not in seen:
+            continue
+        if not follows_country(reply.country_id):
+            continue
+        cell = reply.assessment.cell
+        lines.append(
+            {
+                "country": _name(reply.country, language),
+                "heading": _heading(cell, language, with_pair=True),
+                "level": reply.assessment.level,
+                "effective_on": reply.assessment.effective_on,
+                "effective_precision": reply.assessment.effective_precision,
+                "replied_on": reply.created_at.date(),
+                "text": _short(_pick(reply.text_en, reply.text_fr, language)),
+                "url": link(cell),
+            }
+        )
+    return lines
+
+
+def replies_context(lines):
+    shown, more = _bounded(lines, MAX_REPLIES)
+    return {"replies": shown, "replies_more": more}
 
 
 def _pick(english, french, language):

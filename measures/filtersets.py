@@ -19,7 +19,7 @@ from countries.filtersets import (
 from countries.models import Membership
 
 from .choices import Direction, Domain, Level, MarkingLevel, Scope
-from .models import Assessment, Cell, ChangeRecord, Evidence, Indicator, Measure, Source
+from .models import Assessment, Cell, ChangeRecord, Evidence, Indicator, Measure, Reply, Source
 
 # Dates in a query are ISO 8601 only: Django's form defaults also take
 # "01/02/2012", which reads as 2 January or 1 February by Accept-Language.
@@ -398,3 +398,17 @@ class IndicatorFilterSet(django_filters.FilterSet):
     class Meta:
         model = Indicator
         fields = ["measure", "country"]
+
+
+class ReplyFilterSet(django_filters.FilterSet):
+    """Replies: by the country that replied, by the assessment answered."""
+
+    country = _codes("country")
+    assessment = django_filters.UUIDFilter(
+        field_name="assessment__public_id", label="the assessment's id"
+    )
+    retracted = StrictBooleanFilter()
+
+    class Meta:
+        model = Reply
+        fields = ["country", "assessment", "retracted"]

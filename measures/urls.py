@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .pages import account, catalogue, cells, evidence, overview, quality, sheets, week
+from .pages import account, catalogue, cells, evidence, overview, quality, replies, sheets, week
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -25,4 +25,5 @@ urlpatterns = [
     path("account/subscription/unsubscribe/", account.unsubscribe, name="account-unsubscribe"),
     path("data-quality/", quality.data_quality, name="data-quality"),
     path("week/", week.week, name="week"),
+    path("assessments/<uuid:public_id>/reply/", replies.reply, name="reply"),
 ]

@@ -376,11 +376,15 @@ class UserProfileForm(ServiceModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "scope_countries" in self.fields:
+            self.fields["scope_countries"].help_text = _(
+                "An editor records for these countries; a respondent replies for them."
+            )
         if self.instance.pk is not None and not self.is_bound:
             roles = set(self.instance.user.groups.values_list("name", flat=True)) & set(Role.values)
             if self.instance.user.is_superuser:
                 roles.add(Role.ADMIN)
-            for role in (Role.ADMIN, Role.EDITOR, Role.ANALYST, Role.READER):
+            for role in (Role.ADMIN, Role.EDITOR, Role.ANALYST, Role.RESPONDENT, Role.READER):
                 if role in roles:
                     self.initial["role"] = role
                     break

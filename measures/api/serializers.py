@@ -13,7 +13,7 @@ from cbm_tracker.api.serializers import StrictSerializer
 from countries.choices import DatePrecision
 from countries.models import Initiative
 from measures.choices import Direction, Level, MarkingLevel
-from measures.models import Assessment, Cell, Evidence, Indicator, Measure, Source
+from measures.models import Assessment, Cell, Evidence, Indicator, Measure, Reply, Source
 
 
 @extend_schema_field(
@@ -141,6 +141,29 @@ class CellUpdateSerializer(StrictSerializer):
         _visible(self.fields["evidence"], Evidence.objects.visible_to(user).filter(retracted=False))
 
 
+class ReplySerializer(serializers.ModelSerializer):
+    """A country's reply to an assessment (right of reply)."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    assessment = serializers.UUIDField(source="assessment.public_id", read_only=True)
+    country = serializers.CharField(source="country_id")
+    created_by = serializers.CharField(source="created_by.username")
+    retracted_by = serializers.CharField(source="retracted_by.username", allow_null=True)
+    evidence = serializers.SerializerMethodField()
+    marking = MarkingField(read_only=True)
+
+    class Meta:
+        model = Reply
+        fields = [
+            "id", "assessment", "country", "text_en", "text_fr", "evidence", "marking",
+            "created_at", "created_by", "retracted", "retracted_reason", "retracted_at",
+            "retracted_by", "version",
+        ]  # fmt: skip
+
+    def get_evidence(self, obj) -> list[uuid.UUID]:
+        return sorted(str(e.public_id) for e in obj.visible_evidence)
+
+
 class AssessmentSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     measure = serializers.IntegerField(source="cell.measure.number")
@@ -150,6 +173,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
     retracted_by = serializers.CharField(source="retracted_by.username", allow_null=True)
     evidence = serializers.SerializerMethodField()
     marking = MarkingField(read_only=True)
+    # The replies the caller may see (a Prefetch to ``visible_replies``).
+    replies = ReplySerializer(many=True, read_only=True, source="visible_replies")
 
     class Meta:
         model = Assessment
@@ -157,7 +182,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             "id", "cell", "measure", "country", "partner", "level", "effective_on",
             "effective_precision", "recorded_at", "recorded_by", "rationale_en",
             "rationale_fr", "evidence", "marking", "retracted", "retracted_reason",
-            "retracted_at", "retracted_by",
+            "retracted_at", "retracted_by", "replies",
         ]  # fmt: skip
 
     def get_evidence(self, obj) -> list[uuid.UUID]:

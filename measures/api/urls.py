@@ -5,8 +5,8 @@ from rest_framework.routers import SimpleRouter
 
 from cbm_tracker.api.deprecation import deprecated
 
+from . import replies, views, week
 from . import scorecard_views as sv
-from . import views, week
 
 router = SimpleRouter()
 router.register("measures", views.MeasureViewSet, basename="measure")
@@ -15,6 +15,7 @@ router.register("cells", views.CellViewSet, basename="cell")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
+router.register("replies", replies.ReplyViewSet, basename="reply")
 # The old name of cells/, for one deprecation period (docs/api.md "Deprecated paths").
 STATUSES_DEPRECATED_ON = datetime.date(2026, 11, 28)
 router.register(

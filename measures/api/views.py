@@ -34,6 +34,7 @@ from measures.models import (
     Observation,
     Source,
 )
+from measures.reads.replies import replies_prefetch
 
 from . import serializers as s
 
@@ -158,7 +159,8 @@ class AssessmentViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
                     "evidence",
                     queryset=Evidence.objects.visible_to(user).only("id", "public_id"),
                     to_attr="visible_evidence",
-                )
+                ),
+                replies_prefetch(user, to_attr="visible_replies"),
             )
             .order_by("id")
         )

@@ -26,7 +26,7 @@ from collections import defaultdict
 from django.apps import apps
 from django.utils.crypto import salted_hmac
 
-PUBLIC_ID_MODELS = {("measures", "evidence"), ("measures", "assessment")}
+PUBLIC_ID_MODELS = {("measures", "evidence"), ("measures", "assessment"), ("measures", "reply")}
 NATURAL_KEYS = {
     ("measures", "source"): "key",
     ("measures", "measure"): "number",

@@ -16,6 +16,7 @@ from measures.audit.revisions import StaleVersion
 from measures.choices import NO_EVIDENCE, Level
 from measures.models import Assessment, Cell, Evidence, Proposal
 from measures.reads.labels import highest_marking, level_label, localized
+from measures.reads.replies import replies_prefetch, with_replies
 from measures.rules import due_on, due_state, evidence_after
 from measures.services.refusals import REFUSALS, add_to_form, refusal_of
 
@@ -159,7 +160,7 @@ def _render_cell(
         Assessment.objects.visible_to(request.user)
         .filter(cell=cell)
         .select_related("marking", "recorded_by", "retracted_by")
-        .prefetch_related("evidence")
+        .prefetch_related("evidence", replies_prefetch(request.user))
         .order_by("-effective_on", "-recorded_at", "-id")
     )
     evidence = list(
@@ -194,9 +195,8 @@ def _render_cell(
             "evidence_form": evidence_form,
             "reconfirm_errors": reconfirm_errors,
             "can_reconfirm": may_edit and fresh.level not in (NO_EVIDENCE,),
-            "page_marking": highest_marking(
-                [a.marking for a in history] + [e.marking for e in evidence]
-            ),
+            "page_marking": highest_marking(with_replies(history) + [e.marking for e in evidence]),
+            "may_reply": viewer_for(request.user).may_reply_for(cell),
         },
         status=status,
     )

@@ -30,6 +30,7 @@ from .checks import NotVisible
 from .evidence import attach_evidence, create_evidence, remark_evidence, retract_evidence
 from .imports import ImportRefused, apply_import, preview_import
 from .reference import delete_reference, save_reference, save_source
+from .replies import reply_to_assessment, retract_reply
 from .review import submit_assessment, submit_assessments, submit_in_change
 from .week import assess_cells, note_week_visit, reconfirm_cells
 
@@ -53,8 +54,10 @@ __all__ = [
     "record_in_change",
     "preview_import",
     "remark_evidence",
+    "reply_to_assessment",
     "retract_assessment",
     "retract_evidence",
+    "retract_reply",
     "revoke_token",
     "save_reference",
     "save_source",

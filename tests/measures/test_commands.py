@@ -77,7 +77,13 @@ def test_demo_users_are_created_once_with_their_passwords_printed(settings):
     out = StringIO()
     call_command("demo_users", stdout=out)
     lines = out.getvalue().splitlines()
-    assert [line.split()[0] for line in lines[1:]] == ["reader", "analyst", "editor", "admin"]
+    assert [line.split()[0] for line in lines[1:]] == [
+        "reader",
+        "analyst",
+        "editor",
+        "respondent",
+        "admin",
+    ]
     password = lines[1].split()[1]
     assert User.objects.get(username="reader").check_password(password)
     again = StringIO()

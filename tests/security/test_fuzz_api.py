@@ -77,6 +77,8 @@ DATA_DEPENDENT = {
     "retracted",  # already retracted
     "non_field_errors",  # one subscription per user; PATCH /evidence/ changes one thing
     "email",  # subscribing needs an e-mail address on the account
+    "assessment",  # the id of an assessment the caller may see (a reply answers it)
+    "text_en",  # a reply in English or French
 }
 ACCEPTED = {401, 403, 404, 409, 429}
 

@@ -130,6 +130,7 @@ class World:
             "assessment": str(uuid.uuid4()),
             "initiative": "ni-hidden-initiative",
             "source": "ni-hidden-source",
+            "reply": str(uuid.uuid4()),
         }
 
     def hidden_markings(self, name):
@@ -166,6 +167,7 @@ def api_paths(world, name):
         "statuses": [str(c.pk) for c in world.targets],  # the deprecated name of cells/
         "subscriptions": [str(own)],
         "indicators": ["*"],
+        "replies": [world.probes["reply"]],
     }
     schema = SchemaGenerator().get_schema(request=None, public=True)
     paths = []

@@ -25,6 +25,14 @@ DEMO_USERS = [
         "countries": ["DZ", "MA", "MR", "TN"],
         "affiliations": ["5plus5"],
     },
+    # Morocco's liaison: replies to the assessments of Morocco (right of reply).
+    {
+        "username": "respondent",
+        "role": "respondent",
+        "clearance": "restricted",
+        "countries": ["MA"],
+        "affiliations": ["MA"],
+    },
     {
         "username": "admin",
         "role": "admin",
@@ -76,6 +84,6 @@ class Command(BaseCommand):
         self.stdout.write("Demo users (shown once; demo_users --reset makes new ones):")
         for spec, password in printed:
             self.stdout.write(
-                f"  {spec['username']:<8} {password:<14} {spec['role']}, "
+                f"  {spec['username']:<10} {password:<14} {spec['role']}, "
                 f"cleared {spec['clearance']}"
             )

@@ -22,7 +22,11 @@ class Command(BaseCommand):
             default=MarkingLevel.PUBLIC,
             help=f"One of: {', '.join(MarkingLevel.values)} (default public).",
         )
-        parser.add_argument("--countries", default="", help="Editing scope, ISO codes: DZ,MA")
+        parser.add_argument(
+            "--countries",
+            default="",
+            help="Scope, ISO codes: DZ,MA (an editor records, a respondent replies for them)",
+        )
         parser.add_argument(
             "--affiliations",
             default="",
