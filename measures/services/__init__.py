@@ -29,24 +29,37 @@ from .cells import (
 from .checks import NotVisible
 from .evidence import attach_evidence, create_evidence, remark_evidence, retract_evidence
 from .reference import delete_reference, save_reference, save_source
-from .review import submit_assessment, submit_assessments, submit_in_change
+from .review import (
+    approve_proposal,
+    needs_review,
+    repropose,
+    return_proposal,
+    submit_assessment,
+    submit_assessments,
+    submit_in_change,
+    withdraw_proposal,
+)
 
 __all__ = [
     "NotVisible",
     "StaleVersion",
     "TOKEN_MAX_DAYS",
+    "approve_proposal",
     "attach_evidence",
     "create_evidence",
     "create_missing_cells",
     "delete_reference",
     "grant",
     "issue_token",
+    "needs_review",
     "record_assessment",
     "record_assessments",
     "record_in_change",
     "remark_evidence",
+    "repropose",
     "retract_assessment",
     "retract_evidence",
+    "return_proposal",
     "revoke_token",
     "save_reference",
     "save_source",
@@ -54,4 +67,5 @@ __all__ = [
     "submit_assessments",
     "submit_in_change",
     "system_actor",
+    "withdraw_proposal",
 ]
