@@ -15,6 +15,7 @@ router.register("cells", views.CellViewSet, basename="cell")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
+router.register("proposals", views.ProposalViewSet, basename="proposal")
 # The old name of cells/, for one deprecation period (docs/api.md "Deprecated paths").
 STATUSES_DEPRECATED_ON = datetime.date(2026, 11, 28)
 router.register(
