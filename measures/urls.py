@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .pages import account, catalogue, cells, evidence, overview, quality
+from .pages import account, catalogue, cells, evidence, overview, quality, review
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -22,4 +22,10 @@ urlpatterns = [
     ),
     path("account/subscription/unsubscribe/", account.unsubscribe, name="account-unsubscribe"),
     path("data-quality/", quality.data_quality, name="data-quality"),
+    path("proposals/", review.proposal_list, name="proposals"),
+    path("proposals/<uuid:public_id>/", review.proposal_detail, name="proposal"),
+    path("proposals/<uuid:public_id>/approve/", review.approve, name="proposal-approve"),
+    path("proposals/<uuid:public_id>/return/", review.return_, name="proposal-return"),
+    path("proposals/<uuid:public_id>/withdraw/", review.withdraw, name="proposal-withdraw"),
+    path("proposals/<uuid:public_id>/repropose/", review.repropose, name="proposal-repropose"),
 ]

@@ -15,7 +15,7 @@ from measures import services
 from measures.access import viewer_for
 from measures.audit.revisions import StaleVersion
 from measures.choices import NO_EVIDENCE, Level
-from measures.models import Assessment, Cell, Evidence
+from measures.models import Assessment, Cell, Evidence, Proposal
 from measures.reads.labels import highest_marking, is_stale, level_label, localized, stale_threshold
 from measures.rules import evidence_after
 from measures.services.refusals import REFUSALS, add_to_form, refusal_of
@@ -84,7 +84,7 @@ def _record(request, cell, as_of):
     if not form.is_valid():
         return _render_cell(request, cell, as_of, True, form=form, status=400)
     try:
-        services.record_assessment(request.user, cell, **form.service_kwargs())
+        result = services.submit_assessment(request.user, cell, **form.service_kwargs())
     except StaleVersion as exc:
         # Refused: show the fresh state, keep the input, carry the new version.
         data = request.POST.copy()
@@ -96,6 +96,9 @@ def _record(request, cell, as_of):
     except REFUSALS as exc:
         refusal = add_to_form(form, exc)
         return _render_cell(request, cell, as_of, True, form=form, status=refusal.status)
+    if isinstance(result, Proposal):
+        messages.success(request, _("Sent for review: a second person publishes it."))
+        return redirect(reverse("proposal", args=[result.public_id]))
     messages.success(request, _("Assessment recorded."))
     return redirect(reverse("cell", args=[cell.pk]))
 

@@ -7,7 +7,9 @@ from django import template
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 
+from measures.access import viewer_for
 from measures.reads import labels
+from measures.reads.review import awaiting_review_count
 
 register = template.Library()
 
@@ -95,3 +97,12 @@ def csv_link(context, table):
     params["format"] = "csv"
     params["table"] = table
     return "?" + urlencode(sorted(params.lists()), doseq=True)
+
+
+@register.simple_tag
+def review_count(user):
+    """The nav's "Review (n)": None for those who review nothing (no link, no
+    query); else the open proposals they may decide (``awaiting_review_by``)."""
+    if not viewer_for(user).is_editor:
+        return None
+    return awaiting_review_count(user)
