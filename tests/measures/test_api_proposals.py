@@ -88,9 +88,10 @@ def test_the_list_filters_by_state_country_and_measure(users, reviewer):
     propose(users, cell_at(11, "DZ"))
     propose(users, cell_at(12, "MA"))
     api = client(users.admin)
-    ids = lambda query: [
-        p["country"] for p in api.get(f"{API}/proposals/{query}").json()["results"]
-    ]  # noqa: E731
+
+    def ids(query):
+        return [p["country"] for p in api.get(f"{API}/proposals/{query}").json()["results"]]
+
     assert sorted(ids("")) == ["DZ", "MA"]
     assert ids("?country=ma") == ["MA"]
     assert ids("?measure=11") == ["DZ"]

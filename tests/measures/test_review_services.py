@@ -16,6 +16,7 @@ from tests.factories import EvidenceFactory, assess, cell_at, make_user, marking
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
+SOME_DAY = D(2020, 1, 1)
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def second_editor(db):
     return make_user("editor_dz2", role="editor", clearance="restricted", countries=["DZ"])
 
 
-def submit(actor, cell, level, *, on=D(2020, 1, 1), **kwargs):
+def submit(actor, cell, level, *, on=SOME_DAY, **kwargs):
     kwargs.setdefault("rationale_en", "Seen at the border.")
     return services.submit_assessment(
         actor,
