@@ -130,6 +130,7 @@ class World:
             "assessment": str(uuid.uuid4()),
             "initiative": "ni-hidden-initiative",
             "source": "ni-hidden-source",
+            "proposal": str(uuid.uuid4()),
         }
 
     def hidden_markings(self, name):
@@ -165,6 +166,7 @@ def api_paths(world, name):
         "cells": [str(c.pk) for c in world.targets],
         "statuses": [str(c.pk) for c in world.targets],  # the deprecated name of cells/
         "subscriptions": [str(own)],
+        "proposals": [world.probes["proposal"]],
         "indicators": ["*"],
     }
     schema = SchemaGenerator().get_schema(request=None, public=True)
