@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from ..access import viewer_for
-from ..choices import NO_EVIDENCE, ProposalState
+from ..choices import NO_EVIDENCE
 from ..models import Assessment, Evidence, Proposal
 
 
@@ -71,7 +71,3 @@ def awaiting_review_count(user):
     if not viewer_for(user).is_editor:
         return 0
     return Proposal.objects.awaiting_review_by(user).count()
-
-
-def is_open(proposal):
-    return proposal.state == ProposalState.OPEN

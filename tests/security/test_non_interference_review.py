@@ -10,11 +10,13 @@ The machinery (observations, masks, probes) is test_non_interference.py's.
 """
 
 import datetime
+import re
 import uuid
 
 import pytest
 from django.test import Client
 
+from digests import services as digest_services
 from measures import services
 from measures.models import Source
 from tests.api_helpers import client
@@ -167,3 +169,33 @@ def test_a_proposal_the_editor_may_review_does_change_their_list_and_count(world
     page = Client()
     page.force_login(world.viewers[name])
     assert "Review (1)" in page.get("/").content.decode()
+
+
+NAV_COUNT = re.compile(rb"Review \(\d+\)")
+
+
+@pytest.mark.parametrize("who", ["admin", "editor"])
+def test_a_proposal_changes_no_published_view_even_for_those_who_see_it(world, who):
+    """Scorecards (JSON and CSV exports), cells, assessments, the change feed,
+    the heat map, the cell and country pages and the digest of an admin who
+    may review it, or of its author: the same before and after a proposal,
+    but for the nav's count (masked here, tested above)."""
+    user = getattr(world.users, who)
+    world.viewers[who] = user
+    digest_services.subscribe(user, language="en")
+    keys = [probe_key(world, p) for p in api_paths(world, who) if "/proposals/" not in p]
+
+    def look():
+        seen = {
+            **observe_api(world, who, client(user), keys),
+            **observe_pages(world, who),
+            **observe_digest(world, who),
+        }
+        seen.pop("/proposals/")
+        seen.pop("/proposals/<proposal>/")
+        return {k: NAV_COUNT.sub(b"Review (*)", v) for k, v in seen.items()}
+
+    before = look()
+    propose(world.users.editor, world.targets[1], "implemented")
+    propose(world.users.editor, world.targets[0], "suspended")
+    assert differences(before, look()) == []
