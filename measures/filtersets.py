@@ -18,8 +18,18 @@ from countries.filtersets import (
 )
 from countries.models import Membership
 
-from .choices import Direction, Domain, Level, MarkingLevel, Scope
-from .models import Assessment, Cell, ChangeRecord, Evidence, Indicator, Measure, Reply, Source
+from .choices import Direction, Domain, Level, MarkingLevel, ProposalState, Scope
+from .models import (
+    Assessment,
+    Cell,
+    ChangeRecord,
+    Evidence,
+    Indicator,
+    Measure,
+    Proposal,
+    Reply,
+    Source,
+)
 
 # Dates in a query are ISO 8601 only: Django's form defaults also take
 # "01/02/2012", which reads as 2 January or 1 February by Accept-Language.
@@ -412,3 +422,16 @@ class ReplyFilterSet(django_filters.FilterSet):
     class Meta:
         model = Reply
         fields = ["country", "assessment", "retracted"]
+
+
+class ProposalFilterSet(CellFilterMixin):
+    """``/proposals/``: by state, country (either of a pair) and measure."""
+
+    prefix = "cell__"
+    state = django_filters.MultipleChoiceFilter(choices=ProposalState.choices)
+    country = _codes("cell__country", "filter_country")
+    measure = NumberListFilter(field_name="cell__measure__number")
+
+    class Meta:
+        model = Proposal
+        fields = ["state", "country", "measure"]

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .pages import account, catalogue, cells, evidence, overview, quality, replies, sheets, week
+from .pages import (
+    account,
+    catalogue,
+    cells,
+    evidence,
+    overview,
+    quality,
+    replies,
+    review,
+    sheets,
+    week,
+)
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -26,4 +37,10 @@ urlpatterns = [
     path("data-quality/", quality.data_quality, name="data-quality"),
     path("week/", week.week, name="week"),
     path("assessments/<uuid:public_id>/reply/", replies.reply, name="reply"),
+    path("proposals/", review.proposal_list, name="proposals"),
+    path("proposals/<uuid:public_id>/", review.proposal_detail, name="proposal"),
+    path("proposals/<uuid:public_id>/approve/", review.approve, name="proposal-approve"),
+    path("proposals/<uuid:public_id>/return/", review.return_, name="proposal-return"),
+    path("proposals/<uuid:public_id>/withdraw/", review.withdraw, name="proposal-withdraw"),
+    path("proposals/<uuid:public_id>/repropose/", review.repropose, name="proposal-repropose"),
 ]

@@ -112,3 +112,10 @@ def users(db):
         )
 
     return Users
+
+
+@pytest.fixture
+def review_off(settings):
+    """For tests whose subject is not review: every recording is published at
+    once (``CBM_REVIEW=none``). Tests of review itself run under the default."""
+    settings.CBM_REVIEW = "none"

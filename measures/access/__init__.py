@@ -25,6 +25,7 @@ from .viewer import (
     Viewer,
     access_snapshot,
     is_account_model,
+    is_workflow_model,
     viewer_for,
     viewers_for,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "access_snapshot",
     "editable_cells",
     "is_account_model",
+    "is_workflow_model",
     "viewer_for",
     "viewers_for",
     "visible_markings",

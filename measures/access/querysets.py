@@ -11,8 +11,9 @@ able to administer the site.
 from django.apps import apps
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Cast
 
-from .viewer import ACCOUNT_MODELS, viewer_for
+from .viewer import ACCOUNT_MODELS, WORKFLOW_MODELS, viewer_for
 
 
 def visible_markings(user):
@@ -141,4 +142,15 @@ class ChangeRecordQuerySet(models.QuerySet):
                 records = records.exclude(
                     content_type__app_label=app_label, content_type__model=model
                 )
+        for app_label, model in WORKFLOW_MODELS:
+            # A proposal's history is read by whoever may see the proposal.
+            seen = (
+                apps.get_model(app_label, model)
+                .objects.visible_to(viewer)
+                .annotate(key=Cast("pk", models.CharField()))
+                .filter(key=OuterRef("object_id"))
+            )
+            records = records.exclude(
+                Q(content_type__app_label=app_label, content_type__model=model) & ~Exists(seen)
+            )
         return records

@@ -184,3 +184,14 @@ ACCOUNT_MODELS = frozenset(
 
 def is_account_model(model):
     return (model._meta.app_label, model._meta.model_name) in ACCOUNT_MODELS
+
+
+# The records of the review workflow (proposals) are no published fact: they
+# touch no marking's audience (a proposal moves no ETag of those who may see
+# its marking but not the proposal itself), stay out of the change feed, and
+# are read by those who may see the proposal (``ChangeRecordQuerySet``).
+WORKFLOW_MODELS = frozenset({("measures", "proposal")})
+
+
+def is_workflow_model(model):
+    return (model._meta.app_label, model._meta.model_name) in WORKFLOW_MODELS

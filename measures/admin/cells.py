@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -19,6 +19,7 @@ from ..models import (
     Assessment,
     Cell,
     ChangeRecord,
+    Proposal,
 )
 from .base import (
     PublicIdAdminMixin,
@@ -207,32 +208,50 @@ class CellAdmin(ServiceAdmin):
         (and the refusal on the form) when the service refuses."""
         by_pk = {c.pk: c for c in cells}
         data = form.cleaned_data
+        entries = [
+            {
+                "cell": by_pk[pk],
+                "expected_version": version,
+                "level": data["level"],
+                "effective_on": data["effective_on"],
+                "effective_precision": data["effective_precision"],
+                "rationale_en": data["rationale_en"],
+                "rationale_fr": data["rationale_fr"],
+                "marking": data["marking"],
+            }
+            for pk, version in form.versions().items()
+        ]
         try:
-            created = services.record_assessments(
-                request.user,
-                {by_pk[pk]: version for pk, version in form.versions().items()},
-                level=data["level"],
-                effective_on=data["effective_on"],
-                effective_precision=data["effective_precision"],
-                rationale_en=data["rationale_en"],
-                rationale_fr=data["rationale_fr"],
-                marking=data["marking"],
-            )
+            created = services.submit_assessments(request.user, entries)
         except services.NotVisible as exc:
             raise Http404(str(exc)) from exc
         except (ValidationError, PermissionDenied, StaleVersion) as exc:
             add_refusal(form, exc)
             return False
-        self.message_user(
-            request,
-            ngettext(
-                "Recorded %(n)d assessment in one transaction.",
-                "Recorded %(n)d assessments in one transaction.",
-                len(created),
+        proposed = sum(isinstance(c, Proposal) for c in created)
+        recorded = len(created) - proposed
+        if recorded:
+            self.message_user(
+                request,
+                ngettext(
+                    "Recorded %(n)d assessment in one transaction.",
+                    "Recorded %(n)d assessments in one transaction.",
+                    recorded,
+                )
+                % {"n": recorded},
+                messages.SUCCESS,
             )
-            % {"n": len(created)},
-            messages.SUCCESS,
-        )
+        if proposed:
+            self.message_user(
+                request,
+                ngettext(
+                    "Sent %(n)d change for review by a second person.",
+                    "Sent %(n)d changes for review by a second person.",
+                    proposed,
+                )
+                % {"n": proposed},
+                messages.SUCCESS,
+            )
         return True
 
     @admin.action(
@@ -375,7 +394,7 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
 
     def write_object(self, user, form, change):
         data = form.cleaned_data
-        result = services.record_assessment(
+        result = services.submit_assessment(
             user,
             data["cell"],
             level=data["level"],
@@ -387,7 +406,29 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
             evidence=list(data["evidence"]),
             marking=data["marking"],
         )
+        if isinstance(result, Proposal):
+            # Nothing is published: the page goes to the proposal instead.
+            form.instance.sent_for_review = result
+            return
         adopt(form.instance, result)
+
+    def log_addition(self, request, obj, message):
+        proposal = getattr(obj, "sent_for_review", None)
+        return super().log_addition(request, proposal or obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        proposal = getattr(obj, "sent_for_review", None)
+        if proposal is None:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(
+            request,
+            _("Sent for review: a second person publishes it (%(cell)s, %(level)s).")
+            % {"cell": proposal.cell, "level": proposal.get_level_display()},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse("admin:measures_proposal_change", args=[proposal.public_id])
+        )
 
     def retract_versions(self, request, rows):
         cells = {obj.cell_id for obj in rows}
@@ -440,3 +481,50 @@ class AssessmentAdmin(PublicIdAdminMixin, RetractMixin, ServiceAdmin):
             )
             or "—"
         )
+
+
+@admin.register(Proposal)
+class ProposalAdmin(PublicIdAdminMixin, ServiceAdmin):
+    """Proposals, read-only (they are decided on /proposals/ and in the API):
+    each viewer sees those ``Proposal.objects.visible_to`` gives them."""
+
+    writer_role = None
+    list_display = [
+        "cell",
+        "level",
+        "state",
+        "proposed_by",
+        "proposed_at",
+        "decided_by",
+        "marking_display",
+    ]
+    list_filter = ["state", "level", "cell__measure", "cell__country"]
+    list_select_related = ["cell__measure", "marking", "proposed_by", "decided_by"]
+    ordering = ["-proposed_at", "-id"]
+    fields = [
+        "cell",
+        "level",
+        ("effective_on", "effective_precision"),
+        "rationale_en",
+        "rationale_fr",
+        "state",
+        ("proposed_by", "proposed_at"),
+        ("decided_by", "decided_at"),
+        "comment",
+        "marking_display",
+    ]
+    readonly_fields = [
+        "cell",
+        "level",
+        "effective_on",
+        "effective_precision",
+        "rationale_en",
+        "rationale_fr",
+        "state",
+        "proposed_by",
+        "proposed_at",
+        "decided_by",
+        "decided_at",
+        "comment",
+        "marking_display",
+    ]

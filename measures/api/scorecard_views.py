@@ -198,7 +198,8 @@ class MatrixView(ScorecardView):
 
 
 # Changes to user accounts (clearances, roles) are not news for readers.
-FEED_EXCLUDED_MODELS = ("userprofile", "authtoken")
+# Proposals are not published: they have their own resource (/api/v1/proposals/).
+FEED_EXCLUDED_MODELS = ("userprofile", "authtoken", "proposal")
 SINCE_HELP = "The previous page's `next`, an ISO timestamp for a first call, or 0 (the start)."
 
 

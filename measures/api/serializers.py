@@ -13,7 +13,16 @@ from cbm_tracker.api.serializers import StrictSerializer
 from countries.choices import DatePrecision
 from countries.models import Initiative
 from measures.choices import Direction, Level, MarkingLevel
-from measures.models import Assessment, Cell, Evidence, Indicator, Measure, Reply, Source
+from measures.models import (
+    Assessment,
+    Cell,
+    Evidence,
+    Indicator,
+    Measure,
+    Proposal,
+    Reply,
+    Source,
+)
 
 
 @extend_schema_field(
@@ -376,3 +385,60 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "locator",
             "observations",
         ]
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    """A change awaiting (or past) review. ``current_level`` is the cell's
+    level for the caller, beside the proposed ``level``."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    measure = serializers.IntegerField(source="cell.measure.number")
+    country = serializers.CharField(source="cell.country_id")
+    partner = serializers.CharField(source="cell.partner_id", allow_null=True)
+    current_level = serializers.CharField()
+    proposed_by = serializers.CharField(source="proposed_by.username")
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True)
+    evidence = serializers.SerializerMethodField()
+    marking = MarkingField(read_only=True)
+    supersedes = serializers.UUIDField(source="supersedes.public_id", allow_null=True)
+    assessment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id", "cell", "measure", "country", "partner", "level", "current_level",
+            "effective_on", "effective_precision", "rationale_en", "rationale_fr", "evidence",
+            "marking", "state", "proposed_by", "proposed_at", "decided_by", "decided_at",
+            "comment", "supersedes", "assessment", "version",
+        ]  # fmt: skip
+
+    def get_evidence(self, obj) -> list[uuid.UUID]:
+        return sorted(str(e.public_id) for e in obj.visible_evidence)
+
+    def get_assessment(self, obj) -> uuid.UUID | None:
+        """The published assessment, once approved."""
+        return str(obj.assessment.public_id) if obj.assessment_id else None
+
+
+class ProposalDecisionSerializer(StrictSerializer):
+    """POST /proposals/{id}/approve/ (or withdraw/): the proposal's version in
+    ``expected_version`` or in If-Match (its ETag)."""
+
+    expected_version = serializers.IntegerField(min_value=1, required=False)
+    comment = serializers.CharField(max_length=5000, required=False, default="", allow_blank=True)
+
+
+class ProposalReturnSerializer(ProposalDecisionSerializer):
+    comment = serializers.CharField(max_length=5000)
+
+
+class ReproposeSerializer(StrictSerializer):
+    """POST /proposals/{id}/repropose/: what changes from the returned proposal
+    (the rest is kept), and the cell's version as you read it now."""
+
+    expected_version = serializers.IntegerField(min_value=1)
+    level = serializers.ChoiceField(choices=Level.choices, required=False)
+    effective_on = serializers.DateField(required=False)
+    effective_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    rationale_en = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    rationale_fr = serializers.CharField(max_length=5000, required=False, allow_blank=True)

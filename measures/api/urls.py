@@ -16,6 +16,7 @@ router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
 router.register("replies", replies.ReplyViewSet, basename="reply")
+router.register("proposals", views.ProposalViewSet, basename="proposal")
 # The old name of cells/, for one deprecation period (docs/api.md "Deprecated paths").
 STATUSES_DEPRECATED_ON = datetime.date(2026, 11, 28)
 router.register(

@@ -10,8 +10,10 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from cbm_tracker.api.conditional import require_if_match, version_etag
+from cbm_tracker.api.errors import PreconditionRequired
 from cbm_tracker.api.errors_schema import ERRORS, IF_MATCH, WRITE_ERRORS
 from cbm_tracker.api.viewsets import ReadOnlyViewSet, VersionedViewSet
 from countries.models import Initiative
@@ -22,6 +24,7 @@ from measures.filtersets import (
     EvidenceFilterSet,
     IndicatorFilterSet,
     MeasureFilterSet,
+    ProposalFilterSet,
     SourceFilterSet,
 )
 from measures.models import (
@@ -32,9 +35,11 @@ from measures.models import (
     Indicator,
     Measure,
     Observation,
+    Proposal,
     Source,
 )
 from measures.reads.replies import replies_prefetch
+from measures.reads.review import proposals_for
 
 from . import serializers as s
 
@@ -115,7 +120,7 @@ class CellViewSet(VersionedViewSet):
     @extend_schema(
         request=s.CellUpdateSerializer,
         parameters=[IF_MATCH],
-        responses={200: s.CellSerializer, **WRITE_ERRORS},
+        responses={200: s.CellSerializer, 202: s.ProposalSerializer, **WRITE_ERRORS},
     )
     def partial_update(self, request, *args, **kwargs):
         cell = self.get_object()
@@ -125,7 +130,7 @@ class CellViewSet(VersionedViewSet):
         require_if_match(request, version_etag(request, cell))
         data = payload.validated_data
         language = "fr" if translation.get_language() == "fr" else "en"
-        services.record_assessment(
+        result = services.submit_assessment(
             request.user,
             cell,
             level=data["level"],
@@ -136,6 +141,8 @@ class CellViewSet(VersionedViewSet):
             marking=data.get("marking"),
             **{f"rationale_{language}": data["rationale"]},
         )
+        if isinstance(result, Proposal):
+            return proposal_accepted(request, result)
         fresh = self.get_queryset().get(pk=cell.pk)
         response = Response(self.get_serializer(fresh).data)
         response["ETag"] = version_etag(request, fresh)
@@ -167,20 +174,22 @@ class AssessmentViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
 
     @extend_schema(
         request=s.AssessmentCreateSerializer,
-        responses={201: s.AssessmentSerializer, **WRITE_ERRORS},
+        responses={201: s.AssessmentSerializer, 202: s.ProposalSerializer, **WRITE_ERRORS},
     )
     def create(self, request, *args, **kwargs):
         payload = s.AssessmentCreateSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         cell = data.pop("cell")
-        assessment = services.record_assessment(
+        assessment = services.submit_assessment(
             request.user,
             cell,
             expected_version=data.pop("expected_version"),
             evidence=data.pop("evidence", ()),
             **data,
         )
+        if isinstance(assessment, Proposal):
+            return proposal_accepted(request, assessment)
         body = self.get_serializer(self.get_queryset().get(pk=assessment.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -300,3 +309,110 @@ class EvidenceViewSet(mixins.CreateModelMixin, VersionedViewSet):
             expected_version=item.version,
         )
         return self._respond(request, item.pk)
+
+
+def proposal_accepted(request, proposal):
+    """202 Accepted: the recording waits for a second person (``CBM_REVIEW``);
+    the body is the proposal, ``Location`` where to follow it."""
+    fresh = proposals_for(request.user).get(pk=proposal.pk)
+    response = Response(
+        s.ProposalSerializer(fresh, context={"request": request}).data,
+        status=status.HTTP_202_ACCEPTED,
+    )
+    response["Location"] = reverse("api:proposal-detail", args=[fresh.public_id], request=request)
+    response["ETag"] = version_etag(request, fresh)
+    return response
+
+
+class ProposalViewSet(ReadOnlyViewSet):
+    """Changes awaiting a second person, and what became of them: seen by
+    their author and by those who may review them (admins, editors of the
+    cell's countries). Decide with POST .../approve/, .../return/ (a comment
+    is required); the author withdraws (.../withdraw/) or, once returned,
+    proposes again (.../repropose/). Each decision needs the proposal's
+    version: its ETag in If-Match, or ``expected_version`` in the body."""
+
+    serializer_class = s.ProposalSerializer
+    filterset_class = ProposalFilterSet
+    lookup_field, lookup_url_kwarg, lookup_value_regex = PUBLIC_ID
+
+    def base_queryset(self, user):
+        return proposals_for(user)
+
+    def etag_for(self, request, instance):
+        return version_etag(request, instance)
+
+    def expected_version(self, request, proposal, payload):
+        """If-Match (the ETag read), else ``expected_version``; neither: 428."""
+        if request.headers.get("If-Match"):
+            require_if_match(request, version_etag(request, proposal))
+            return proposal.version
+        if payload.get("expected_version") is None:
+            raise PreconditionRequired()
+        return payload["expected_version"]
+
+    def decided(self, request, proposal, service, serializer_class):
+        payload = serializer_class(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        version = self.expected_version(request, proposal, data)
+        service(request.user, proposal, expected_version=version, comment=data["comment"])
+        return self.respond(request, proposal.pk)
+
+    def respond(self, request, pk, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=pk)
+        response = Response(self.get_serializer(fresh).data, status=code)
+        response["ETag"] = version_etag(request, fresh)
+        return response
+
+    @extend_schema(
+        request=s.ProposalDecisionSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.ProposalSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, **kwargs):
+        return self.decided(
+            request, self.get_object(), services.approve_proposal, s.ProposalDecisionSerializer
+        )
+
+    @extend_schema(
+        request=s.ProposalReturnSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.ProposalSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, **kwargs):
+        return self.decided(
+            request, self.get_object(), services.return_proposal, s.ProposalReturnSerializer
+        )
+
+    @extend_schema(
+        request=s.ProposalDecisionSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.ProposalSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, **kwargs):
+        return self.decided(
+            request, self.get_object(), services.withdraw_proposal, s.ProposalDecisionSerializer
+        )
+
+    @extend_schema(
+        request=s.ReproposeSerializer,
+        responses={201: s.ProposalSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def repropose(self, request, **kwargs):
+        returned = self.get_object()
+        payload = s.ReproposeSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        again = services.repropose(
+            request.user, returned, expected_version=data.pop("expected_version"), **data
+        )
+        response = self.respond(request, again.pk, status.HTTP_201_CREATED)
+        response["Location"] = reverse(
+            "api:proposal-detail", args=[again.public_id], request=request
+        )
+        return response

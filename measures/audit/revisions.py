@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from cbm_tracker.request_id import request_id_var
 
-from ..access import is_account_model, viewer_for
+from ..access import is_account_model, is_workflow_model, viewer_for
 from ..models import AudienceRevision, ChangeRecord, Marking, RevisionCounter, RowMarking
 
 
@@ -148,6 +148,9 @@ class Change:
         if is_account_model(model):
             self.take_revision()
             self._audiences.add(AudienceRevision.ACCOUNTS)
+        elif is_workflow_model(model):
+            # Seen only by those who may see the row: no audience's ETag moves.
+            self.take_revision()
         else:
             self.touch(marking)
         if any(f.name == "marking" for f in model._meta.concrete_fields):

@@ -84,7 +84,7 @@ def _record(request, cell, as_of):
     if not form.is_valid():
         return _render_cell(request, cell, as_of, True, form=form, status=400)
     try:
-        services.record_assessment(request.user, cell, **form.service_kwargs())
+        result = services.submit_assessment(request.user, cell, **form.service_kwargs())
     except StaleVersion as exc:
         # Refused: show the fresh state, keep the input, carry the new version.
         data = request.POST.copy()
@@ -96,6 +96,9 @@ def _record(request, cell, as_of):
     except REFUSALS as exc:
         refusal = add_to_form(form, exc)
         return _render_cell(request, cell, as_of, True, form=form, status=refusal.status)
+    if isinstance(result, Proposal):
+        messages.success(request, _("Sent for review: a second person publishes it."))
+        return redirect(reverse("proposal", args=[result.public_id]))
     messages.success(request, _("Assessment recorded."))
     return redirect(reverse("cell", args=[cell.pk]))
 

@@ -31,7 +31,16 @@ from .evidence import attach_evidence, create_evidence, remark_evidence, retract
 from .imports import ImportRefused, apply_import, preview_import
 from .reference import delete_reference, save_reference, save_source
 from .replies import reply_to_assessment, retract_reply
-from .review import submit_assessment, submit_assessments, submit_in_change
+from .review import (
+    approve_proposal,
+    needs_review,
+    repropose,
+    return_proposal,
+    submit_assessment,
+    submit_assessments,
+    submit_in_change,
+    withdraw_proposal,
+)
 from .week import assess_cells, note_week_visit, reconfirm_cells
 
 __all__ = [
@@ -40,6 +49,7 @@ __all__ = [
     "StaleVersion",
     "TOKEN_MAX_DAYS",
     "apply_import",
+    "approve_proposal",
     "assess_cells",
     "attach_evidence",
     "create_evidence",
@@ -47,17 +57,20 @@ __all__ = [
     "delete_reference",
     "grant",
     "issue_token",
+    "needs_review",
     "note_week_visit",
+    "preview_import",
     "reconfirm_cells",
     "record_assessment",
     "record_assessments",
     "record_in_change",
-    "preview_import",
     "remark_evidence",
     "reply_to_assessment",
+    "repropose",
     "retract_assessment",
     "retract_evidence",
     "retract_reply",
+    "return_proposal",
     "revoke_token",
     "save_reference",
     "save_source",
@@ -65,4 +78,5 @@ __all__ = [
     "submit_assessments",
     "submit_in_change",
     "system_actor",
+    "withdraw_proposal",
 ]

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 
 from measures.access import viewer_for
 from measures.reads import labels
+from measures.reads.review import awaiting_review_count
 
 register = template.Library()
 
@@ -102,3 +103,12 @@ def csv_link(context, table):
 def keeps_a_week(user):
     """Editors and admins have a week to keep ("My week" in the menu)."""
     return viewer_for(user).is_editor
+
+
+@register.simple_tag
+def review_count(user):
+    """The nav's "Review (n)": None for those who review nothing (no link, no
+    query); else the open proposals they may decide (``awaiting_review_by``)."""
+    if not viewer_for(user).is_editor:
+        return None
+    return awaiting_review_count(user)

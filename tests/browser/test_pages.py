@@ -77,6 +77,7 @@ def test_overview_filter_by_initiative_replay_history_and_open_a_country(live_se
         shot(page, "how-scores-work")
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_an_editor_records_an_assessment_and_sees_it_on_the_heat_map(live_server, users):
     base = live_server.url
     target = cell_at(4, "DZ").pk  # a cell the seed does not rate

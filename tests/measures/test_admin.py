@@ -97,6 +97,7 @@ def cable_evidence(db):
 # --- recording assessments --------------------------------------------------------
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_an_editor_can_record_an_assessment_for_a_cell_in_scope_from_the_admin(client, users):
     cell = cell_at(17, "DZ")
     client.force_login(users.editor)
@@ -302,6 +303,7 @@ def apply_fields(versions, **overrides):
     }
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_the_bulk_action_records_one_assessment_per_selected_cell_under_one_revision(client, users):
     cells = [cell_at(6, "DZ"), cell_at(6, "MA"), cell_at(9, "DZ", "ML")]
     client.force_login(users.editor)

@@ -124,6 +124,7 @@ def test_our_token_authentication_refuses_a_token_that_is_not_ascii_with_a_401(u
     assert TokenAuthentication().authenticate(good)[0] == users.reader
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_a_token_authenticates_writes_and_the_write_is_the_token_users(users):
     cell = cell_at(11, "DZ")
     response = client(token=token_for(users.editor)).post(
@@ -140,6 +141,7 @@ def test_a_token_authenticates_writes_and_the_write_is_the_token_users(users):
     assert Assessment.objects.get(public_id=response.json()["id"]).recorded_by == users.editor
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_the_browser_uses_its_session_and_writes_need_the_csrf_token(users):
     browser = APIClient(enforce_csrf_checks=True)
     assert browser.login(username="editor_dz", password="pw")

@@ -53,6 +53,7 @@ def test_the_old_path_answers_the_same_body_plus_the_deprecation_headers(users, 
     assert "Deprecation" not in current and "Link" not in current
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_the_old_path_writes_and_refuses_like_the_new_one_and_says_so(users):
     cell = cell_at(11, "DZ")
     api = client(users.editor)
@@ -71,6 +72,7 @@ def test_the_old_path_writes_and_refuses_like_the_new_one_and_says_so(users):
     assert_deprecated(missing, "cells/99999999/")
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_assessments_name_their_cell_cell_and_take_status_for_one_deprecation_period(users):
     cell = cell_at(11, "DZ")
     api = client(users.editor)

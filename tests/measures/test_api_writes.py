@@ -47,6 +47,7 @@ def records_of(revision):
 
 
 @pytest.mark.parametrize("role", ["editor", "admin"])
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_an_editor_in_scope_or_an_admin_records_an_assessment_with_audit(users, role):
     user = getattr(users, role)
     cell, item = cell_at(11, "DZ"), EvidenceFactory(cells=[cell_at(11, "DZ")])
@@ -93,6 +94,7 @@ def test_a_write_outside_the_callers_scope_or_role_is_403_and_writes_nothing(
     assert footprint() == before
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_an_editor_may_record_for_a_pair_when_either_country_is_in_scope(users):
     api = client(users.editor)
     response = api.post(url("assessments/"), new_assessment(cell_at(2, "DZ", "NE"), users.editor))
@@ -132,6 +134,7 @@ def test_evidence_the_caller_cannot_see_does_not_exist_for_the_write(users):
     assert footprint() == before
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_marking_rules_hold_through_the_api(users):
     cell = cell_at(11, "MA")
     secret = EvidenceFactory(
@@ -191,6 +194,7 @@ def test_an_assessment_the_caller_cannot_see_cannot_be_retracted_it_is_404(users
 # --- PATCH /cells/{id}/ -----------------------------------------------------------
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_patching_a_cell_with_if_match_records_an_assessment(users):
     cell = cell_at(11, "DZ")
     version = cell.version_for(users.editor)
@@ -214,6 +218,7 @@ def test_patching_a_cell_with_if_match_records_an_assessment(users):
     assert records_of(assessment.revision) == [("assessment", "create")]
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_a_write_the_caller_cannot_see_changes_neither_their_version_nor_their_etag(users):
     cell = cell_at(11, "MA")
     api = client(users.editor)  # restricted: cannot see a confidential assessment
@@ -238,6 +243,7 @@ def test_a_write_the_caller_cannot_see_changes_neither_their_version_nor_their_e
     assert response.json()["version"] == version + 1
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_patching_a_cell_in_french_fills_the_french_rationale(users):
     cell = cell_at(11, "DZ")
     api = client(users.editor)

@@ -31,6 +31,7 @@ def form_data(cell, user, **overrides):
     return data
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_an_editor_in_scope_records_an_assessment_and_sees_it_on_the_heat_map(client, users):
     cell = cell_at(11, "DZ")
     evidence = EvidenceFactory(cells=[cell], summary_en="Register agreed")
@@ -61,6 +62,7 @@ def test_an_editor_in_scope_records_an_assessment_and_sees_it_on_the_heat_map(cl
     assert row["cells"][10]["level"] == "agreed"
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_a_stale_form_is_refused_with_a_clear_message_and_the_fresh_state(client, users):
     cell = cell_at(4, "DZ")  # no seeded assessment
     client.force_login(users.editor)

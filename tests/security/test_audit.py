@@ -152,6 +152,7 @@ def run_audit_machine(users):
     return totals
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_every_successful_write_is_one_audited_revision_and_no_refusal_is(users):
     totals = run_audit_machine(users)
     # Both branches were exercised (figures in docs/security.md).

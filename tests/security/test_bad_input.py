@@ -139,6 +139,7 @@ def send(api, method, path, body, headers, **kwargs):
 
 
 @pytest.mark.parametrize(("kind", "name"), CASES, ids=[f"{k}:{n}" for k, n in CASES])
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_a_bad_value_is_a_400_naming_the_field_and_writes_nothing(users, ctx, kind, name):
     _name, method, path, body, headers = next(w for w in writes(ctx) if w[0] == name)
     field, value = WRONG[kind][name]

@@ -208,6 +208,7 @@ def test_a_field_outside_the_write_set_is_refused_and_changes_nothing(users, ctx
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_the_same_body_without_the_extra_field_is_accepted(users, ctx, endpoint):
     """The control: the 400s above come from the extra field, nothing else."""
     response = endpoint.send(client(getattr(users, endpoint.caller)), ctx, {})

@@ -131,6 +131,7 @@ class World:
             "initiative": "ni-hidden-initiative",
             "source": "ni-hidden-source",
             "reply": str(uuid.uuid4()),
+            "proposal": str(uuid.uuid4()),
         }
 
     def hidden_markings(self, name):
@@ -166,6 +167,7 @@ def api_paths(world, name):
         "cells": [str(c.pk) for c in world.targets],
         "statuses": [str(c.pk) for c in world.targets],  # the deprecated name of cells/
         "subscriptions": [str(own)],
+        "proposals": [world.probes["proposal"]],
         "indicators": ["*"],
         "replies": [world.probes["reply"]],
     }
