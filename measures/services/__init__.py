@@ -27,16 +27,25 @@ from .cells import (
     retract_assessment,
 )
 from .checks import NotVisible
-from .evidence import attach_evidence, create_evidence, remark_evidence, retract_evidence
-from .reference import delete_reference, save_reference, save_source
+from .evidence import (
+    attach_evidence,
+    create_evidence,
+    create_evidence_in_change,
+    remark_evidence,
+    retract_evidence,
+)
+from .recording import Recording, record_with_evidence
+from .reference import delete_reference, save_reference, save_source, save_source_in_change
 from .review import submit_assessment, submit_assessments, submit_in_change
 
 __all__ = [
     "NotVisible",
+    "Recording",
     "StaleVersion",
     "TOKEN_MAX_DAYS",
     "attach_evidence",
     "create_evidence",
+    "create_evidence_in_change",
     "create_missing_cells",
     "delete_reference",
     "grant",
@@ -44,12 +53,14 @@ __all__ = [
     "record_assessment",
     "record_assessments",
     "record_in_change",
+    "record_with_evidence",
     "remark_evidence",
     "retract_assessment",
     "retract_evidence",
     "revoke_token",
     "save_reference",
     "save_source",
+    "save_source_in_change",
     "submit_assessment",
     "submit_assessments",
     "submit_in_change",
