@@ -134,6 +134,7 @@ def test_every_typed_value_is_kept_on_a_form_error_in_any_part(client, users):
         )
         assert str(form[name].value()) == value, key
     assert not ctx["nothing_cited"]
+    assert '<details class="new-source" id="new-source" open>' in response.content.decode()
     assert Source.objects.filter(title="Communiqué of the ministerial").count() == 0
 
 
