@@ -1,6 +1,9 @@
 """A cell (one measure in one country, or a pair): its history and evidence, and
-the staff's workflow on it (record an assessment, add evidence, reconfirm).
-Every write goes through measures/services.py."""
+the staff's workflow on it (record an assessment with its evidence in one
+pass, reconfirm). Every write goes through measures/services."""
+
+import uuid
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db.models import Q
@@ -13,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from measures import services
 from measures.access import viewer_for
 from measures.audit.revisions import StaleVersion
-from measures.choices import NO_EVIDENCE, Level
+from measures.choices import NO_EVIDENCE
 from measures.models import Assessment, Cell, Evidence, Proposal
 from measures.reads.labels import highest_marking, level_label, localized
 from measures.reads.replies import replies_prefetch, with_replies
@@ -21,10 +24,21 @@ from measures.rules import due_on, due_state, evidence_after
 from measures.services.refusals import REFUSALS, add_to_form, refusal_of
 
 from .common import Table, csv_download, read_as_of, readable
-from .forms import AssessmentForm, EvidenceForm, ReconfirmForm
+from .forms import NewEvidenceForm, NewSourceForm, ReconfirmForm, RecordForm
 
 # The evidence an editor may pick from lists at most this many items (newest first).
 PICKABLE_LIMIT = 200
+
+
+@dataclass
+class RecordingForms:
+    """The one-pass form's parts: the assessment (``form``), one new item of
+    evidence and one new source; ``nothing_cited`` shows the warning."""
+
+    form: RecordForm
+    new_evidence: NewEvidenceForm
+    new_source: NewSourceForm
+    nothing_cited: bool = True
 
 
 @readable
@@ -44,7 +58,7 @@ def cell_detail(request, pk):
             % {"cell": cell.cell_label},
         )
         return _render_cell(request, cell, as_of, may_edit, status=403)
-    # The page's three forms say which one was sent in ``action``.
+    # The page's forms say what was asked in ``action``.
     action = request.POST.get("action", "record")
     if action == "reconfirm":
         refusal = _reconfirm(request, cell)
@@ -54,53 +68,115 @@ def cell_detail(request, pk):
         return _render_cell(
             request, cell, as_of, may_edit, reconfirm_errors=[message], status=status
         )
-    if action == "evidence":
-        return _add_evidence(request, cell, as_of)
+    if action == "search":
+        # Narrow the evidence offered, keeping every value typed so far.
+        parts = _recording_forms(request.user, cell, request.POST, bound=False)
+        return _render_cell(request, cell, as_of, may_edit, forms=parts)
     return _record(request, cell, as_of)
 
 
-def _add_evidence(request, cell, as_of):
-    """A new item of evidence about this cell, from the evidence form."""
-    form = EvidenceForm(request.POST, user=request.user)
-    if not form.is_valid():
-        return _render_cell(request, cell, as_of, True, evidence_form=form, status=400)
-    try:
-        item = services.create_evidence(request.user, cells=[cell], **form.service_kwargs())
-    except REFUSALS as exc:
-        refusal = add_to_form(form, exc)
-        return _render_cell(request, cell, as_of, True, evidence_form=form, status=refusal.status)
-    messages.success(
-        request,
-        _("Evidence %(id)s added to this cell; you can now rest an assessment on it.")
-        % {"id": item.pk},
-    )
-    return redirect(reverse("cell", args=[cell.pk]))
-
-
 def _record(request, cell, as_of):
-    """A new assessment of this cell, from the assessment form."""
-    evidence = _pickable_evidence(request.user, cell)
-    form = AssessmentForm(request.POST, user=request.user, evidence=evidence)
-    if not form.is_valid():
-        return _render_cell(request, cell, as_of, True, form=form, status=400)
+    """A new assessment of this cell with the evidence it rests on — cited,
+    and/or new with a new source — in one service call (one revision)."""
+    parts = _recording_forms(request.user, cell, request.POST)
+    if not _valid(parts):
+        return _render_cell(request, cell, as_of, True, forms=parts, status=400)
     try:
-        result = services.submit_assessment(request.user, cell, **form.service_kwargs())
+        done = services.record_with_evidence(
+            request.user,
+            cell,
+            assessment=parts.form.service_kwargs(),
+            new_evidence=_kwargs_if_filled(parts.new_evidence, request.POST),
+            new_source=_kwargs_if_filled(parts.new_source, request.POST),
+        )
     except StaleVersion as exc:
         # Refused: show the fresh state, keep the input, carry the new version.
         data = request.POST.copy()
         data["version"] = str(exc.current)
-        form = AssessmentForm(data, user=request.user, evidence=evidence)
-        form.is_valid()
-        refusal = add_to_form(form, exc)
-        return _render_cell(request, cell, as_of, True, form=form, status=refusal.status)
+        parts = _recording_forms(request.user, cell, data)
+        _valid(parts)
+        refusal = add_to_form(parts.form, exc)
+        return _render_cell(request, cell, as_of, True, forms=parts, status=refusal.status)
     except REFUSALS as exc:
-        refusal = add_to_form(form, exc)
-        return _render_cell(request, cell, as_of, True, form=form, status=refusal.status)
-    if isinstance(result, Proposal):
-        messages.success(request, _("Sent for review: a second person publishes it."))
-        return redirect(reverse("proposal", args=[result.public_id]))
-    messages.success(request, _("Assessment recorded."))
+        refusal = add_to_form(parts.form, exc, parts=(parts.new_evidence, parts.new_source))
+        return _render_cell(request, cell, as_of, True, forms=parts, status=refusal.status)
+    _say_recorded(request, done)
+    if isinstance(done.result, Proposal):
+        # The author follows their proposal from its page (approve, return).
+        return redirect(reverse("proposal", args=[done.result.public_id]))
     return redirect(reverse("cell", args=[cell.pk]))
+
+
+def _say_recorded(request, done):
+    """The result message: what was written, and a warning when nothing was cited."""
+    if isinstance(done.result, Proposal):
+        messages.success(
+            request, _("Sent for review: a second person must approve it before it is published.")
+        )
+    else:
+        messages.success(request, _("Assessment recorded."))
+    if done.source is not None:
+        messages.info(request, _("New source added: %(title)s.") % {"title": done.source.title})
+    if done.evidence is not None:
+        messages.info(request, _("New evidence added to this cell and cited."))
+    elif not request.POST.getlist("evidence"):
+        messages.warning(
+            request, _("Saved without evidence: nothing was cited. Cite evidence when you can.")
+        )
+
+
+def _kwargs_if_filled(part, data):
+    """A part's service arguments when the editor filled it in, else None."""
+    return part.service_kwargs() if type(part).filled(data) else None
+
+
+def _valid(parts):
+    """Validate the assessment and the parts the editor filled in (every form,
+    so that each shows its own errors)."""
+    checked = [parts.form.is_valid()]
+    for part in (parts.new_evidence, parts.new_source):
+        if part.is_bound:
+            checked.append(part.is_valid())
+    return all(checked)
+
+
+def _recording_forms(user, cell, data=None, *, bound=True, q=""):
+    """The one-pass form's parts: blank (``data`` None), bound to a POST, or
+    showing a POST's values unbound (a search: no errors yet). A part the
+    editor left empty is shown blank, never with errors."""
+    data = data if data is not None else {}
+    q = (data.get("q") or q or "").strip()[:200]
+    chosen = data.getlist("evidence") if hasattr(data, "getlist") else []
+    evidence = pickable_evidence(user, cell, q=q, chosen=chosen)
+    today = timezone.localdate()
+    blank = {"": {"effective_on": today, "q": q}, "new_evidence": {"occurred_on": today}}
+    made = []
+    for form_class, kwargs in (
+        (RecordForm, {"evidence": evidence}),
+        (NewEvidenceForm, {}),
+        (NewSourceForm, {}),
+    ):
+        prefix = form_class.prefix or ""
+        filled = form_class is RecordForm or form_class.filled(data)
+        if data and filled and bound:
+            made.append(form_class(data, user=user, **kwargs))
+        elif data and filled:
+            made.append(
+                form_class(initial=_values(form_class, data, user, kwargs), user=user, **kwargs)
+            )
+        else:
+            made.append(form_class(initial=blank.get(prefix, {}), user=user, **kwargs))
+    nothing = not chosen and not NewEvidenceForm.filled(data)
+    return RecordingForms(*made, nothing_cited=nothing)
+
+
+def _values(form_class, data, user, kwargs):
+    """What ``data`` holds for each field of ``form_class``, as initial values."""
+    form = form_class(user=user, **kwargs)
+    return {
+        name: field.widget.value_from_datadict(data, {}, form.add_prefix(name))
+        for name, field in form.fields.items()
+    }
 
 
 def _reconfirm(request, cell):
@@ -126,24 +202,58 @@ def _reconfirm(request, cell):
     return None
 
 
-def _pickable_evidence(user, cell):
-    """Visible, non-retracted evidence an editor may rest an assessment on: about
-    this cell, its countries or its measure (most recent first)."""
+def pickable_evidence(user, cell, *, q="", chosen=()):
+    """Visible, non-retracted evidence an editor may cite: about this cell
+    first, then its countries, then its measure (most recent first within
+    each); with ``q``, what matches it, wherever filed; and whatever the
+    editor already ticked (``chosen`` public ids), so a search loses no tick.
+    Each row says why it is offered in ``about``."""
+    visible = base = Evidence.objects.visible_to(user).filter(retracted=False)
     codes = [c for c in (cell.country_id, cell.partner_id) if c]
-    about = Q(cells=cell) | Q(cells__measure_id=cell.measure_id)
-    about |= Q(cells__country_id__in=codes) | Q(cells__partner_id__in=codes)
-    ids = (
-        Evidence.objects.visible_to(user)
-        .filter(retracted=False)
-        .filter(about)
-        .values("pk")
-        .distinct()
-    )
-    return list(
+    groups = [
+        ("cell", Q(cells=cell)),
+        ("country", Q(cells__country_id__in=codes) | Q(cells__partner_id__in=codes)),
+        ("measure", Q(cells__measure_id=cell.measure_id)),
+    ]
+    if q:
+        words = Q()
+        for field in ("summary_en", "summary_fr", "quote", "locator", "source__title"):
+            words |= Q(**{f"{field}__icontains": q})
+        visible = visible.filter(words | Q(source__key=q))
+        groups.append(("found", Q()))
+    rows, seen = [], set()
+    for about, where in groups:
+        room = PICKABLE_LIMIT - len(rows)
+        if room <= 0:
+            break
+        ids = visible.filter(where).values("pk").distinct()
+        for item in _evidence_rows(ids).exclude(pk__in=seen)[:room]:
+            item.about = about
+            rows.append(item)
+            seen.add(item.pk)
+    ticked = [v for v in chosen if _is_uuid(v)]
+    if ticked:
+        ids = base.filter(public_id__in=ticked).values("pk")
+        for item in _evidence_rows(ids).exclude(pk__in=seen):
+            item.about = "chosen"
+            rows.append(item)
+    return rows
+
+
+def _evidence_rows(ids):
+    return (
         Evidence.objects.filter(pk__in=ids)
         .select_related("source", "marking")
-        .order_by("-occurred_on", "-id")[:PICKABLE_LIMIT]
+        .order_by("-occurred_on", "-id")
     )
+
+
+def _is_uuid(value):
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _render_cell(
@@ -152,8 +262,7 @@ def _render_cell(
     as_of,
     may_edit,
     *,
-    form=None,
-    evidence_form=None,
+    forms=None,
     reconfirm_errors=(),
     status=200,
 ):
@@ -172,12 +281,11 @@ def _render_cell(
         .select_related("source", "marking")
         .order_by("-occurred_on", "-id")
     )
-    if may_edit and form is None:
-        form = _blank_assessment_form(request.user, cell, fresh)
-    if may_edit and evidence_form is None:
-        evidence_form = EvidenceForm(
-            initial={"occurred_on": timezone.localdate()}, user=request.user
-        )
+    if may_edit and forms is None:
+        forms = _recording_forms(request.user, cell, q=request.GET.get("q", ""))
+    if forms is not None and not forms.form.is_bound:
+        forms.form.initial.setdefault("version", fresh.version)
+    form = forms.form if forms is not None else None
     tables = _cell_tables(history, evidence)
     if request.method == "GET" and (response := csv_download(request, tables, f"cell-{cell.pk}")):
         return response
@@ -195,26 +303,15 @@ def _render_cell(
             "evidence": evidence,
             "may_edit": may_edit,
             "form": form,
-            "evidence_form": evidence_form,
+            "evidence_form": forms.new_evidence if forms is not None else None,
+            "source_form": forms.new_source if forms is not None else None,
+            "nothing_cited": forms is not None and forms.nothing_cited,
             "reconfirm_errors": reconfirm_errors,
             "can_reconfirm": may_edit and fresh.level not in (NO_EVIDENCE,),
             "page_marking": highest_marking(with_replies(history) + [e.marking for e in evidence]),
             "may_reply": viewer_for(request.user).may_reply_for(cell),
         },
         status=status,
-    )
-
-
-def _blank_assessment_form(user, cell, fresh):
-    """The assessment form as first shown: today, the current level, the version read."""
-    return AssessmentForm(
-        initial={
-            "version": fresh.version,
-            "effective_on": timezone.localdate(),
-            "level": fresh.level if fresh.level in Level.values else Level.NOT_STARTED,
-        },
-        user=user,
-        evidence=_pickable_evidence(user, cell),
     )
 
 

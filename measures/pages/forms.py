@@ -209,6 +209,119 @@ class EvidenceForm(forms.Form):
         return data
 
 
+# One-pass recording (docs/pages.md): the assessment, the evidence it cites,
+# and inline parts for one new item of evidence and one new source.
+
+# How the picker says why an item is offered.
+ABOUT = {
+    "cell": _("this cell"),
+    "country": _("same country"),
+    "measure": _("same measure"),
+    "found": _("search result"),
+    "chosen": _("ticked"),
+}
+
+
+def evidence_label(item):
+    """A picker line: the whole summary, its source, grade and marking."""
+    return (
+        f"{ABOUT.get(getattr(item, 'about', ''), '')} · {item.occurred_on:%Y-%m-%d} · "
+        f"{localized(item, 'summary')} — {Truncator(item.source.title).chars(80)} "
+        f"[{item.source.key}], {item.reliability}, {item.marking}"
+    )
+
+
+class RecordForm(AssessmentForm):
+    """The assessment part: no level until the editor picks one; a search box
+    narrows the evidence offered for citing."""
+
+    level = forms.ChoiceField(
+        label=_("Level"), choices=[("", _("choose a level"))] + list(Level.choices)
+    )
+    q = forms.CharField(
+        label=_("Search evidence"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+        help_text=_("Words of a summary, quote, locator or source."),
+    )
+
+    def __init__(self, *args, user, evidence, **kwargs):
+        super().__init__(*args, user=user, evidence=evidence, **kwargs)
+        self.fields["evidence"].label = _("Cite existing evidence")
+        self.fields["evidence"].choices = [(str(e.public_id), evidence_label(e)) for e in evidence]
+
+
+class NewEvidenceForm(EvidenceForm):
+    """One new item of evidence, filed against this cell and cited."""
+
+    prefix = "new_evidence"
+    # Typing in any of these says the editor is adding evidence.
+    FILLED = ("summary_en", "summary_fr", "locator", "quote")
+
+    field_order = [
+        "summary_en",
+        "summary_fr",
+        "occurred_on",
+        "occurred_precision",
+        "source",
+        "locator",
+        "quote",
+        "direction",
+        "source_reliability",
+        "information_credibility",
+        "marking",
+    ]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["source"].required = False
+        self.fields["source"].choices = [
+            ("", _("choose a source, or describe a new one below"))
+        ] + self.fields["source"].choices
+
+    @classmethod
+    def filled(cls, data):
+        """Whether ``data`` (a POST) describes this part: typing in it says so."""
+        return any(str(data.get(f"{cls.prefix}-{n}", "")).strip() for n in cls.FILLED)
+
+    def service_kwargs(self):
+        data = dict(self.cleaned_data)
+        data["source"] = self.sources.get(data["source"])
+        data["marking"] = resolve_marking(data["marking"])
+        return data
+
+
+class NewSourceForm(forms.Form):
+    """A source the new evidence cites, added with it."""
+
+    prefix = "new_source"
+    FILLED = ("title", "publisher", "url")
+
+    title = forms.CharField(label=_("Title"), max_length=500)
+    publisher = forms.CharField(label=_("Publisher"), max_length=200, required=False)
+    published_on = forms.DateField(label=_("Date published"), required=False, widget=DATE_INPUT)
+    url = forms.URLField(label=_("Web address (URL)"), required=False, assume_scheme="https")
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("en", "English"), ("fr", "Français")], initial="en"
+    )
+    marking = forms.ChoiceField(label=_("Handling marking"), initial="public")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["marking"].choices = marking_choices(user)
+
+    @classmethod
+    def filled(cls, data):
+        """Whether ``data`` (a POST) describes this part: typing in it says so."""
+        return any(str(data.get(f"{cls.prefix}-{n}", "")).strip() for n in cls.FILLED)
+
+    def service_kwargs(self):
+        data = dict(self.cleaned_data)
+        data["marking"] = resolve_marking(data["marking"])
+        return data
+
+
 class TokenForm(forms.Form):
     days = forms.IntegerField(
         label=_("Valid for (days)"), min_value=1, max_value=365, initial=90, required=True

@@ -27,9 +27,16 @@ from .cells import (
     retract_assessment,
 )
 from .checks import NotVisible
-from .evidence import attach_evidence, create_evidence, remark_evidence, retract_evidence
+from .evidence import (
+    attach_evidence,
+    create_evidence,
+    create_evidence_in_change,
+    remark_evidence,
+    retract_evidence,
+)
 from .imports import ImportRefused, apply_import, preview_import
-from .reference import delete_reference, save_reference, save_source
+from .recording import Recording, record_with_evidence
+from .reference import delete_reference, save_reference, save_source, save_source_in_change
 from .replies import reply_to_assessment, retract_reply
 from .review import (
     approve_proposal,
@@ -46,6 +53,7 @@ from .week import assess_cells, note_week_visit, reconfirm_cells
 __all__ = [
     "ImportRefused",
     "NotVisible",
+    "Recording",
     "StaleVersion",
     "TOKEN_MAX_DAYS",
     "apply_import",
@@ -53,6 +61,7 @@ __all__ = [
     "assess_cells",
     "attach_evidence",
     "create_evidence",
+    "create_evidence_in_change",
     "create_missing_cells",
     "delete_reference",
     "grant",
@@ -64,6 +73,7 @@ __all__ = [
     "record_assessment",
     "record_assessments",
     "record_in_change",
+    "record_with_evidence",
     "remark_evidence",
     "reply_to_assessment",
     "repropose",
@@ -74,6 +84,7 @@ __all__ = [
     "revoke_token",
     "save_reference",
     "save_source",
+    "save_source_in_change",
     "submit_assessment",
     "submit_assessments",
     "submit_in_change",

@@ -49,7 +49,16 @@ def _check_links(actor, marking, cells, initiatives):
     check_covers(marking, [i.marking for i in initiatives if i.marking], _("initiative"))
 
 
-def create_evidence(
+def create_evidence(actor, **kwargs):
+    """File a sourced, graded, marked fact against cells and/or initiatives.
+
+    Takes ``create_evidence_in_change``'s arguments."""
+    with change(actor, _("Evidence added")) as current:
+        return create_evidence_in_change(current, actor, **kwargs)
+
+
+def create_evidence_in_change(
+    current,
     actor,
     *,
     source,
@@ -66,36 +75,36 @@ def create_evidence(
     initiatives=(),
     marking=None,
 ):
-    """File a sourced, graded, marked fact against cells and/or initiatives."""
+    """``create_evidence`` inside the caller's ``change()``: for writes that
+    file evidence along with other rows under one revision."""
     cells, initiatives = list(cells), list(initiatives)
-    with change(actor, _("Evidence added")) as current:
-        check_visible(actor, source)
-        marking = as_marking(marking, actor) or source.marking
-        check_marking_within_clearance(actor, marking)
-        check_covers(marking, [source.marking], _("source"))
-        _check_links(actor, marking, cells, initiatives)
-        item = Evidence(
-            source=source,
-            occurred_on=occurred_on,
-            occurred_precision=occurred_precision,
-            summary_en=summary_en,
-            summary_fr=summary_fr,
-            quote=quote,
-            locator=locator,
-            direction=direction,
-            source_reliability=source_reliability,
-            information_credibility=information_credibility,
-            marking=marking,
-            created_by=actor,
-        )
-        if not (summary_en.strip() or summary_fr.strip()):
-            raise ValidationError({"summary_en": _("A summary is required.")})
-        item.full_clean()
-        item.save()
-        item.cells.set(cells)
-        item.initiatives.set(initiatives)
-        current.record(item, Action.CREATE, after=snapshot(item), marking=marking)
-        return item
+    check_visible(actor, source)
+    marking = as_marking(marking, actor) or source.marking
+    check_marking_within_clearance(actor, marking)
+    check_covers(marking, [source.marking], _("source"))
+    _check_links(actor, marking, cells, initiatives)
+    item = Evidence(
+        source=source,
+        occurred_on=occurred_on,
+        occurred_precision=occurred_precision,
+        summary_en=summary_en,
+        summary_fr=summary_fr,
+        quote=quote,
+        locator=locator,
+        direction=direction,
+        source_reliability=source_reliability,
+        information_credibility=information_credibility,
+        marking=marking,
+        created_by=actor,
+    )
+    if not (summary_en.strip() or summary_fr.strip()):
+        raise ValidationError({"summary_en": _("A summary is required.")})
+    item.full_clean()
+    item.save()
+    item.cells.set(cells)
+    item.initiatives.set(initiatives)
+    current.record(item, Action.CREATE, after=snapshot(item), marking=marking)
+    return item
 
 
 def attach_evidence(actor, evidence, *, expected_version, cells=(), initiatives=()):

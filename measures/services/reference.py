@@ -26,43 +26,48 @@ from .checks import (
 
 
 def save_source(actor, source, *, expected_version=None):
-    """Create or update a source; editors may add sources up to their clearance."""
+    """Create or update a source; editors may add sources up to their clearance,
+    and change those they may see (docs/pages.md, "One-pass recording")."""
+    with change(actor, _("Source saved")) as current:
+        return save_source_in_change(current, actor, source, expected_version=expected_version)
+
+
+def save_source_in_change(current, actor, source, *, expected_version=None):
+    """``save_source`` inside the caller's ``change()``: for writes that add a
+    source along with other rows under one revision."""
     viewer = viewer_for(actor)
     if not viewer.is_editor:
         raise PermissionDenied(_("Only editors may add or change sources."))
-    with change(actor, _("Source saved")) as current:
-        check_marking_within_clearance(actor, source.marking)
-        source.full_clean()
-        if source.pk is None:
-            source.save()
-            current.record(source, Action.CREATE, after=snapshot(source), marking=source.marking)
-            return source
-        old = locked(Source, source.pk)
-        if not viewer.may_see_marking(old.marking):
-            raise NotVisible(_("No such source."))
-        blocked = [
-            e
-            for e in old.evidence.select_related("marking")
-            if not e.marking.covers(source.marking)
-        ]
-        if blocked:
-            # Named by public id, and only those the actor may see
-            # (docs/security.md, Limits: the refusal itself remains).
-            shown = [e for e in blocked if viewer.may_see_marking(e.marking)]
-            raise ValidationError(
-                {
-                    "marking": _(
-                        "Evidence %(ids)s from this source has a lower marking; re-mark it first."
-                    )
-                    % {"ids": ", ".join(str(e.public_id) for e in shown) or "—"}
-                }
-            )
-        before = snapshot(old)
-        bump_version(source, expected_version)
+    check_marking_within_clearance(actor, source.marking)
+    source.full_clean()
+    if source.pk is None:
         source.save()
-        record_marking = source.marking if source.marking.covers(old.marking) else old.marking
-        current.record(source, Action.UPDATE, before, snapshot(source), marking=record_marking)
+        current.record(source, Action.CREATE, after=snapshot(source), marking=source.marking)
         return source
+    old = locked(Source, source.pk)
+    if not viewer.may_see_marking(old.marking):
+        raise NotVisible(_("No such source."))
+    blocked = [
+        e for e in old.evidence.select_related("marking") if not e.marking.covers(source.marking)
+    ]
+    if blocked:
+        # Named by public id, and only those the actor may see
+        # (docs/security.md, Limits: the refusal itself remains).
+        shown = [e for e in blocked if viewer.may_see_marking(e.marking)]
+        raise ValidationError(
+            {
+                "marking": _(
+                    "Evidence %(ids)s from this source has a lower marking; re-mark it first."
+                )
+                % {"ids": ", ".join(str(e.public_id) for e in shown) or "—"}
+            }
+        )
+    before = snapshot(old)
+    bump_version(source, expected_version)
+    source.save()
+    record_marking = source.marking if source.marking.covers(old.marking) else old.marking
+    current.record(source, Action.UPDATE, before, snapshot(source), marking=record_marking)
+    return source
 
 
 def _audit_marking(obj):

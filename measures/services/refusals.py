@@ -74,18 +74,30 @@ def refusal_of(exc, *, precondition=False):
     raise TypeError(f"not a service refusal: {exc!r}")
 
 
-def add_to_form(form, exc, aliases=None):
+def add_to_form(form, exc, aliases=None, parts=()):
     """Show a refusal on a Django form (a page's or the admin's) and return it:
     each message on the field it names when the form shows that field
     (``aliases`` maps a service's field name to the form's), otherwise at
-    the top of the form, naming the field."""
+    the top of the form, naming the field.
+
+    ``parts``: bound forms shown with ``form``, each with its own ``prefix``;
+    a field named ``<prefix>-<name>`` (how services name the fields of a
+    part of a write, e.g. ``new_evidence-marking``) goes to that part."""
     refusal = refusal_of(exc)
+    by_prefix = {part.prefix: part for part in parts if part.prefix and part.is_bound}
     for field, message in refusal.errors:
-        field = (aliases or {}).get(field, field)
-        if field and field in form.fields and not form.fields[field].widget.is_hidden:
-            form.add_error(field, message)
-        elif field:
-            form.add_error(None, f"{field}: {message}")
-        else:
-            form.add_error(None, message)
+        target, name = form, (aliases or {}).get(field, field)
+        prefix, _dash, rest = (field or "").partition("-")
+        if rest and prefix in by_prefix:
+            target, name = by_prefix[prefix], (None if rest == NON_FIELD_ERRORS else rest)
+        _show(target, name, message)
     return refusal
+
+
+def _show(form, field, message):
+    if field and field in form.fields and not form.fields[field].widget.is_hidden:
+        form.add_error(field, message)
+    elif field:
+        form.add_error(None, f"{field}: {message}")
+    else:
+        form.add_error(None, message)

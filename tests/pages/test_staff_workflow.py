@@ -185,27 +185,34 @@ def test_hidden_evidence_cannot_be_picked(client, users):
     assert not Assessment.objects.filter(cell=cell, recorded_by=users.editor).exists()
 
 
-def test_an_editor_adds_evidence_to_the_cell_then_rests_an_assessment_on_it(client, users):
+def test_an_editor_adds_evidence_to_the_cell_and_rests_an_assessment_on_it_in_one_post(
+    client, users
+):
     cell = cell_at(11, "DZ")
     client.force_login(users.editor)
     response = client.post(
         reverse("cell", args=[cell.pk]),
-        {
-            "action": "evidence",
-            "source": "003",
-            "locator": "p. 4",
-            "occurred_on": "2013-02-01",
-            "occurred_precision": "month",
-            "summary_en": "Algeria discussed a weapons register.",
-            "direction": "supports",
-            "source_reliability": "B",
-            "information_credibility": "2",
-            "marking": "",
-        },
+        form_data(
+            cell,
+            users.editor,
+            **{
+                "new_evidence-source": "003",
+                "new_evidence-locator": "p. 4",
+                "new_evidence-occurred_on": "2013-02-01",
+                "new_evidence-occurred_precision": "month",
+                "new_evidence-summary_en": "Algeria discussed a weapons register.",
+                "new_evidence-direction": "supports",
+                "new_evidence-source_reliability": "B",
+                "new_evidence-information_credibility": "2",
+                "new_evidence-marking": "",
+            },
+        ),
     )
     assert response.status_code == 302
     item = Evidence.objects.get(summary_en="Algeria discussed a weapons register.")
     assert list(item.cells.all()) == [cell]
+    latest = Assessment.objects.filter(cell=cell).latest("revision")
+    assert list(latest.evidence.all()) == [item]
     page = client.get(reverse("cell", args=[cell.pk]))
     assert str(item.public_id) in dict(page.context["form"].fields["evidence"].choices)
 
