@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from measures import services
-from measures.models import Assessment, ChangeRecord, Evidence, Source
+from measures.models import Assessment, Cell, ChangeRecord, Evidence, Proposal, Source
 from tests.factories import EvidenceFactory, SourceFactory, cell_at, marking
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,7 @@ def counts():
     return (Source.objects.count(), Evidence.objects.count(), Assessment.objects.count())
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_a_level_new_evidence_and_a_new_source_land_together_under_one_revision(users):
     cell = cell_at(4, "DZ")
     cited = EvidenceFactory(cells=[cell_at(4, "MA")], summary_en="Morocco agreed too.")
@@ -83,6 +84,24 @@ def test_a_level_new_evidence_and_a_new_source_land_together_under_one_revision(
     assert len({r.revision for r in records}) == 1
     kinds = sorted(r.content_type.model for r in records)
     assert kinds == ["assessment", "evidence", "evidence", "source"]
+
+
+def test_under_the_default_review_a_change_waits_but_its_new_evidence_and_source_are_kept(users):
+    """Evidence and sources are facts the tracker files at once; only the
+    level waits for a second person, citing the new evidence."""
+    cell = cell_at(4, "DZ")
+    level_before = Cell.objects.with_level(users.editor).get(pk=cell.pk).level
+    done = services.record_with_evidence(
+        users.editor,
+        cell,
+        assessment=assessment(cell, users.editor),
+        new_evidence=new_evidence(),
+        new_source=new_source(),
+    )
+    assert isinstance(done.result, Proposal) and done.result.state == "open"
+    assert list(done.result.evidence.all()) == [done.evidence]
+    assert done.evidence.source == done.source and cell in done.evidence.cells.all()
+    assert Cell.objects.with_level(users.editor).get(pk=cell.pk).level == level_before
 
 
 def test_new_evidence_from_an_existing_source_is_cited_and_the_marking_covers_it(users):

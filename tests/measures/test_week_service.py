@@ -247,6 +247,7 @@ def test_reconfirming_does_not_cite_evidence_the_editor_may_not_see(users):
 # --- same level, same evidence ----------------------------------------------------------
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_the_same_level_on_the_same_evidence_for_a_set_lands_in_one_revision(users):
     cells = [cell_at(11, "DZ"), cell_at(11, "MA"), cell_at(12, "DZ")]
     evidence = EvidenceFactory(summary_en="Joint communiqué")

@@ -83,6 +83,7 @@ def test_a_missing_level_is_asked_for(client, users):
     assert not Assessment.objects.filter(cell=cell).exists()
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_one_post_records_the_level_new_evidence_and_a_new_source_linked(client, users):
     cell = cell_at(4, "DZ")
     client.force_login(users.editor)
@@ -100,6 +101,7 @@ def test_one_post_records_the_level_new_evidence_and_a_new_source_linked(client,
     assert "Saved without evidence" not in body
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_saving_with_nothing_cited_is_allowed_and_says_so(client, users):
     cell = cell_at(4, "DZ")
     client.force_login(users.editor)
@@ -180,6 +182,7 @@ def test_the_picker_offers_this_cell_then_its_country_then_its_measure_and_nothi
     assert found.context["form"]["q"].value() == "tunisian border"
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_a_search_keeps_the_typed_values_and_the_ticks_and_saves_nothing(client, users):
     cell = cell_at(4, "DZ")
     own = EvidenceFactory(cells=[cell])

@@ -185,6 +185,7 @@ def test_hidden_evidence_cannot_be_picked(client, users):
     assert not Assessment.objects.filter(cell=cell, recorded_by=users.editor).exists()
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_an_editor_adds_evidence_to_the_cell_and_rests_an_assessment_on_it_in_one_post(
     client, users
 ):

@@ -137,6 +137,7 @@ def test_a_bulk_action_needs_a_reason_and_a_selection(client, users):
     assert Assessment.objects.count() == before
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_the_same_level_with_the_same_evidence_for_the_selected_cells(client, users):
     evidence = EvidenceFactory(summary_en="Joint communiqué", cells=[cell_at(11, "DZ")])
     client.force_login(users.editor)

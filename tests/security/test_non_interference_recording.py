@@ -104,6 +104,7 @@ def test_hidden_one_pass_writes_change_nothing_on_the_editors_cell_pages(users):
     assert changed == []
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_a_visible_one_pass_write_does_change_the_editors_cell_pages(users):
     text = f"VISIBLE-{uuid.uuid4().hex}"
     cells = [cell_at(11, "MA"), cell_at(11, "DZ")]
