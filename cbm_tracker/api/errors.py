@@ -60,13 +60,35 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         body["code"] = "invalid"
         body["detail"] = str(_("Invalid input."))
-        detail = exc.detail
-        body["fields"] = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        body["fields"] = flat_fields(exc.detail)
     else:
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
         body["code"] = codes if isinstance(codes, str) else body["code"]
         body["detail"] = response.data.get("detail", str(exc))
     return Response(body, status=response.status_code, headers=dict(response.headers.items()))
+
+
+def flat_fields(detail, name=""):
+    """Every message under one field name, as the error body promises
+    (``{field: [message, ...]}``): a nested serializer's or a list field's
+    errors come nested, and are named by their path — ``cells.0.expected_version``,
+    ``measure.0`` — with a nested object's own errors under its name."""
+    if isinstance(detail, dict):
+        fields = {}
+        for key, value in detail.items():
+            inner = (
+                name
+                if key == "non_field_errors" and name
+                else ".".join(filter(None, (name, str(key))))
+            )
+            for field, messages in flat_fields(value, inner).items():
+                fields.setdefault(field, []).extend(messages)
+        return fields
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        # A list serializer: one entry per item, empty for the valid ones.
+        return flat_fields({str(i): item for i, item in enumerate(detail) if item}, name)
+    messages = detail if isinstance(detail, list) else [detail]
+    return {name or "non_field_errors": [str(message) for message in messages]}
 
 
 def bad_request(fields):

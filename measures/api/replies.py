@@ -32,8 +32,8 @@ OPTIONAL_IF_MATCH = OpenApiParameter(
 
 class ReplyCreateSerializer(StrictSerializer):
     assessment = PublicIdRelatedField(queryset=Assessment.objects.none())
-    text_en = serializers.CharField(max_length=5000, required=False, default="")
-    text_fr = serializers.CharField(max_length=5000, required=False, default="")
+    text_en = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    text_fr = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     evidence = PublicIdRelatedField(many=True, required=False, queryset=Evidence.objects.none())
     marking = MarkingField(required=False)
 

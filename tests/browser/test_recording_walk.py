@@ -12,7 +12,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from measures.models import Assessment, Evidence, Source
+from measures.models import Assessment, Evidence, Proposal, Source
 from tests.browser.helpers import Walk, accessibility_problems, chromium, log_in, shot
 from tests.factories import EvidenceFactory, cell_at
 
@@ -66,9 +66,10 @@ def test_an_editor_records_a_status_with_new_evidence_and_a_new_source_in_one_lo
         # scrolled the page under the pointer and the click missed the button.
         walk.click(page.get_by_role("button", name="Record assessment"))
 
-        assert "Assessment recorded." in page.locator(".messages").inner_text()
+        # A change of level waits for a second person (the default review):
+        # the editor lands on the proposal, which cites both items.
+        assert "Sent for review" in page.locator(".messages").inner_text()
         assert "New source added" in page.locator(".messages").inner_text()
-        assert "Agreed at the Algiers ministerial." in page.locator("table.data").first.inner_text()
         shot(page, "cell-one-pass-recorded")
         clicks, loads = walk.clicks, walk.loads
 
@@ -77,7 +78,9 @@ def test_an_editor_records_a_status_with_new_evidence_and_a_new_source_in_one_lo
     print(f"one-pass recording: {clicks} clicks, {loads} page load")  # noqa: T201 (the figure)
     source = Source.objects.get(title="Final communiqué of the Algiers ministerial")
     item = Evidence.objects.get(summary_en="The ministers agreed a weapons register.")
-    recorded = Assessment.objects.get(cell=cell)
-    assert recorded.level == "agreed" and recorded.recorded_by.username == "editor_dz"
+    proposal = Proposal.objects.get(cell=cell, state="open")
+    assert proposal.level == "agreed" and proposal.proposed_by.username == "editor_dz"
+    assert proposal.rationale_en == "Agreed at the Algiers ministerial."
     assert item.source == source and list(item.cells.all()) == [cell]
-    assert set(recorded.evidence.all()) == {item, cited}
+    assert set(proposal.evidence.all()) == {item, cited}
+    assert not Assessment.objects.filter(cell=cell, recorded_by__username="editor_dz").exists()

@@ -44,7 +44,7 @@ def test_propose_return_propose_again_and_approve_as_two_users(live_server, user
         form.locator("select[name=level]").select_option("implemented")
         form.locator("input[name=effective_on]").fill("2020-01-15")
         form.locator("textarea[name=rationale_en]").fill("Signed in January.")
-        walk.click(form.locator("button[type=submit]"))
+        walk.click(form.get_by_role("button", name="Record assessment"))
         assert "Sent for review" in author.locator(".messages").inner_text()
         assert author.locator("#proposal-state").inner_text() == "awaiting review"
         figures["propose"] = (walk.clicks, walk.loads)

@@ -61,8 +61,8 @@ def test_filters_by_country_measure_domain_and_state_and_bad_values_are_400(user
     assert everything(api, "week/", state="review") == []
     assert everything(api, "week/", domain="military")
     assert_error(api.get(url("week/"), {"country": "XX"}), 400, "country")
-    assert_error(api.get(url("week/"), {"state": "bogus"}), 400, "state")
-    assert_error(api.get(url("week/"), {"measure": "six"}), 400, "measure")
+    assert_error(api.get(url("week/"), {"state": "bogus"}), 400, "state.0")
+    assert_error(api.get(url("week/"), {"measure": "six"}), 400, "measure.0")
 
 
 def test_callers_without_a_scope_have_an_empty_week(users):
@@ -136,10 +136,10 @@ def test_a_stale_cell_is_412_named_and_nothing_is_written(users):
     [
         ({"cells": [], "reason": "x"}, "cells"),
         ({"cells": [{"cell": 999999, "expected_version": 1}], "reason": "x"}, "cells"),
-        ({"cells": [{"cell": 1}], "reason": "x"}, "cells"),
+        ({"cells": [{"cell": 1}], "reason": "x"}, "cells.0.expected_version"),
         (
             {"cells": [{"cell": 1, "expected_version": 1, "level": "agreed"}], "reason": "x"},
-            "cells",
+            "cells.0.level",
         ),
         ({"cells": [{"cell": 1, "expected_version": 1}]}, "reason"),
         ({"cells": [{"cell": 1, "expected_version": 1}], "reason": "x", "as": "admin"}, "as"),

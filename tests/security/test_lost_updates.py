@@ -37,6 +37,7 @@ def request(method, address, token, body=None, **headers):
         return error.code, error.headers, error.read()
 
 
+@pytest.mark.usefixtures("review_off")  # records changes of level; not about review
 def test_fifty_pairs_of_conflicting_writes_lose_no_update(live_server, users):
     cell = cell_at(11, "MA")
     path = f"{live_server.url}/api/v1/cells/{cell.pk}/"
