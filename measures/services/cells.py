@@ -10,19 +10,15 @@ from ..choices import Action, Scope
 from ..models import (
     Assessment,
     Cell,
-    Evidence,
     Measure,
 )
 from ..rules import check_effective_on
 from .checks import (
-    as_marking,
     check_cell_version,
-    check_covers,
-    check_marking_within_clearance,
     check_may_edit,
     check_retractable,
     check_visible,
-    least_marking_covering,
+    cited_marking,
     locked,
     retract,
 )
@@ -104,25 +100,7 @@ def record_in_change(
     record an assessment along with other rows under one revision."""
     cell = locked(Cell, cell.pk)
     check_may_edit(actor, cell)
-    visible_evidence = set(
-        Evidence.objects.visible_to(actor)
-        .filter(pk__in=[e.pk for e in evidence], retracted=False)
-        .values_list("pk", flat=True)
-    )
-    missing = [e.pk for e in evidence if e.pk not in visible_evidence]
-    if missing:
-        raise ValidationError(
-            {
-                "evidence": _("Unknown or retracted evidence: %(ids)s.")
-                % {"ids": ", ".join(map(str, missing))}
-            }
-        )
-    evidence_markings = [e.marking for e in evidence]
-    marking = as_marking(marking, actor)
-    if marking is None:
-        marking = least_marking_covering(evidence_markings)
-    check_marking_within_clearance(actor, marking)
-    check_covers(marking, evidence_markings, _("evidence"))
+    marking = cited_marking(actor, evidence, marking)
     assessment = Assessment(
         cell=cell,
         level=level,

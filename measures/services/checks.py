@@ -16,6 +16,7 @@ from ..audit.revisions import StaleVersion, snapshot
 from ..choices import Action
 from ..models import (
     Cell,
+    Evidence,
     Marking,
 )
 
@@ -94,6 +95,33 @@ def check_covers(marking, others, what):
                     % {"what": what, "other": other}
                 }
             )
+
+
+def cited_marking(actor, evidence, marking):
+    """The marking of a level that cites ``evidence`` (an assessment, a
+    proposal): the evidence must be visible to the actor and not retracted
+    (else it reads as unknown), and the marking — the one given, or the least
+    covering the evidence — within the actor's clearance and covering it."""
+    visible = set(
+        Evidence.objects.visible_to(actor)
+        .filter(pk__in=[e.pk for e in evidence], retracted=False)
+        .values_list("pk", flat=True)
+    )
+    missing = [e.pk for e in evidence if e.pk not in visible]
+    if missing:
+        raise ValidationError(
+            {
+                "evidence": _("Unknown or retracted evidence: %(ids)s.")
+                % {"ids": ", ".join(map(str, missing))}
+            }
+        )
+    markings = [e.marking for e in evidence]
+    marking = as_marking(marking, actor)
+    if marking is None:
+        marking = least_marking_covering(markings)
+    check_marking_within_clearance(actor, marking)
+    check_covers(marking, markings, _("evidence"))
+    return marking
 
 
 def locked(model, pk):

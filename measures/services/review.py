@@ -39,17 +39,14 @@ from django.utils.translation import gettext as _
 from ..access import viewer_for
 from ..audit.revisions import StaleVersion, bump_version, change, snapshot
 from ..choices import Action, ProposalState, ReviewPolicy
-from ..models import Cell, Evidence, Proposal
+from ..models import Cell, Proposal
 from ..rules import check_effective_on
 from .cells import record_in_change
 from .checks import (
-    as_marking,
     check_cell_version,
-    check_covers,
-    check_marking_within_clearance,
     check_may_edit,
     check_visible,
-    least_marking_covering,
+    cited_marking,
     locked,
 )
 
@@ -138,25 +135,7 @@ def propose_in_change(
     """File a proposal, checked as ``record_in_change`` checks an assessment."""
     cell = locked(Cell, cell.pk)
     check_may_edit(actor, cell)
-    visible = set(
-        Evidence.objects.visible_to(actor)
-        .filter(pk__in=[e.pk for e in evidence], retracted=False)
-        .values_list("pk", flat=True)
-    )
-    missing = [e.pk for e in evidence if e.pk not in visible]
-    if missing:
-        raise ValidationError(
-            {
-                "evidence": _("Unknown or retracted evidence: %(ids)s.")
-                % {"ids": ", ".join(map(str, missing))}
-            }
-        )
-    markings = [e.marking for e in evidence]
-    marking = as_marking(marking, actor)
-    if marking is None:
-        marking = least_marking_covering(markings)
-    check_marking_within_clearance(actor, marking)
-    check_covers(marking, markings, _("evidence"))
+    marking = cited_marking(actor, evidence, marking)
     if not (rationale_en.strip() or rationale_fr.strip()):
         raise ValidationError({"rationale_en": _("Say why: a rationale is required.")})
     proposal = Proposal(
