@@ -4,6 +4,7 @@ import uuid
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 from rest_framework.views import APIView
 
 from cbm_tracker.api import rendered
@@ -33,6 +34,17 @@ def _seed_data(request):
 
     if not Measure.objects.exists():
         call_command("seed", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts, and leaves the thread, in the default language.
+    Django's LocaleMiddleware activates the request's language in the thread
+    and leaves it there: after a test client's French request, a later test
+    in the same worker would otherwise read its messages in French."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
