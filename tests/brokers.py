@@ -121,3 +121,25 @@ def send_task(url, name, **kwargs):
     """Send the task ``name`` through the broker at ``url``, as beat does."""
     with celery_app.connection_for_write(url) as connection_:
         celery_app.send_task(name, kwargs=kwargs, connection=connection_)
+
+
+def kill_mid_run(smtp, broker, env, *, run, done, lease, what):
+    """Kill a worker once its second chunk is under way, let its lease run
+    out, start another and run the job again: the run a dead worker leaves.
+    Returns how many mails the server had when the first worker died."""
+    first = Worker(smtp, broker, **env).start()
+    second = Worker(smtp, broker, **env)
+    try:
+        run()
+        wait_for(lambda: len(smtp.sink.messages) >= 7, what="the second chunk under way")
+        first.kill()
+        killed_at = len(smtp.sink.messages)
+        second.start()
+        time.sleep(lease + 1)  # the dead worker's lease runs out
+        run()  # the next run reclaims what the dead worker held
+        wait_for(done, timeout=120, what=what)
+        time.sleep(1)
+    finally:
+        first.kill()
+        second.kill()
+    return killed_at

@@ -22,6 +22,7 @@ from tests.brokers import (
     Worker,
     broker_url,
     celery_through,
+    kill_mid_run,
     send_weekly_job,
     wait_for,
 )
@@ -91,21 +92,10 @@ def test_a_worker_killed_mid_chunk_loses_no_subscriber(users, broker):
     subs = subscribers(n, users)
     with SMTPServer(delay=0.25) as smtp:
         env = {"CBM_DIGEST_CHUNK_SIZE": 5, "CBM_DIGEST_LEASE_SECONDS": lease}
-        first = Worker(smtp, BROKER, **env).start()
-        second = Worker(smtp, BROKER, **env)
-        try:
-            weekly_job()
-            wait_for(lambda: len(smtp.sink.messages) >= 7, what="the second chunk under way")
-            first.kill()
-            killed_at = len(smtp.sink.messages)
-            second.start()
-            time.sleep(lease + 1)  # the dead worker's lease runs out
-            weekly_job()  # the next run reclaims what the dead worker held
-            wait_for(all_sent(n), timeout=120, what="every delivery sent after the kill")
-            time.sleep(1)
-        finally:
-            first.kill()
-            second.kill()
+        killed_at = kill_mid_run(
+            smtp, BROKER, env, run=weekly_job, done=all_sent(n), lease=lease,
+            what="every delivery sent after the kill",
+        )  # fmt: skip
     received = Counter(smtp.sink.recipients())
     duplicates = sum(count - 1 for count in received.values())
     assert set(received) == {s.recipient for s in subs}, "a subscriber got no mail"

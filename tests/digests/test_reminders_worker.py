@@ -14,7 +14,15 @@ import pytest
 from django.conf import settings
 
 from digests.models import ReminderDelivery
-from tests.brokers import PROCESS_MARKS, Worker, broker_url, celery_through, send_task, wait_for
+from tests.brokers import (
+    PROCESS_MARKS,
+    Worker,
+    broker_url,
+    celery_through,
+    kill_mid_run,
+    send_task,
+    wait_for,
+)
 from tests.digests.reminder_weeks import PERIOD, due_in, editor, france
 from tests.smtp import SMTPServer
 
@@ -74,21 +82,10 @@ def test_a_worker_killed_mid_chunk_loses_no_reminder_and_sends_none_twice(users,
     recipients = editors_with_a_cell_overdue(n, users)
     with SMTPServer(delay=0.25) as smtp:
         env = {"CBM_REMINDER_CHUNK_SIZE": 5, "CBM_REMINDER_LEASE_SECONDS": lease}
-        first = Worker(smtp, BROKER, **env).start()
-        second = Worker(smtp, BROKER, **env)
-        try:
-            weekly_job()
-            wait_for(lambda: len(smtp.sink.messages) >= 7, what="the second chunk under way")
-            first.kill()
-            killed_at = len(smtp.sink.messages)
-            second.start()
-            time.sleep(lease + 1)  # the dead worker's lease runs out
-            weekly_job()  # the next run reclaims what the dead worker held
-            wait_for(all_sent(recipients), timeout=120, what="every reminder sent after the kill")
-            time.sleep(1)
-        finally:
-            first.kill()
-            second.kill()
+        killed_at = kill_mid_run(
+            smtp, BROKER, env, run=weekly_job, done=all_sent(recipients), lease=lease,
+            what="every reminder sent after the kill",
+        )  # fmt: skip
     received = reminded(smtp, recipients)
     duplicates = sum(count - 1 for count in received.values())
     assert set(received) == {u.email for u in recipients}, "an editor got no reminder"
