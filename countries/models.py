@@ -63,6 +63,7 @@ class CountryPair(Versioned, Cited):
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="pairs_as_first")
     partner = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="pairs_as_second")
     note = models.CharField(max_length=300, blank=True)
+    note_fr = models.CharField(_("note (French)"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["country", "partner"]
@@ -151,6 +152,7 @@ class Membership(Versioned, Cited, OptionallyMarked):
     end = models.DateField(null=True, blank=True)
     end_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
     note = models.CharField(max_length=300, blank=True)
+    note_fr = models.CharField(_("note (French)"), max_length=300, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 

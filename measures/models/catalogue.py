@@ -41,6 +41,10 @@ class Measure(Versioned, Cited):
     number = models.PositiveSmallIntegerField(unique=True, validators=[MinValueValidator(1)])
     title_en = models.CharField(_("title (English)"), max_length=200)
     title_fr = models.CharField(_("title (French)"), max_length=200)
+    # A few words for column headers, chips and the map, where the full title
+    # does not fit (the heat map's headers on a wide screen, a phone's cards).
+    short_title_en = models.CharField(_("short title (English)"), max_length=40, blank=True)
+    short_title_fr = models.CharField(_("short title (French)"), max_length=40, blank=True)
     description_en = models.TextField(blank=True)
     description_fr = models.TextField(blank=True)
     domain = models.CharField(max_length=20, choices=Domain.choices)
@@ -51,6 +55,7 @@ class Measure(Versioned, Cited):
     baseline_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)
     target_value = models.DecimalField(max_digits=14, decimal_places=3, null=True, blank=True)
     unit = models.CharField(max_length=100, blank=True)
+    unit_fr = models.CharField(_("unit (French)"), max_length=100, blank=True)
     # How often a cell of this measure should be looked at again: a tracking
     # policy, not a fact about the world (so it carries no citation). A cell
     # is due this many days after the date its level was last known true.
@@ -107,6 +112,7 @@ class CarriedMeasure(Versioned, Cited):
     )
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="carriers")
     note = models.CharField(max_length=300, blank=True)
+    note_fr = models.CharField(_("note (French)"), max_length=300, blank=True)
 
     objects = CarriedWithInitiativeQuerySet.as_manager()
 

@@ -12,7 +12,9 @@ class Indicator(Versioned, Cited):
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_fr = models.CharField(_("name (French)"), max_length=200)
     unit = models.CharField(max_length=100)
+    unit_fr = models.CharField(_("unit (French)"), max_length=100, blank=True)
     description_en = models.TextField(blank=True)
+    description_fr = models.TextField(blank=True)
     measure = models.ForeignKey(
         "measures.Measure",
         on_delete=models.SET_NULL,
@@ -44,6 +46,7 @@ class Observation(Versioned, Cited):
     )
     value = models.DecimalField(max_digits=18, decimal_places=3)
     note = models.CharField(max_length=300, blank=True)
+    note_fr = models.CharField(_("note (French)"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["indicator", "country", "observed_on"]

@@ -70,7 +70,10 @@ def localized(obj, field):
     """``field_fr`` when the page is in French and it is filled, else ``field_en``
     (and the other way round when only the French text exists)."""
     get = obj.get if isinstance(obj, dict) else lambda name, default="": getattr(obj, name, "")
-    english, french = get(f"{field}_en", "") or "", get(f"{field}_fr", "") or ""
+    # Older fields keep their English under the bare name (``note``, ``unit``)
+    # beside a later ``note_fr``; the API still names them so.
+    english = get(f"{field}_en", "") or get(field, "") or ""
+    french = get(f"{field}_fr", "") or ""
     return (french or english) if is_french() else (english or french)
 
 

@@ -18,7 +18,9 @@ def indicator(seeder, e):
             "name_en": e["name_en"],
             "name_fr": e["name_fr"],
             "unit": e["unit"],
+            "unit_fr": e.get("unit_fr", ""),
             "description_en": e.get("description_en", ""),
+            "description_fr": e.get("description_fr", ""),
             "measure": measure,
             **seeder.cite(e),
         },
@@ -40,6 +42,7 @@ def observation(seeder, e, indicator, o):
             "precision": o.get("precision", "year"),
             "value": o["value"],
             "note": o.get("note") or "",
+            "note_fr": o.get("note_fr") or "",
             **seeder.cite(o if "cite" in o else e),
         },
     )

@@ -79,6 +79,7 @@ def carried_measure(seeder, e, initiative, carried):
         {"initiative": initiative, "measure": seeder.measures[carried["number"]]},
         {
             "note": carried.get("note", ""),
+            "note_fr": carried.get("note_fr", ""),
             # visible with its initiative, so cited under its marking
             **seeder.cite(carried if "cite" in carried else e, initiative.marking),
         },
@@ -101,6 +102,7 @@ def membership(seeder, e, initiative, m):
             "end": m.get("end"),
             "end_precision": m.get("end_precision") or "",
             "note": m.get("note") or "",
+            "note_fr": m.get("note_fr") or "",
             "marking": marking,
             **seeder.cite(m if "cite" in m else e, marking),
         },

@@ -16,6 +16,8 @@ def measure(seeder, e):
         {
             "title_en": e["title_en"],
             "title_fr": e["title_fr"],
+            "short_title_en": e.get("short_title_en", ""),
+            "short_title_fr": e.get("short_title_fr", ""),
             "description_en": e.get("description_en", ""),
             "description_fr": e.get("description_fr", ""),
             "domain": e["domain"],
@@ -25,6 +27,7 @@ def measure(seeder, e):
             "baseline_precision": target.get("baseline_precision") or "",
             "target_value": target.get("target_value"),
             "unit": target.get("unit", ""),
+            "unit_fr": target.get("unit_fr", ""),
             **seeder.cite(e),
         },
         on_create={"cadence_days": e["cadence_days"]},

@@ -17,5 +17,5 @@ def pair(seeder, e):
     return seeder.upsert(
         CountryPair,
         {"country": seeder.country(a), "partner": seeder.country(b)},
-        {"note": e.get("note", ""), **seeder.cite(e)},
+        {"note": e.get("note", ""), "note_fr": e.get("note_fr", ""), **seeder.cite(e)},
     )
