@@ -5,8 +5,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from .api.docs import RedocView, SwaggerView
+from .api.root import ApiRootView
 
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="root"),
     path("", include("countries.api.urls")),
     path("", include("measures.api.urls")),
     path("", include("digests.api.urls")),

@@ -25,6 +25,11 @@ urlpatterns = [
     path("sources/", evidence.source_list, name="source-list"),
     path("sources/<slug:key>/", evidence.source_detail, name="source"),
     path("account/", account.account, name="account"),
+    path(
+        "account/password/<uidb64>/<token>/",
+        account.SetPassword.as_view(),
+        name="password-set",
+    ),
     path("account/tokens/", account.create_token, name="account-create-token"),
     path("account/tokens/revoke/", account.revoke_token, name="account-revoke-token"),
     path("account/subscription/", account.subscribe, name="account-subscribe"),

@@ -23,6 +23,8 @@ def deprecated(viewset, *, basename, successor, since):
     view, its responses pointing at the routes of ``successor``."""
 
     class Deprecated(viewset):
+        deprecated_since = since
+
         def finalize_response(self, request, response, *args, **kwargs):
             response = super().finalize_response(request, response, *args, **kwargs)
             response["Deprecation"] = structured_date(since)
@@ -36,3 +38,8 @@ def deprecated(viewset, *, basename, successor, since):
     Deprecated.__name__ = Deprecated.__qualname__ = f"Deprecated{viewset.__name__}"
     Deprecated.__doc__ = f"Deprecated since {since.isoformat()}: {viewset.__doc__}"
     return extend_schema(deprecated=True)(Deprecated)
+
+
+def is_deprecated(view):
+    """Whether a URL pattern's view is an old path kept by ``deprecated``."""
+    return getattr(getattr(view, "cls", None), "deprecated_since", None) is not None

@@ -296,6 +296,10 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# The longest life of an API token, whoever issues it (account page, API or
+# create_api_token): one limit, so no door grants what another refuses.
+CBM_TOKEN_MAX_DAYS = env.int("CBM_TOKEN_MAX_DAYS", default=365)
+
 REST_KNOX = {
     # Tokens are stored hashed; each expires (``create_api_token --days``).
     "TOKEN_TTL": datetime.timedelta(days=env.int("CBM_TOKEN_DAYS", default=90)),

@@ -6,16 +6,23 @@ errors (or, once, the new token)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetConfirmView
+from django.contrib.messages.views import SuccessMessageMixin
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from knox.models import AuthToken
 
 from digests import services as digest_services
 from measures import services
 from measures.access import viewer_for
+from measures.choices import MarkingLevel, Role
+from measures.reads.accounts import account_of
+from measures.reads.labels import localized
 from measures.services.refusals import REFUSALS, add_to_form
 
 from .forms import RevokeTokenForm, SubscriptionForm, TokenForm
@@ -136,9 +143,23 @@ def _render_account(
             "subscription": subscription,
             "subscription_form": subscription_form,
             "viewer": viewer_for(request.user),
+            "access": _access(request.user),
             "now": timezone.now(),
         },
     )
+
+
+def _access(user):
+    """The account's role, clearance, scope and affiliations, in words."""
+    me = account_of(user)
+    named = lambda rows: [f"{localized(c, 'name')} ({c['iso2']})" for c in rows]  # noqa: E731
+    return {
+        "roles": [Role(r).label for r in me["roles"]],
+        "clearance": MarkingLevel(me["clearance"]).label,
+        "scope": named(me["scope"]),
+        "countries": named(me["affiliations"]["countries"]),
+        "initiatives": me["affiliations"]["initiatives"],
+    }
 
 
 def _initial_subscription_form(request, subscription):
@@ -157,3 +178,12 @@ def _initial_subscription_form(request, subscription):
         },
         user=request.user,
     )
+
+
+class SetPassword(SuccessMessageMixin, PasswordResetConfirmView):
+    """Where a newcomer chooses their password, from the one-time link that
+    ``manage.py grant --password-link`` prints (``services.password_link``)."""
+
+    template_name = "measures/password_set.html"
+    success_url = reverse_lazy("login")
+    success_message = gettext_lazy("Your password is set: log in with it.")

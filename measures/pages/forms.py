@@ -323,9 +323,15 @@ class NewSourceForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    days = forms.IntegerField(
-        label=_("Valid for (days)"), min_value=1, max_value=365, initial=90, required=True
-    )
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The site-wide limit, read when the form is made (settings may change).
+        self.fields["days"] = forms.IntegerField(
+            label=_("Valid for (days)"),
+            min_value=1,
+            max_value=settings.CBM_TOKEN_MAX_DAYS,
+            initial=90,
+        )
 
 
 class RevokeTokenForm(forms.Form):

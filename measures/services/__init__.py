@@ -18,7 +18,14 @@ first). On any of them nothing is written.
 """
 
 from ..audit.revisions import StaleVersion
-from .accounts import TOKEN_MAX_DAYS, grant, issue_token, revoke_token, system_actor
+from .accounts import (
+    grant,
+    issue_token,
+    password_link,
+    revoke_token,
+    set_password,
+    system_actor,
+)
 from .cells import (
     create_missing_cells,
     record_assessment,
@@ -55,7 +62,6 @@ __all__ = [
     "NotVisible",
     "Recording",
     "StaleVersion",
-    "TOKEN_MAX_DAYS",
     "apply_import",
     "approve_proposal",
     "assess_cells",
@@ -65,6 +71,8 @@ __all__ = [
     "create_missing_cells",
     "delete_reference",
     "grant",
+    "password_link",
+    "set_password",
     "issue_token",
     "needs_review",
     "note_week_visit",

@@ -2,10 +2,16 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
@@ -21,8 +27,6 @@ from .checks import (
     security_log,
 )
 
-TOKEN_MAX_DAYS = 3650
-
 
 def system_actor():
     """The account commands, seeds and Celery tasks write as (never logs in)."""
@@ -36,6 +40,30 @@ def system_actor():
 
 
 # --- users -----------------------------------------------------------------
+
+
+def set_password(user, password):
+    """Give a (new) user a password that passes the site's validators."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+
+
+def password_link(user):
+    """A link, good once and for ``PASSWORD_RESET_TIMEOUT``, where ``user``
+    chooses their own password: nobody else ever knows it. Setting the
+    password changes the user's hash, which spends the link."""
+    path = reverse(
+        "password-set",
+        args=[
+            urlsafe_base64_encode(force_bytes(user.pk)),
+            default_token_generator.make_token(user),
+        ],
+    )
+    return settings.CBM_SITE_URL.rstrip("/") + path
 
 
 def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
@@ -129,9 +157,10 @@ def issue_token(user, days, *, actor=None):
     user's expired tokens are deleted now rather than on every request
     (knox's default), so that authenticating a request reads one row.
     """
-    if not 1 <= days <= TOKEN_MAX_DAYS:
+    longest = settings.CBM_TOKEN_MAX_DAYS
+    if not 1 <= days <= longest:
         raise ValidationError(
-            {"days": _("A token lives between 1 and %(max)d days.") % {"max": TOKEN_MAX_DAYS}}
+            {"days": _("A token lives between 1 and %(max)d days.") % {"max": longest}}
         )
     if not user.is_active:
         raise ValidationError({"user": _("User %(user)s is deactivated.") % {"user": user}})

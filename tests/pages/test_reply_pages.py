@@ -142,5 +142,5 @@ def test_a_hidden_assessment_has_no_reply_page(client, users, liaison):
 def test_the_account_page_tells_a_respondent_what_they_may_do(client, liaison):
     client.force_login(liaison)
     html = client.get(reverse("account")).content.decode()
-    assert "You may reply for: MA." in html
+    assert "<dt>You may reply for</dt><dd>Morocco (MA)</dd>" in html
     assert "You may record for" not in html

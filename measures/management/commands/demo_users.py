@@ -85,5 +85,7 @@ class Command(BaseCommand):
         for spec, password in printed:
             self.stdout.write(
                 f"  {spec['username']:<10} {password:<14} {spec['role']}, "
-                f"cleared {spec['clearance']}"
+                f"cleared {spec['clearance']}, "
+                f"scope {','.join(spec.get('countries', ())) or '-'}, "
+                f"affiliations {','.join(spec.get('affiliations', ())) or '-'}"
             )

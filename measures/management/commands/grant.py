@@ -1,10 +1,13 @@
+import getpass
+import sys
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from measures.choices import MarkingLevel, Role
-from measures.services import grant, system_actor
+from measures.services import grant, password_link, set_password, system_actor
 
 
 def _codes(value):
@@ -34,12 +37,25 @@ class Command(BaseCommand):
         )
         parser.add_argument("--create", action="store_true", help="Create the user if missing.")
         parser.add_argument("--email", default="", help="E-mail address for a created user.")
+        login = parser.add_mutually_exclusive_group()
+        login.add_argument(
+            "--password",
+            action="store_true",
+            help="Set the user's password: asked twice on a terminal, else read from stdin.",
+        )
+        login.add_argument(
+            "--password-link",
+            action="store_true",
+            help="Print a one-time link where the user chooses their own password.",
+        )
 
     def handle(self, *args, username, **options):
         User = get_user_model()
         user = User.objects.filter(username=username).first()
         if user is None and not options["create"]:
             raise CommandError(f"grant: no user {username!r} (add --create to create one)")
+        # Asked before the transaction opens: nobody holds locks while typing.
+        password = self._read_password() if options["password"] else None
         try:
             with transaction.atomic():  # a created user is rolled back if the grant fails
                 if user is None:
@@ -47,6 +63,8 @@ class Command(BaseCommand):
                     user.set_unusable_password()
                     user.full_clean()
                     user.save()
+                if password is not None:
+                    set_password(user, password)
                 grant(
                     system_actor(),
                     user,
@@ -62,3 +80,18 @@ class Command(BaseCommand):
             f"{username}: {options['role']}, cleared {options['clearance']}, "
             f"scope {options['countries'] or '-'}, affiliations {options['affiliations'] or '-'}"
         )
+        if options["password_link"]:
+            self.stdout.write(f"Password link (good once): {password_link(user)}")
+        elif not user.has_usable_password():
+            self.stdout.write(
+                f"{username} has no password yet: run grant again with --password or "
+                "--password-link, or let them use an API token (create_api_token)."
+            )
+
+    def _read_password(self):
+        if not sys.stdin.isatty():
+            return sys.stdin.readline().rstrip("\n")
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Password (again): ") != first:
+            raise CommandError("grant: the two passwords differ")
+        return first
