@@ -44,7 +44,7 @@ class MapForm(forms.Form):
     def __init__(self, data):
         super().__init__(data)
         self.fields["measure"].choices = [("", pgettext("map", "Score (all measures)"))] + [
-            (m.number, f"{m.number}. {localized(m, 'title')}")
+            (m.number, f"{m.number}. {localized(m, 'short_title') or localized(m, 'title')}")
             for m in Measure.objects.order_by("number")
         ]
 
