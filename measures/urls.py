@@ -5,6 +5,7 @@ from .pages import (
     catalogue,
     cells,
     evidence,
+    maps,
     overview,
     quality,
     replies,
@@ -16,6 +17,7 @@ from .pages import (
 urlpatterns = [
     path("", overview.overview, name="overview"),
     path("how-scores-work/", overview.how_scores_work, name="how-scores-work"),
+    path("map/", maps.country_map, name="map"),
     path("measures/", catalogue.measure_list, name="measure-list"),
     path("measures/<int:number>/", catalogue.measure_detail, name="measure"),
     path("cells/<int:pk>/", cells.cell_detail, name="cell"),
