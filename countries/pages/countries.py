@@ -18,6 +18,7 @@ from measures.pages.common import (
     read_as_of,
     readable,
 )
+from measures.pages.history import what_changed
 from measures.pages.indicators import indicator_chart, indicator_tables
 from measures.reads import charts, scorecards
 from measures.reads.labels import (
@@ -25,6 +26,7 @@ from measures.reads.labels import (
     highest_marking,
     localized,
 )
+from measures.reads.scorecards import Filters
 from measures.reads.worklist import cadences
 
 # The evidence timeline of a page shows at most this many items (newest first).
@@ -65,8 +67,10 @@ def country_detail(request, iso2):
     )
     indicator_charts = _indicator_charts(country)
     name = localized(country, "name")
+    changes, changes_table = what_changed(request, as_of, lambda *_: Filters(countries=(iso,)))
     tables = [
         _measures_table(measures),
+        changes_table,
         Table(
             "score",
             ["date", "score", "rated"],
@@ -92,6 +96,7 @@ def country_detail(request, iso2):
             "measures": measures,
             "series": series,
             "score_chart": _score_chart(name, series),
+            "changes": changes,
             "evidence": evidence,
             "evidence_limit": EVIDENCE_LIMIT,
             "memberships": memberships,

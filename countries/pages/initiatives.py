@@ -13,7 +13,9 @@ from countries.models import Initiative, Membership
 from measures.access import viewer_for
 from measures.models import Evidence
 from measures.pages.common import Table, csv_download, read_as_of, readable
+from measures.pages.history import what_changed
 from measures.reads import charts, scorecards
+from measures.reads.history import initiative_filters
 from measures.reads.labels import highest_marking, localized
 
 from .countries import EVIDENCE_LIMIT
@@ -80,7 +82,8 @@ def initiative_detail(request, slug):
     )
     timeline = _members_timeline(initiative, memberships)
     results = card["results"] if card else []
-    tables = _initiative_tables(memberships, carried, results, evidence)
+    changes, changes_table = _changes(request, viewer, slug, carried, as_of)
+    tables = [*_initiative_tables(memberships, carried, results, evidence), changes_table]
     if response := csv_download(request, tables, f"initiative-{slug}"):
         return response
     cite = initiative.cite_source
@@ -104,12 +107,21 @@ def initiative_detail(request, slug):
             "results": results,
             "evidence": evidence,
             "cite": cite,
+            "changes": changes,
             "page_marking": highest_marking(
                 [initiative.marking]
                 + [m.marking for m in memberships]
                 + [e.marking for e in evidence]
             ),
         },
+    )
+
+
+def _changes(request, viewer, slug, carried, as_of):
+    """What changed on the measures it carries, for its members on either date."""
+    numbers = [c.measure.number for c in carried]
+    return what_changed(
+        request, as_of, lambda *days: initiative_filters(viewer, slug, numbers, days)
     )
 
 

@@ -11,6 +11,7 @@ from measures.choices import Scope
 from measures.models import Assessment, CarriedMeasure, Indicator, Measure, Source
 from measures.reads import scorecards
 from measures.reads.labels import highest_marking, localized
+from measures.reads.scorecards import Filters
 from measures.reads.worklist import cadences
 
 from .common import (
@@ -21,6 +22,7 @@ from .common import (
     read_as_of,
     readable,
 )
+from .history import what_changed
 from .indicators import indicator_chart, indicator_tables
 
 # The history of a measure lists at most this many assessments (newest first).
@@ -68,7 +70,8 @@ def measure_detail(request, number):
     )
     rows = _country_rows(card, cell_links(measure=measure), number, as_of)
     charts_shown = [indicator_chart(i, measure) for i in indicators]
-    tables = _measure_tables(rows, carriers, history, charts_shown)
+    changes, changes_table = what_changed(request, as_of, lambda *_: Filters(measures=(number,)))
+    tables = [*_measure_tables(rows, carriers, history, charts_shown), changes_table]
     if response := csv_download(request, tables, f"measure-{number}"):
         return response
     return render(
@@ -83,6 +86,7 @@ def measure_detail(request, number):
             "carriers": carriers,
             "history": history,
             "charts": charts_shown,
+            "changes": changes,
             "is_bilateral": measure.scope == Scope.BILATERAL,
             "page_marking": highest_marking(
                 [a.marking for a in history] + [c.initiative.marking for c in carriers]

@@ -18,6 +18,7 @@ from measures.access import viewer_for
 from measures.audit.revisions import StaleVersion
 from measures.choices import NO_EVIDENCE
 from measures.models import Assessment, Cell, Evidence, Proposal
+from measures.reads.history import cell_timeline
 from measures.reads.labels import highest_marking, level_label, localized
 from measures.reads.replies import replies_prefetch, with_replies
 from measures.rules import due_on, due_state, evidence_after
@@ -300,6 +301,7 @@ def _render_cell(
             "measure_title": localized(cell.measure, "title"),
             **_due(cell, fresh, as_of),
             "history": history,
+            "timeline": cell_timeline(request.user, cell, as_of),
             "evidence": evidence,
             "may_edit": may_edit,
             "form": form,

@@ -65,8 +65,12 @@ def line_chart(
     end=None,
     width=640,
     height=260,
+    end_labels=False,
 ):
     """Lines over time. ``series``: [(label, [(date, value), ...]), ...].
+
+    ``end_labels`` names each line at its last point, so that several lines
+    read apart without their colours.
 
     ``target`` / ``baseline``: optional (label, value) drawn as horizontal rules.
     ``percent`` shows values 0..1 as 0..100 %.
@@ -84,7 +88,7 @@ def line_chart(
     high = y_max if y_max is not None else max(values)
     ticks = _nice_ticks(low, high)
     low, high = min(low, ticks[0]), max(high, ticks[-1])
-    left, right, top, bottom = 64, 16, 16, 40
+    left, right, top, bottom = 64, 16 + 28 * end_labels, 16, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     span = max(_days(last, first), 1)
 
@@ -148,6 +152,12 @@ def line_chart(
             out.append(
                 f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="4" fill="{colour}">'
                 f"<title>{escape(name)} — {d.isoformat()}: {escape(label(v))}</title></circle>"
+            )
+        if end_labels:
+            d, v = data[-1]
+            out.append(
+                f'<text class="line-label" x="{x(d) + 7:.1f}" y="{y(v) - 6 - 11 * index:.1f}" '
+                f'fill="{colour}">{escape(name)}</text>'
             )
     out.append("</svg>")
     return mark_safe("".join(out))  # every text above is escaped
