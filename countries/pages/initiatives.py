@@ -90,17 +90,7 @@ def initiative_detail(request, slug):
         .order_by("-occurred_on", "-id")[:EVIDENCE_LIMIT]
     )
     timeline = _members_timeline(initiative, memberships)
-    results = [
-        with_coverage(
-            {
-                **r,
-                "name": localized(r, "name"),
-                "role_label": MembershipRole(r["role"]).label if r.get("role") else None,
-            }
-        )
-        for r in (card["results"] if card else [])
-    ]
-    scores = _scores_table(request, results)
+    scores = _scores_table(request, card["results"] if card else [])
     tables = _initiative_tables(memberships, carried, scores.rows, evidence)
     if response := csv_download(request, tables, f"initiative-{slug}"):
         return response
@@ -133,6 +123,16 @@ def initiative_detail(request, slug):
 def _scores_table(request, results):
     """The members' scores with their coverage, by name; ranked by score under
     the coverage rule (measures/reads/coverage.py)."""
+    results = [
+        with_coverage(
+            {
+                **r,
+                "name": localized(r, "name"),
+                "role_label": MembershipRole(r["role"]).label if r.get("role") else None,
+            }
+        )
+        for r in results
+    ]
     return SortedTable(
         request,
         results,
