@@ -33,8 +33,9 @@ def coverage(rated, unrated):
 
 
 def is_low(rated, applicable):
-    """True when fewer than MIN_COVERAGE of the applicable measures are rated."""
-    return applicable > 0 and Fraction(rated, applicable) < MIN_COVERAGE
+    """True when a score exists but rests on fewer than MIN_COVERAGE of the
+    applicable measures (no rating at all is no score, not a low-coverage one)."""
+    return rated > 0 and Fraction(rated, applicable) < MIN_COVERAGE
 
 
 def rank_group(score, rated, applicable):
