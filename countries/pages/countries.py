@@ -57,7 +57,7 @@ def country_list(request):
                 "iso2": c.iso2,
                 "iso3": c.iso3,
                 "name": localized(c, "name"),
-                "other_name": c.name_fr if localized(c, "name") == c.name_en else c.name_en,
+                "names": (c.name_en, c.name_fr),
                 "regions": [localized(r, "name") for r in c.regions.all()],
             }
         )
@@ -72,7 +72,7 @@ def country_list(request):
             *score_columns(),
         ],
         Order("name"),
-        lambda r: (r["name"], r["other_name"], r["iso2"], r["iso3"], *r["regions"]),
+        lambda r: (*r["names"], r["iso2"], r["iso3"], *r["regions"]),
         anchor="countries",
     )
     download = Table(
