@@ -4,6 +4,7 @@ from .pages import (
     account,
     catalogue,
     cells,
+    dictionary,
     evidence,
     maps,
     overview,
@@ -26,6 +27,7 @@ urlpatterns = [
     path("evidence/<uuid:public_id>/", evidence.evidence_detail, name="evidence"),
     path("sources/", evidence.source_list, name="source-list"),
     path("sources/<slug:key>/", evidence.source_detail, name="source"),
+    path("data-dictionary/", dictionary.data_dictionary, name="data-dictionary"),
     path("account/", account.account, name="account"),
     path(
         "account/password/<uidb64>/<token>/",

@@ -63,3 +63,21 @@ def test_every_message_marked_in_the_code_is_in_the_catalogue():
         {f"{path.relative_to(ROOT)}: {key!r}" for key, path in marked_in_code() if key not in known}
     )
     assert missing == []
+
+
+def test_the_catalogue_defines_each_message_once():
+    """Engineers append to the catalogue in parallel (.gitattributes merges it
+    by union): a message defined twice makes GNU msgfmt refuse the file."""
+    po = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+    seen, twice = set(), []
+    context = None
+    for line in po.read_text().splitlines():
+        if line.startswith("msgctxt "):
+            context = line
+        elif line.startswith("msgid ") and line != 'msgid ""':
+            key = (context, line)
+            if key in seen:
+                twice.append(key)
+            seen.add(key)
+            context = None
+    assert twice == []

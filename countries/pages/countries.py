@@ -20,33 +20,75 @@ from measures.pages.common import (
 )
 from measures.pages.history import what_changed
 from measures.pages.indicators import indicator_chart, indicator_tables
+from measures.pages.tables import SortedTable, country_names, score_columns, with_coverage
 from measures.reads import charts, scorecards
 from measures.reads.labels import (
     grade_explained,
     highest_marking,
     localized,
 )
+from measures.reads.ordering import Column, Order, name_key
 from measures.reads.scorecards import Filters
 from measures.reads.worklist import cadences
 
+# The country list's CSV: names first, codes beside, the score with its coverage.
+COUNTRY_COLUMNS = [
+    "name",
+    "iso2",
+    "iso3",
+    "regions",
+    "score",
+    "rated",
+    "applicable",
+    "low_coverage",
+]
 # The evidence timeline of a page shows at most this many items (newest first).
 EVIDENCE_LIMIT = 200
 
 
 @readable
 def country_list(request):
-    countries = list(Country.objects.prefetch_related("regions").order_by("iso2"))
-    table = Table(
-        "countries",
-        ["iso2", "iso3", "name", "regions"],
+    viewer = viewer_for(request.user)
+    as_of = read_as_of(request)
+    card = scorecards.countries_scorecard(viewer, as_of)
+    scores = {r["country"]: r for r in card["results"]}
+    rows = [
+        with_coverage(
+            {
+                **scores[c.iso2],
+                "iso2": c.iso2,
+                "iso3": c.iso3,
+                "name": localized(c, "name"),
+                "names": (c.name_en, c.name_fr),
+                "regions": [localized(r, "name") for r in c.regions.all()],
+            }
+        )
+        for c in Country.objects.prefetch_related("regions")
+    ]
+    table = SortedTable(
+        request,
+        rows,
         [
-            (c.iso2, c.iso3, localized(c, "name"), " ".join(r.code for r in c.regions.all()))
-            for c in countries
+            Column("name", _("Country"), lambda r: name_key(r["name"])),
+            Column("code", _("Code"), lambda r: r["iso2"]),
+            *score_columns(),
+        ],
+        Order("name"),
+        lambda r: (*r["names"], r["iso2"], r["iso3"], *r["regions"]),
+        anchor="countries",
+    )
+    download = Table(
+        "countries",
+        COUNTRY_COLUMNS,
+        [
+            (r["name"], r["iso2"], r["iso3"], "; ".join(r["regions"]), r["score"])
+            + (r["rated"], r["applicable"], r["low_coverage"])
+            for r in table.rows
         ],
     )
-    if response := csv_download(request, [table], "countries"):
+    if response := csv_download(request, [download], "countries"):
         return response
-    return render(request, "countries/country_list.html", {"countries": countries})
+    return render(request, "countries/country_list.html", {"table": table, "as_of": as_of})
 
 
 @readable
@@ -57,7 +99,7 @@ def country_detail(request, iso2):
     as_of = read_as_of(request)
     card = scorecards.country_scorecard(viewer, iso, as_of)
     series = scorecards.score_series(viewer, iso, until=as_of)
-    measures = _measure_rows(card, cell_links(codes=[iso]), iso, as_of)
+    measures = _measures_sorted(request, _measure_rows(card, cell_links(codes=[iso]), iso, as_of))
     evidence = _country_evidence(request.user, iso, as_of)
     memberships = list(
         Membership.objects.visible_to(request.user)
@@ -69,7 +111,7 @@ def country_detail(request, iso2):
     name = localized(country, "name")
     changes, changes_table = what_changed(request, as_of, lambda *_: Filters(countries=(iso,)))
     tables = [
-        _measures_table(measures),
+        _measures_table(measures.rows),
         changes_table,
         Table(
             "score",
@@ -92,7 +134,7 @@ def country_detail(request, iso2):
             "country": country,
             "name": name,
             "as_of": as_of,
-            "card": card,
+            "card": with_coverage(card),
             "measures": measures,
             "series": series,
             "score_chart": _score_chart(name, series),
@@ -116,6 +158,29 @@ def _measure_rows(card, links, iso, as_of):
         row = linked_row(entry, links, entry["measure"], iso, as_of, cadence[entry["measure"]])
         rows.append({**row, "title": localized(entry, "title")})
     return rows
+
+
+def _measures_sorted(request, rows):
+    """The measures table by number, sortable and filterable; a bilateral
+    measure's pairs stay under it, each partner named (code beside)."""
+    names = country_names()
+    for row in rows:
+        for p in row["pairs"]:
+            p["partner_name"] = names.get(p["partner"], p["partner"])
+    return SortedTable(
+        request,
+        rows,
+        [
+            Column("number", "#", lambda r: r["measure"]),
+            Column("title", _("Measure"), lambda r: name_key(r["title"])),
+            Column("level", _("Level"), lambda r: r["value"], descending_first=True),
+            Column("date", _("Effective date"), lambda r: r["effective_on"], descending_first=True),
+            Column("evidence", _("Evidence"), lambda r: r["evidence_count"], descending_first=True),
+        ],
+        Order("number"),
+        lambda r: (str(r["measure"]), r["title"], *(p["partner_name"] for p in r["pairs"])),
+        anchor="measures",
+    )
 
 
 def _indicator_charts(country):
@@ -182,6 +247,7 @@ def _measures_table(measures):
             "measure",
             "title",
             "scope",
+            "partner_name",
             "partner",
             "level",
             "value",
@@ -196,6 +262,7 @@ def _measures_table(measures):
                     m["title"],
                     m["scope"],
                     None,
+                    None,
                     m["level"],
                     m["value"],
                     m["effective_on"],
@@ -207,6 +274,7 @@ def _measures_table(measures):
                         m["measure"],
                         m["title"],
                         m["scope"],
+                        p["partner_name"],
                         p["partner"],
                         p["level"],
                         None,

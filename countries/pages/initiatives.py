@@ -14,9 +14,11 @@ from measures.access import viewer_for
 from measures.models import Evidence
 from measures.pages.common import Table, csv_download, read_as_of, readable
 from measures.pages.history import what_changed
+from measures.pages.tables import SortedTable, score_columns, with_coverage
 from measures.reads import charts, scorecards
 from measures.reads.history import initiative_filters
 from measures.reads.labels import highest_marking, localized
+from measures.reads.ordering import Column, Order, name_key
 
 from .countries import EVIDENCE_LIMIT
 
@@ -25,34 +27,43 @@ ROLE_CLASSES = {role: f"role-{role}" for role in MembershipRole.values}
 
 @readable
 def initiative_list(request):
-    initiatives = list(
-        Initiative.objects.visible_to(request.user).select_related("marking").order_by("slug")
+    initiatives = list(Initiative.objects.visible_to(request.user).select_related("marking"))
+    table = SortedTable(
+        request,
+        initiatives,
+        [
+            Column("name", _("Initiative"), lambda i: name_key(localized(i, "name"))),
+            Column("acronym", _("Acronym"), lambda i: name_key(i.acronym) if i.acronym else None),
+            Column("kind", _("Kind"), lambda i: name_key(i.get_kind_display())),
+            Column("start", _("From"), lambda i: i.started_on, descending_first=True),
+            Column("end", _("To"), lambda i: i.ended_on, descending_first=True),
+        ],
+        Order("name"),
+        lambda i: (i.name_en, i.name_fr, i.acronym, i.slug, i.get_kind_display()),
+        anchor="initiatives",
     )
-    table = Table(
+    download = Table(
         "initiatives",
-        ["slug", "acronym", "name", "kind", "started_on", "ended_on", "marking"],
+        ["name", "acronym", "slug", "kind", "started_on", "ended_on", "marking"],
         [
             (
-                i.slug,
-                i.acronym,
                 localized(i, "name"),
+                i.acronym,
+                i.slug,
                 i.kind,
                 i.started_on,
                 i.ended_on,
                 str(i.marking) if i.marking else "",
             )
-            for i in initiatives
+            for i in table.rows
         ],
     )
-    if response := csv_download(request, [table], "initiatives"):
+    if response := csv_download(request, [download], "initiatives"):
         return response
     return render(
         request,
         "countries/initiative_list.html",
-        {
-            "initiatives": initiatives,
-            "page_marking": highest_marking(i.marking for i in initiatives),
-        },
+        {"table": table, "page_marking": highest_marking(i.marking for i in initiatives)},
     )
 
 
@@ -81,18 +92,14 @@ def initiative_detail(request, slug):
         .order_by("-occurred_on", "-id")[:EVIDENCE_LIMIT]
     )
     timeline = _members_timeline(initiative, memberships)
-    results = card["results"] if card else []
+    scores = _scores_table(request, card["results"] if card else [])
     changes, changes_table = _changes(request, viewer, slug, carried, as_of)
-    tables = [*_initiative_tables(memberships, carried, results, evidence), changes_table]
+    tables = [*_initiative_tables(memberships, carried, scores.rows, evidence), changes_table]
     if response := csv_download(request, tables, f"initiative-{slug}"):
         return response
     cite = initiative.cite_source
     if cite is not None and not viewer.may_see_marking(cite.marking):
         cite = None
-    for r in results:
-        r["name"] = localized(r, "name")
-        r["role_label"] = MembershipRole(r["role"]).label if r.get("role") else None
-    results.sort(key=lambda r: r["name"])
     return render(
         request,
         "countries/initiative_detail.html",
@@ -104,7 +111,7 @@ def initiative_detail(request, slug):
             "memberships": memberships,
             "timeline": timeline,
             "carried": carried,
-            "results": results,
+            "scores": scores,
             "evidence": evidence,
             "cite": cite,
             "changes": changes,
@@ -122,6 +129,34 @@ def _changes(request, viewer, slug, carried, as_of):
     numbers = [c.measure.number for c in carried]
     return what_changed(
         request, as_of, lambda *days: initiative_filters(viewer, slug, numbers, days)
+    )
+
+
+def _scores_table(request, results):
+    """The members' scores with their coverage, by name; ranked by score under
+    the coverage rule (measures/reads/coverage.py)."""
+    results = [
+        with_coverage(
+            {
+                **r,
+                "name": localized(r, "name"),
+                "role_label": MembershipRole(r["role"]).label if r.get("role") else None,
+            }
+        )
+        for r in results
+    ]
+    return SortedTable(
+        request,
+        results,
+        [
+            Column("name", _("Country"), lambda r: name_key(r["name"])),
+            Column("code", _("Code"), lambda r: r["country"]),
+            Column("role", _("Role"), lambda r: name_key(r["role_label"] or "")),
+            *score_columns(),
+        ],
+        Order("name"),
+        lambda r: (r["name_en"], r["name_fr"], r["country"], r["role_label"]),
+        anchor="scores",
     )
 
 
@@ -185,16 +220,10 @@ def _initiative_tables(memberships, carried, results, evidence):
         ),
         Table(
             "scores",
-            ["country", "name", "role", "score", "rated", "unrated"],
+            ["name", "country", "role", "score", "rated", "applicable", "low_coverage"],
             [
-                (
-                    r["country"],
-                    localized(r, "name"),
-                    r.get("role"),
-                    r["score"],
-                    r["rated"],
-                    r["unrated"],
-                )
+                (r["name"], r["country"], r.get("role"), r["score"])
+                + (r["rated"], r["applicable"], r["low_coverage"])
                 for r in results
             ],
         ),

@@ -1,17 +1,18 @@
 """The measures: their list, and a measure's page (countries, initiatives that
 carry it, history, indicator charts)."""
 
-import itertools
-
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from measures.access import viewer_for
-from measures.choices import Scope
+from measures.choices import WEIGHTS, Scope
 from measures.models import Assessment, CarriedMeasure, Indicator, Measure, Source
 from measures.reads import scorecards
+from measures.reads.coverage import measure_coverage
 from measures.reads.labels import highest_marking, localized
-from measures.reads.scorecards import Filters
+from measures.reads.ordering import Column, Order, name_key
+from measures.reads.scorecards import Filters, summarise
 from measures.reads.worklist import cadences
 
 from .common import (
@@ -24,7 +25,20 @@ from .common import (
 )
 from .history import what_changed
 from .indicators import indicator_chart, indicator_tables
+from .tables import SortedTable, score_columns, with_coverage
 
+# The pairs table of a bilateral measure's page, as CSV.
+PAIR_COLUMNS = [
+    "name",
+    "country",
+    "partner_name",
+    "partner",
+    "level",
+    "value",
+    "effective_on",
+    "evidence_count",
+    "overdue",
+]
 # The history of a measure lists at most this many assessments (newest first).
 HISTORY_LIMIT = 500
 # The largest measure number the database holds (a smallint): larger is a 404.
@@ -33,15 +47,47 @@ LARGEST_NUMBER = 32767
 
 @readable
 def measure_list(request):
-    measures = list(Measure.objects.order_by("number"))
-    table = Table(
-        "measures",
-        ["number", "title", "domain", "scope"],
-        [(m.number, localized(m, "title"), m.domain, m.scope) for m in measures],
+    as_of = read_as_of(request)
+    scores = measure_coverage(scorecards.matrix(viewer_for(request.user), as_of))
+    rows = [
+        {
+            **scores[m.number],
+            "number": m.number,
+            "title": localized(m, "title"),
+            "titles": (m.title_en, m.title_fr, m.short_title_en, m.short_title_fr),
+            "domain": m.domain,
+            "domain_label": m.get_domain_display(),
+            "scope": m.scope,
+            "scope_label": m.get_scope_display(),
+        }
+        for m in Measure.objects.all()
+    ]
+    table = SortedTable(
+        request,
+        rows,
+        [
+            Column("number", "#", lambda r: r["number"]),
+            Column("title", _("Measure"), lambda r: name_key(r["title"])),
+            Column("domain", _("Domain"), lambda r: name_key(r["domain_label"])),
+            Column("scope", _("Scope"), lambda r: name_key(r["scope_label"])),
+            *score_columns(),
+        ],
+        Order("number"),
+        lambda r: (str(r["number"]), *r["titles"], r["domain_label"], r["scope_label"]),
+        anchor="measures",
     )
-    if response := csv_download(request, [table], "measures"):
+    download = Table(
+        "measures",
+        ["number", "title", "domain", "scope", "score", "rated", "applicable", "low_coverage"],
+        [
+            (r["number"], r["title"], r["domain"], r["scope"], r["score"])
+            + (r["rated"], r["applicable"], r["low_coverage"])
+            for r in table.rows
+        ],
+    )
+    if response := csv_download(request, [download], "measures"):
         return response
-    return render(request, "measures/measure_list.html", {"measures": measures})
+    return render(request, "measures/measure_list.html", {"table": table, "as_of": as_of})
 
 
 @readable
@@ -69,9 +115,14 @@ def measure_detail(request, number):
         Indicator.objects.filter(measure=measure).prefetch_related("observations").order_by("slug")
     )
     rows = _country_rows(card, cell_links(measure=measure), number, as_of)
+    countries = _countries_table(request, rows)
+    pairs = _pairs_table(request, rows)
     charts_shown = [indicator_chart(i, measure) for i in indicators]
     changes, changes_table = what_changed(request, as_of, lambda *_: Filters(measures=(number,)))
-    tables = [*_measure_tables(rows, carriers, history, charts_shown), changes_table]
+    tables = [
+        *_measure_tables(countries.rows, pairs.rows, carriers, history, charts_shown),
+        changes_table,
+    ]
     if response := csv_download(request, tables, f"measure-{number}"):
         return response
     return render(
@@ -82,7 +133,9 @@ def measure_detail(request, number):
             "as_of": as_of,
             "cite": cite,
             "card": card,
-            "rows": rows,
+            "summary": with_coverage(summarise(card["results"])),
+            "countries": countries,
+            "pairs": pairs,
             "carriers": carriers,
             "history": history,
             "charts": charts_shown,
@@ -105,13 +158,83 @@ def _country_rows(card, links, number, as_of):
     return rows
 
 
-def _measure_tables(rows, carriers, history, charts_shown):
-    """The page's tables, downloadable as CSV."""
+def _level_columns():
+    """Level (by its weight; not rated and not applicable last), date, evidence."""
+    return [
+        Column("level", _("Level"), lambda r: r["value"], descending_first=True),
+        Column("date", _("Effective date"), lambda r: r["effective_on"], descending_first=True),
+        Column("evidence", _("Evidence"), lambda r: r["evidence_count"], descending_first=True),
+    ]
+
+
+def _countries_table(request, rows):
+    """One row per country, by name (codes beside), sortable and filterable."""
+    return SortedTable(
+        request,
+        rows,
+        [
+            Column("name", _("Country"), lambda r: name_key(r["name"])),
+            Column("code", _("Code"), lambda r: r["country"]),
+            *_level_columns(),
+        ],
+        Order("name"),
+        lambda r: (r["name"], r["country"]),
+        anchor="countries",
+    )
+
+
+def _pairs_table(request, rows):
+    """Each tracked pair once (in its stored order), with both countries' names."""
+    names = {r["country"]: r["name"] for r in rows}
+    pairs = {}
+    for r in rows:
+        for p in r["pairs"]:
+            first, second = sorted((r["country"], p["partner"]))
+            pairs.setdefault(
+                (first, second),
+                {
+                    **p,
+                    "country": first,
+                    "partner": second,
+                    "name": names.get(first, first),
+                    "partner_name": names.get(second, second),
+                    "value": WEIGHTS.get(p["level"]),
+                },
+            )
+    return SortedTable(
+        request,
+        list(pairs.values()),
+        [
+            Column("pair", _("Pair"), lambda r: name_key(f"{r['name']} – {r['partner_name']}")),
+            *_level_columns(),
+        ],
+        Order("pair"),
+        lambda r: (r["name"], r["partner_name"], r["country"], r["partner"]),
+        anchor="pairs",
+        prefix="pairs-",
+    )
+
+
+def _measure_tables(countries, pairs, carriers, history, charts_shown):
+    """The page's tables, downloadable as CSV (in the order and filter shown)."""
     return [
         Table(
             "countries",
-            ["country", "name", "partner", "level", "value", "effective_on", "evidence_count"],
-            itertools.chain.from_iterable(_country_lines(r) for r in rows),
+            ["name", "country", "level", "value", "effective_on", "evidence_count", "overdue"],
+            [
+                (r["name"], r["country"], r["level"], r["value"], r["effective_on"])
+                + (r["evidence_count"], r["overdue"])
+                for r in countries
+            ],
+        ),
+        Table(
+            "pairs",
+            PAIR_COLUMNS,
+            [
+                (r["name"], r["country"], r["partner_name"], r["partner"], r["level"])
+                + (r["value"], r["effective_on"], r["evidence_count"], r["overdue"])
+                for r in pairs
+            ],
         ),
         Table(
             "initiatives",
@@ -147,16 +270,4 @@ def _measure_tables(rows, carriers, history, charts_shown):
             ],
         ),
         *indicator_tables(charts_shown, by_country=True),
-    ]
-
-
-def _country_lines(row):
-    """A country's line of the countries table, then one line per partner."""
-    name, iso = row["name"], row["country"]
-    return [
-        (iso, name, None, row["level"], row["value"], row["effective_on"], row["evidence_count"]),
-        *[
-            (iso, name, p["partner"], p["level"], None, p["effective_on"], p["evidence_count"])
-            for p in row["pairs"]
-        ],
     ]

@@ -14,6 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from measures.access import viewer_for
@@ -126,5 +127,18 @@ def csv_download(request, tables, basename):
     if table is None:
         raise Http404
     response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{basename}-{table.name}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{csv_filename(request, basename, table.name)}"'
+    )
     return response
+
+
+def csv_filename(request, basename, table):
+    """``cbm-<page>[-<table>]-<date>.csv``: dated by the as-of date when the page
+    replays history, else today, so that a download says when it was true."""
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        day = timezone.localdate()
+    parts = ["cbm", basename] + ([] if table == basename else [table])
+    return "-".join([*parts, day.isoformat()]) + ".csv"

@@ -2,12 +2,15 @@
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from countries.models import Initiative
 from measures.models import Assessment, Cell, Evidence, Source
 from measures.reads.labels import grade_explained, highest_marking, localized
+from measures.reads.ordering import Column, Order, name_key
 
 from .common import Table, csv_download, readable
+from .tables import SortedTable
 
 
 @readable
@@ -80,20 +83,33 @@ def _evidence_tables(cells, initiatives, assessments):
 @readable
 def source_list(request):
     sources = list(Source.objects.visible_to(request.user).select_related("marking"))
-    table = Table(
-        "sources",
-        ["key", "title", "author", "publisher", "published_on", "language", "marking"],
+    table = SortedTable(
+        request,
+        sources,
         [
-            (s.key, s.title, s.author, s.publisher, s.published_on, s.language, str(s.marking))
-            for s in sources
+            Column("title", _("Title"), lambda s: name_key(s.title)),
+            Column("key", _("Key"), lambda s: s.key),
+            Column("author", _("Author"), lambda s: name_key(s.author) if s.author else None),
+            Column("date", _("Date"), lambda s: s.published_on, descending_first=True),
+        ],
+        Order("title"),
+        lambda s: (s.title, s.key, s.author, s.publisher),
+        anchor="sources",
+    )
+    download = Table(
+        "sources",
+        ["title", "key", "author", "publisher", "published_on", "language", "marking"],
+        [
+            (s.title, s.key, s.author, s.publisher, s.published_on, s.language, str(s.marking))
+            for s in table.rows
         ],
     )
-    if response := csv_download(request, [table], "sources"):
+    if response := csv_download(request, [download], "sources"):
         return response
     return render(
         request,
         "measures/source_list.html",
-        {"sources": sources, "page_marking": highest_marking(s.marking for s in sources)},
+        {"table": table, "page_marking": highest_marking(s.marking for s in sources)},
     )
 
 
@@ -114,7 +130,7 @@ def source_detail(request, key):
         ["id", "occurred_on", "precision", "summary", "locator", "grade", "direction", "marking"],
         [
             (
-                e.pk,
+                e.public_id,
                 e.occurred_on,
                 e.occurred_precision,
                 localized(e, "summary"),

@@ -37,7 +37,7 @@ def test_formula_like_cells_are_neutralised(client, users):
     assert table[1][0] == str(evidence.public_id)
     assert history[0][6] == "evidence" and history[1][6] == str(evidence.public_id)
     sources = rows(client.get("/sources/?format=csv&table=sources"))
-    assert ["inj", "'+cmd|' /C calc'!A0"] in [r[:2] for r in sources]
+    assert ["'+cmd|' /C calc'!A0", "inj"] in [r[:2] for r in sources]
     for row in sources + table + history:
         for value in row:
             assert not value.startswith(("=", "+", "-", "@")), value
