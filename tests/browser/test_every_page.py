@@ -6,6 +6,8 @@ The pages are loaded once for all the checks (one browser, one context per
 language and screen, the session logged in once and shared): ``sweep()``
 visits every page of ``PAGES`` and keeps what each check needs; each test
 then asserts one property of that sweep, so that a failure names its check.
+(Under pytest-xdist, a worker handed one of these tests without the others
+sweeps again: the results are the same, the time is paid twice.)
 axe-core is the vendored copy in tests/browser/vendor/ (nothing is fetched),
 injected into every document as an init script.
 """
