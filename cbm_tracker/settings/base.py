@@ -41,6 +41,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: gzips the response every other middleware made (HTML, JSON,
+    # CSV), with Vary: Accept-Encoding; a strong ETag becomes weak, which
+    # If-None-Match still matches (docs/security.md, "Compression").
+    "django.middleware.gzip.GZipMiddleware",
     "cbm_tracker.middleware.RequestIdMiddleware",
     # Under /api/, every error is the API's JSON body, also with DEBUG on.
     "cbm_tracker.middleware.ApiJsonErrorsMiddleware",
@@ -137,6 +141,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+# collectstatic writes a gzipped copy beside each compressible file, which
+# WhiteNoise serves to clients that accept it (with Vary: Accept-Encoding).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # The web pages (measures/pages/): log in with Django's auth views.
 LOGIN_URL = "login"

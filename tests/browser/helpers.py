@@ -24,18 +24,24 @@ SHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 
 
 @contextlib.contextmanager
-def chromium(locale="en-GB"):
-
+def chromium_browser():
+    """The browser itself, for tests that open several contexts."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
-            context = browser.new_context(
-                locale=locale, viewport={"width": 1366, "height": 900}, color_scheme="light"
-            )
-            context.set_default_timeout(15_000)
-            yield context.new_page()
+            yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def chromium(locale="en-GB"):
+    with chromium_browser() as browser:
+        context = browser.new_context(
+            locale=locale, viewport={"width": 1366, "height": 900}, color_scheme="light"
+        )
+        context.set_default_timeout(15_000)
+        yield context.new_page()
 
 
 def shot(page, name):
