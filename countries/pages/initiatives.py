@@ -14,7 +14,7 @@ from measures.access import viewer_for
 from measures.models import Evidence
 from measures.pages.common import Table, csv_download, read_as_of, readable
 from measures.reads import charts, scorecards
-from measures.reads.labels import highest_marking, localized
+from measures.reads.labels import dated, highest_marking, localized
 
 from .countries import EVIDENCE_LIMIT
 
@@ -129,8 +129,8 @@ def _members_timeline(initiative, memberships):
         label = f"{localized(items[0].country, 'name')} ({iso})"
         bars = []
         for m in items:
-            start_text = m.start.isoformat() if m.start else "?"
-            end_text = m.end.isoformat() if m.end else "…"
+            start_text = dated(m.start, m.start_precision) if m.start else "?"
+            end_text = dated(m.end, m.end_precision) if m.end else "…"
             text = f"{m.get_role_display()}, {start_text} – {end_text}"
             bars.append(
                 (m.start, m.end, text, ROLE_CLASSES.get(m.role, ""), str(m.get_role_display()))
@@ -160,7 +160,7 @@ def _initiative_tables(memberships, carried, results, evidence):
                     m.role,
                     m.start,
                     m.end,
-                    m.note,
+                    localized(m, "note"),
                     str(m.marking) if m.marking else "",
                 )
                 for m in memberships
@@ -169,7 +169,10 @@ def _initiative_tables(memberships, carried, results, evidence):
         Table(
             "measures",
             ["measure", "title", "note"],
-            [(c.measure.number, localized(c.measure, "title"), c.note) for c in carried],
+            [
+                (c.measure.number, localized(c.measure, "title"), localized(c, "note"))
+                for c in carried
+            ],
         ),
         Table(
             "scores",
