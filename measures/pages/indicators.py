@@ -51,6 +51,7 @@ def indicator_chart(indicator, measure=None, country=None):
         "indicator": indicator,
         "name": name,
         "unit": localized(indicator, "unit"),
+        "description": localized(indicator, "description"),
         "svg": svg,
         "observations": observations,
     }
