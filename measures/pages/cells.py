@@ -268,7 +268,7 @@ def _render_cell(
     status=200,
 ):
     """The cell page, with the forms as sent when a write was refused."""
-    fresh = Cell.objects.with_level(request.user, as_of).get(pk=cell.pk)
+    fresh = Cell.objects.with_level(request.user, as_of, precision=True).get(pk=cell.pk)
     history = list(
         Assessment.objects.visible_to(request.user)
         .filter(cell=cell)

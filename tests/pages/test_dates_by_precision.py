@@ -73,6 +73,9 @@ def test_a_year_precision_level_reads_as_its_year_on_the_country_and_measure_pag
     measure = body(browser.get("/measures/4/", **headers))
     row = measure[measure.index('href="/countries/DZ/"') :].split("</tr>")[0]
     assert "<td>2010</td>" in row and "2010-01-01" not in row
+    page = body(browser.get(f"/cells/{cell.pk}/", **headers))
+    current = page[page.index('class="big-level"') :].split("</p>")[0]
+    assert current.endswith(" 2010") and "2010-01-01" not in current
 
 
 @pytest.mark.django_db
