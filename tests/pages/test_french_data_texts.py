@@ -132,3 +132,29 @@ def test_initiative_names_in_filters_and_forms_are_in_the_readers_language(users
         option = re.search(r'<option value="cemoc"[^>]*>([^<]*)</option>', page)
         assert option, url
         assert option.group(1).startswith(name), (url, option.group(1))
+
+
+@pytest.mark.parametrize(
+    ("url", "fields"),
+    [
+        ("/admin/countries/membership/add/", ["note", "note_fr"]),
+        ("/admin/countries/countrypair/add/", ["note", "note_fr"]),
+        ("/admin/measures/carriedmeasure/add/", ["note", "note_fr"]),
+        ("/admin/measures/observation/add/", ["note", "note_fr"]),
+        ("/admin/measures/indicator/add/", ["unit", "unit_fr", "description_en", "description_fr"]),
+        ("/admin/measures/measure/add/", ["unit", "unit_fr"]),
+    ],
+)
+def test_admin_forms_carry_both_languages(users, url, fields):
+    browser = Client()
+    browser.force_login(users.admin)
+    page = browser.get(url).content.decode()
+    for field in fields:
+        assert f'name="{field}"' in page, (url, field)
+
+
+def test_the_initiative_form_s_memberships_carry_both_languages(users):
+    browser = Client()
+    browser.force_login(users.admin)
+    page = browser.get("/admin/countries/initiative/add/").content.decode()
+    assert re.search(r'name="[\w-]+-__prefix__-note_fr"', page)
