@@ -45,6 +45,7 @@ class MembershipInline(ReferenceInline):
         "end",
         "end_precision",
         "note",
+        "note_fr",
         "cite_source",
         "cite_locator",
     ]

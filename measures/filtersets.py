@@ -206,7 +206,7 @@ class CellFilterSet(CellFilterMixin):
         field_name="measure__domain", choices=Domain.choices
     )
     level = django_filters.MultipleChoiceFilter(
-        choices=[*Level.choices, ("no_evidence", "no evidence")],
+        choices=[*Level.choices, ("no_evidence", "not rated")],
         label="current level for the caller",
     )
     initiative = initiative_choice(

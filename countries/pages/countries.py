@@ -23,6 +23,7 @@ from measures.pages.indicators import indicator_chart, indicator_tables
 from measures.pages.tables import SortedTable, country_names, score_columns, with_coverage
 from measures.reads import charts, scorecards
 from measures.reads.labels import (
+    dated,
     grade_explained,
     highest_marking,
     localized,
@@ -224,8 +225,7 @@ def _country_evidence(user, iso, as_of):
 def _score_chart(name, series):
     """The country's score at the end of each year, as an SVG line chart."""
     points = ", ".join(
-        f"{p['date'].isoformat()} "
-        + ("—" if p["score"] is None else f"{round(p['score'] * 100)} %")
+        f"{dated(p['date'])} " + ("—" if p["score"] is None else f"{round(p['score'] * 100)} %")
         for p in series
     )
     return charts.line_chart(

@@ -17,7 +17,7 @@ from measures.pages.history import what_changed
 from measures.pages.tables import SortedTable, score_columns, with_coverage
 from measures.reads import charts, scorecards
 from measures.reads.history import initiative_filters
-from measures.reads.labels import highest_marking, localized
+from measures.reads.labels import dated, highest_marking, localized
 from measures.reads.ordering import Column, Order, name_key
 
 from .countries import EVIDENCE_LIMIT
@@ -176,8 +176,8 @@ def _members_timeline(initiative, memberships):
         label = f"{localized(items[0].country, 'name')} ({iso})"
         bars = []
         for m in items:
-            start_text = m.start.isoformat() if m.start else "?"
-            end_text = m.end.isoformat() if m.end else "…"
+            start_text = dated(m.start, m.start_precision) if m.start else "?"
+            end_text = dated(m.end, m.end_precision) if m.end else "…"
             text = f"{m.get_role_display()}, {start_text} – {end_text}"
             bars.append(
                 (m.start, m.end, text, ROLE_CLASSES.get(m.role, ""), str(m.get_role_display()))
@@ -207,7 +207,7 @@ def _initiative_tables(memberships, carried, results, evidence):
                     m.role,
                     m.start,
                     m.end,
-                    m.note,
+                    localized(m, "note"),
                     str(m.marking) if m.marking else "",
                 )
                 for m in memberships
@@ -216,7 +216,10 @@ def _initiative_tables(memberships, carried, results, evidence):
         Table(
             "measures",
             ["measure", "title", "note"],
-            [(c.measure.number, localized(c.measure, "title"), c.note) for c in carried],
+            [
+                (c.measure.number, localized(c.measure, "title"), localized(c, "note"))
+                for c in carried
+            ],
         ),
         Table(
             "scores",

@@ -8,8 +8,10 @@ from countries.models import Initiative, Membership
 
 from ..choices import NO_EVIDENCE, Level
 from ..models import Source
+from ..reads.labels import level_label
 
-LEVEL_LABELS = {**dict(Level.choices), NO_EVIDENCE: _("not rated")}
+# A cell of the admin is one country or one pair, so never "mixed".
+LEVEL_LABELS = {level: level_label(level) for level in [*Level.values, NO_EVIDENCE]}
 
 
 def visible_value(list_filter, request, model):

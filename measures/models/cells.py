@@ -18,9 +18,11 @@ from ..choices import NO_EVIDENCE, Level, Scope
 
 
 class CellQuerySet(models.QuerySet):
-    def with_level(self, user, as_of=None):
+    def with_level(self, user, as_of=None, precision=False):
         """Annotate each cell with its current level *for this viewer*, and
-        the viewer's version of it (``with_version``).
+        the viewer's version of it (``with_version``); with ``precision``, also
+        how precisely its date is known (``level_effective_precision``, for a
+        page that shows the date: lists leave out the extra subquery).
 
         Current = the latest non-retracted assessment the viewer may see, by
         (effective_on, recorded_at, id); ``as_of`` replays history by
@@ -30,10 +32,14 @@ class CellQuerySet(models.QuerySet):
         if as_of is not None:
             latest = latest.filter(effective_on__lte=as_of)
         latest = latest.order_by("-effective_on", "-recorded_at", "-id")
-        return self.with_version(user).annotate(
+        annotated = self.with_version(user).annotate(
             level=Coalesce(Subquery(latest.values("level")[:1]), Value(NO_EVIDENCE)),
             level_effective_on=Subquery(latest.values("effective_on")[:1]),
         )
+        if precision:
+            precise = Subquery(latest.values("effective_precision")[:1])
+            annotated = annotated.annotate(level_effective_precision=precise)
+        return annotated
 
     def with_version(self, user):
         """Annotate ``version``: the cell's version *for this viewer*.

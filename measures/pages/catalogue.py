@@ -239,7 +239,10 @@ def _measure_tables(countries, pairs, carriers, history, charts_shown):
         Table(
             "initiatives",
             ["initiative", "name", "note"],
-            [(c.initiative.slug, localized(c.initiative, "name"), c.note) for c in carriers],
+            [
+                (c.initiative.slug, localized(c.initiative, "name"), localized(c, "note"))
+                for c in carriers
+            ],
         ),
         Table(
             "history",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from countries.models import CountryPair
 from measures import services
 from measures.access import viewer_for
 from measures.audit.revisions import StaleVersion
@@ -268,7 +269,7 @@ def _render_cell(
     status=200,
 ):
     """The cell page, with the forms as sent when a write was refused."""
-    fresh = Cell.objects.with_level(request.user, as_of).get(pk=cell.pk)
+    fresh = Cell.objects.with_level(request.user, as_of, precision=True).get(pk=cell.pk)
     history = list(
         Assessment.objects.visible_to(request.user)
         .filter(cell=cell)
@@ -299,6 +300,7 @@ def _render_cell(
             "fresh": fresh,
             "as_of": as_of,
             "measure_title": localized(cell.measure, "title"),
+            "pair_note": _pair_note(cell),
             **_due(cell, fresh, as_of),
             "history": history,
             "timeline": cell_timeline(request.user, cell, as_of),
@@ -315,6 +317,14 @@ def _render_cell(
         },
         status=status,
     )
+
+
+def _pair_note(cell):
+    """Why the pair is tracked (its note, in the page's language); pairs carry no marking."""
+    if cell.partner_id is None:
+        return ""
+    pair = CountryPair.objects.filter(country=cell.country_id, partner=cell.partner_id).first()
+    return localized(pair, "note") if pair is not None else ""
 
 
 def _show_visible_evidence(history, evidence, form):

@@ -21,7 +21,7 @@ from measures.choices import (
     SourceReliability,
 )
 from measures.models import Marking, Measure, Source
-from measures.reads.labels import localized
+from measures.reads.labels import initiative_name, localized
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -52,9 +52,10 @@ class FilterForm(forms.Form):
         self.fields["region"].choices = everything + [
             (r.code, localized(r, "name")) for r in self.regions
         ]
-        self.fields["initiative"].choices = everything + [
-            (i.slug, str(i)) for i in Initiative.objects.visible_to(user).order_by("slug")
-        ]
+        self.fields["initiative"].choices = everything + sorted(
+            ((i.slug, initiative_name(i)) for i in Initiative.objects.visible_to(user)),
+            key=lambda choice: choice[1].casefold(),
+        )
         self.fields["domain"].choices = everything + list(Domain.choices)
 
     def clean_as_of(self):
@@ -365,7 +366,10 @@ class SubscriptionForm(forms.Form):
         self.fields["measures"].choices = [
             (k, f"{k}. {localized(m, 'title')}") for k, m in self.measures.items()
         ]
-        self.fields["initiatives"].choices = [(k, str(i)) for k, i in self.initiatives.items()]
+        self.fields["initiatives"].choices = sorted(
+            ((k, initiative_name(i)) for k, i in self.initiatives.items()),
+            key=lambda choice: choice[1].casefold(),
+        )
 
     def follows(self):
         data = self.cleaned_data

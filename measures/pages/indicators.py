@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from measures.reads import charts
-from measures.reads.labels import localized
+from measures.reads.labels import dated, localized
 
 from .common import Table
 
@@ -19,7 +19,12 @@ def indicator_chart(indicator, measure=None, country=None):
     observations.sort(key=lambda o: (o.country_id or "", o.observed_on))
     series = []
     for iso, items in itertools.groupby(observations, key=lambda o: o.country_id):
-        series.append((iso or _("region-wide"), [(o.observed_on, o.value) for o in items]))
+        series.append(
+            (
+                iso or _("region-wide"),
+                [(o.observed_on, o.value, dated(o.observed_on, o.precision)) for o in items],
+            )
+        )
     name = localized(indicator, "name")
     target = baseline = start = end = None
     if measure is not None and measure.target_value is not None:
@@ -33,7 +38,7 @@ def indicator_chart(indicator, measure=None, country=None):
         series,
         title=name,
         desc=_chart_description(indicator, name, series, measure if target else None),
-        y_label=indicator.unit,
+        y_label=localized(indicator, "unit"),
         decimals=1 if any(o.value % 1 for o in observations) else 0,
         target=target,
         baseline=baseline,
@@ -42,26 +47,34 @@ def indicator_chart(indicator, measure=None, country=None):
         percent=False,
         y_min=0,
     )
-    return {"indicator": indicator, "name": name, "svg": svg, "observations": observations}
+    return {
+        "indicator": indicator,
+        "name": name,
+        "unit": localized(indicator, "unit"),
+        "description": localized(indicator, "description"),
+        "svg": svg,
+        "observations": observations,
+    }
 
 
 def _chart_description(indicator, name, series, measure):
     """The chart's figures in words, for screen readers (with the measure's target
     when the chart draws one)."""
+    unit = localized(indicator, "unit")
     figures = "; ".join(
-        f"{label}: " + ", ".join(f"{d.isoformat()} {v} {indicator.unit}" for d, v in data)
+        f"{label}: " + ", ".join(f"{when} {v} {unit}" for _day, v, when in data)
         for label, data in series
     )
     desc = _("%(name)s (%(unit)s). Observations: %(figures)s.") % {
         "name": name,
-        "unit": indicator.unit,
+        "unit": unit,
         "figures": figures or _("none"),
     }
     if measure is not None:
         desc += " " + _("Target: %(target)s %(unit)s; baseline %(baseline)s %(unit)s.") % {
             "target": measure.target_value,
             "baseline": measure.baseline_value,
-            "unit": measure.unit,
+            "unit": localized(measure, "unit"),
         }
     return desc
 
@@ -81,8 +94,8 @@ def indicator_tables(charts_shown, *, by_country=False):
                     o.observed_on,
                     o.precision,
                     o.value,
-                    c["indicator"].unit,
-                    o.note,
+                    c["unit"],
+                    localized(o, "note"),
                 )
                 for o in c["observations"]
             ],

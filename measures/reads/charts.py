@@ -14,6 +14,8 @@ from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from measures.reads.labels import dated
+
 # Series colours, dark enough for 3:1 against white (graphics contrast, WCAG 1.4.11).
 SERIES_COLOURS = ["#1f5aa6", "#a4401f", "#2e7d32", "#6a3d9a", "#8a6d00"]
 
@@ -67,7 +69,8 @@ def line_chart(
     height=260,
     end_labels=False,
 ):
-    """Lines over time. ``series``: [(label, [(date, value), ...]), ...].
+    """Lines over time. ``series``: [(label, [(date, value), ...]), ...]; a point may
+    carry a third item, its date as text (say "2009" for a year-precision value).
 
     ``end_labels`` names each line at its last point, so that several lines
     read apart without their colours.
@@ -75,7 +78,7 @@ def line_chart(
     ``target`` / ``baseline``: optional (label, value) drawn as horizontal rules.
     ``percent`` shows values 0..1 as 0..100 %.
     """
-    points = [(d, _num(v)) for _, data in series for d, v in data if v is not None]
+    points = [(p[0], _num(p[1])) for _, data in series for p in data if p[1] is not None]
     extra = [_num(rule[1]) for rule in (target, baseline) if rule is not None]
     if not points:
         return ""
@@ -141,17 +144,21 @@ def line_chart(
         )
     for index, (name, data) in enumerate(series):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-        data = [(d, _num(v)) for d, v in data if v is not None]
+        data = [
+            (p[0], _num(p[1]), p[2] if len(p) > 2 else dated(p[0]))
+            for p in data
+            if p[1] is not None
+        ]
         if not data:
             continue
         path = " ".join(
-            f"{'M' if i == 0 else 'L'}{x(d):.1f},{y(v):.1f}" for i, (d, v) in enumerate(data)
+            f"{'M' if i == 0 else 'L'}{x(d):.1f},{y(v):.1f}" for i, (d, v, _when) in enumerate(data)
         )
         out.append(f'<path class="line" d="{path}" stroke="{colour}"/>')
-        for d, v in data:
+        for d, v, when in data:
             out.append(
                 f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="4" fill="{colour}">'
-                f"<title>{escape(name)} — {d.isoformat()}: {escape(label(v))}</title></circle>"
+                f"<title>{escape(name)} — {escape(when)}: {escape(label(v))}</title></circle>"
             )
         if end_labels:
             d, v = data[-1]

@@ -2,9 +2,13 @@
 initials, the legend, a row's text in the reader's language, the banner's
 marking, due dates and the Admiralty grade in words."""
 
+import datetime
+
+from django.utils.formats import date_format
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from countries.choices import DatePrecision
 from measures.choices import NO_EVIDENCE, InformationCredibility, Level, SourceReliability
 from measures.reads.scorecards import MIXED
 from measures.rules import DueState, due_on, due_state
@@ -27,7 +31,9 @@ LEGEND_ORDER = [
 LEVEL_LABELS = {
     **dict(Level.choices),
     MIXED: _("mixed (the pairs differ)"),
-    NO_EVIDENCE: _("no evidence (not rated)"),
+    # Derived, never stored: nobody the reader may see has rated the cell. It is
+    # not "no evidence": a cell may have evidence and no assessment yet.
+    NO_EVIDENCE: _("not rated"),
 }
 
 # Initials shown in every heat-map cell, so the map reads without colour.
@@ -40,7 +46,8 @@ LEVEL_INITIALS = {
     Level.SUSPENDED: pgettext_lazy("level initials", "SU"),
     Level.NOT_APPLICABLE: pgettext_lazy("level initials", "NA"),
     MIXED: pgettext_lazy("level initials", "MX"),
-    NO_EVIDENCE: pgettext_lazy("level initials", "NE"),
+    # Not two capital letters: "NE" read as Niger's code beside country codes.
+    NO_EVIDENCE: pgettext_lazy("level initials", "n/r"),
 }
 
 
@@ -75,6 +82,39 @@ def localized(obj, field):
     english = get(f"{field}_en", "") or get(field, "") or ""
     french = get(f"{field}_fr", "") or ""
     return (french or english) if is_french() else (english or french)
+
+
+# --- dates --------------------------------------------------------------------
+
+# The same pattern in both languages, its month names translated: "5 March
+# 2012" / "5 mars 2012", "March 2012" / "mars 2012". Django's English default
+# ("March 5, 2012", "Mar. 5, 2012" in places) would mix two orders on a page.
+DAY_FORMAT = "j F Y"
+MONTH_FORMAT = "F Y"
+
+
+def dated(day, precision=DatePrecision.DAY):
+    """A date as precise as what is known of it, in the reader's language:
+    "2010" (a year-precision date is stored as 1 January), "mars 2012",
+    "5 mars 2012"; an em dash when there is none."""
+    if not day:
+        return "—"
+    if isinstance(day, datetime.datetime):
+        day = day.date()
+    if isinstance(day, str):
+        day = datetime.date.fromisoformat(day)
+    if precision == DatePrecision.YEAR:
+        return str(day.year)
+    if precision == DatePrecision.MONTH:
+        return date_format(day, MONTH_FORMAT)
+    return date_format(day, DAY_FORMAT)
+
+
+def initiative_name(initiative):
+    """An initiative as a choice in a filter or form: its name in the reader's
+    language, then its acronym ("Comité d'état-major opérationnel conjoint (CEMOC)")."""
+    name = localized(initiative, "name")
+    return f"{name} ({initiative.acronym})" if initiative.acronym else name
 
 
 # --- markings -----------------------------------------------------------------

@@ -125,7 +125,7 @@ def latest_assessments(viewer, as_of=None, cell_filter=None):
     try:
         cells_sql, cells_params = cells.query.get_compiler(using=alias).as_sql()
         if database.vendor == "postgresql":
-            pick = pick.values("level", "effective_on")[:1]
+            pick = pick.values("level", "effective_on", "effective_precision")[:1]
             join = "CROSS JOIN LATERAL ({}) latest"
         else:
             pick = pick.values("id")[:1]
@@ -135,7 +135,7 @@ def latest_assessments(viewer, as_of=None, cell_filter=None):
     except EmptyResultSet:  # no cell selected, or nothing the viewer may see
         return []
     sql = (
-        f"SELECT {columns}, latest.level, latest.effective_on "
+        f"SELECT {columns}, latest.level, latest.effective_on, latest.effective_precision "
         f"FROM ({cells_sql}) cell {join.format(pick_sql)}"
     )
     with database.cursor() as cursor:
@@ -150,9 +150,10 @@ def latest_assessments(viewer, as_of=None, cell_filter=None):
             "level": level,
             # SQLite hands dates back as text.
             "effective_on": datetime.date.fromisoformat(day) if isinstance(day, str) else day,
+            "effective_precision": precision,
             "evidence_count": 0,
         }
-        for pk, measure_id, iso, partner, level, day in rows
+        for pk, measure_id, iso, partner, level, day, precision in rows
     ]
 
 
@@ -200,6 +201,7 @@ def build_grid(viewer, as_of=None, filters=Filters(), with_evidence=True):
                 "partner": row["partner"],
                 "level": NO_EVIDENCE,
                 "effective_on": None,
+                "effective_precision": None,
                 "evidence_count": 0,
             }
         return entries[key]
@@ -240,6 +242,7 @@ def _pair_rows(grid, iso, measure, tracked):
                 "partner": other,
                 "level": cell["level"] if cell else NO_EVIDENCE,
                 "effective_on": cell["effective_on"] if cell else None,
+                "effective_precision": cell.get("effective_precision") if cell else None,
                 "evidence_count": cell["evidence_count"] if cell else 0,
             }
         )
@@ -269,6 +272,7 @@ def measure_entry(grid, iso, measure, tracked):
             "level": level,
             "value": WEIGHTS.get(level),
             "effective_on": cell["effective_on"] if cell else None,
+            "effective_precision": cell.get("effective_precision") if cell else None,
             "evidence_count": cell["evidence_count"] if cell else 0,
         }
     pairs = _pair_rows(grid, iso, measure, tracked)
@@ -282,12 +286,16 @@ def measure_entry(grid, iso, measure, tracked):
         )
     else:
         level = levels.pop() if len(levels) == 1 else MIXED
-    dates = [p["effective_on"] for p in pairs if p["effective_on"]]
+    # The latest pair's date, with that pair's precision.
+    latest = max(
+        (p for p in pairs if p["effective_on"]), key=lambda p: p["effective_on"], default=None
+    )
     return {
         "measure": measure["number"],
         "level": level,
         "value": _round(sum(weights) / len(weights)) if weights else None,
-        "effective_on": max(dates) if dates else None,
+        "effective_on": latest["effective_on"] if latest else None,
+        "effective_precision": latest["effective_precision"] if latest else None,
         "evidence_count": sum(p["evidence_count"] for p in pairs),
         "pairs": pairs,
     }

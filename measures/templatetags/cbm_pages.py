@@ -1,10 +1,9 @@
 """Template helpers of the web pages: levels, scores, fuzzy dates, languages, markings."""
 
-import datetime
 from urllib.parse import urlencode
 
 from django import template
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.html import format_html
 
 from measures.access import viewer_for
@@ -48,16 +47,15 @@ def score(value):
 
 @register.simple_tag
 def fuzzy_date(day, precision="day"):
-    """A date as precise as the source: "2010", "September 2010" or "21 April 2010"."""
-    if not day:
-        return "—"
-    if isinstance(day, datetime.datetime):
-        day = day.date()
-    if precision == "year":
-        return str(day.year)
-    if precision == "month":
-        return date_format(day, "YEAR_MONTH_FORMAT")
-    return date_format(day, "DATE_FORMAT")
+    """A date as precise as the source: "2010", "September 2010" or "21 April 2010"
+    (``labels.dated``, in the page's language)."""
+    return labels.dated(day, precision or "day")
+
+
+@register.filter
+def dated(day, precision="day"):
+    """The filter form of ``fuzzy_date``: ``{{ day|dated }}``, ``{{ day|dated:"year" }}``."""
+    return labels.dated(day, precision or "day")
 
 
 @register.filter

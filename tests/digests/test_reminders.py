@@ -87,10 +87,10 @@ def test_an_editor_is_told_what_is_overdue_due_and_awaiting_their_review(smtp, w
     assert url(week["overdue"]) in overdue and "(5 days late)" in overdue
     assert url(week["escalated"]) in overdue  # beyond twice its cadence: still theirs
     assert url(week["due"]) in section(text, "Due this week")
-    assert "due March 13, 2025" in section(text, "Due this week")
+    assert "due 13 March 2025" in section(text, "Due this week")
     review = section(text, "Awaiting your review")
     assert url(week["proposed"]) in review
-    assert "proposed: implemented · March 7, 2025" in review
+    assert "proposed: implemented · 7 March 2025" in review
     assert url(week["current"]) not in text
     assert "beyond twice" not in text  # escalation is for admins
     body = html(mail)

@@ -37,7 +37,7 @@ ENGLISH = [
     "Skip to main content",
     "How scores work",
     "Evidence timeline",
-    "no evidence (not rated)",
+    "not rated",
     "This page shows items marked",
 ]
 
