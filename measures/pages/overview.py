@@ -110,6 +110,8 @@ def _heatmap(viewer, as_of, filters, page, column_number, regions):
     first = (column_page.number - 1) * COLUMNS_PER_PAGE
     shown = slice(first, first + COLUMNS_PER_PAGE)
     measures = card["measures"][shown]
+    for m in measures:
+        m["short"] = localized(m, "short_title")
     links = cell_links(codes, [m["number"] for m in measures])
     rows = {r["iso2"]: r for r in card["results"]}
     cadence = cadences()
@@ -121,7 +123,11 @@ def _heatmap(viewer, as_of, filters, page, column_number, regions):
             groups.append({"code": group, "name": regions.names.get(group, _("other")), "rows": []})
         row = {**row, "cells": row["cells"][shown]}
         groups[-1]["rows"].append(
-            _heatmap_row(row, measures, links, cadence, as_of, also=regions.memberships)
+            {
+                **_heatmap_row(row, measures, links, cadence, as_of, also=regions.memberships),
+                # Coverage counts every selected measure, like the score.
+                "of": len(card["measures"]),
+            }
         )
     return groups, measures, column_page
 
@@ -140,6 +146,8 @@ def _heatmap_row(row, measures, links, cadence, as_of, also):
             text += " " + _("(since %(date)s)") % {"date": entry["effective_on"].isoformat()}
         cell = {
             "number": n,
+            # The short name labels the cell when the map reads as cards (phones).
+            "short": measure["short"],
             "level": level,
             "initials": level_initials(level),
             "label": text,

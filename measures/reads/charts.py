@@ -161,7 +161,7 @@ def line_chart(
                 f"<title>{escape(name)} — {escape(when)}: {escape(label(v))}</title></circle>"
             )
         if end_labels:
-            d, v = data[-1]
+            d, v, _when = data[-1]
             out.append(
                 f'<text class="line-label" x="{x(d) + 7:.1f}" y="{y(v) - 6 - 11 * index:.1f}" '
                 f'fill="{colour}">{escape(name)}</text>'

@@ -90,7 +90,16 @@ def select_measures(filters):
     if filters.scope:
         qs = qs.filter(scope=filters.scope)
     return list(
-        qs.order_by("number").values("id", "number", "title_en", "title_fr", "domain", "scope")
+        qs.order_by("number").values(
+            "id",
+            "number",
+            "title_en",
+            "title_fr",
+            "short_title_en",
+            "short_title_fr",
+            "domain",
+            "scope",
+        )
     )
 
 
