@@ -1,19 +1,17 @@
 """Phone-first (issue 15, points 1 and 10), measured in Chromium: at 390 × 844
-no reader page scrolls sideways, the heat map reads as country cards with
+the heat map reads as country cards with
 labelled chips and the first card on the first screen, a pair pop-up fits
 and closes on Escape and on a click outside, and the skip link reaches the
 grid; at 1366 × 900 the column headers show short names and stay in view
 while the grid scrolls inside its region.
 
-One browser, one page: the viewport changes between the two halves.
+One browser, one page: the viewport changes between the two halves. That no
+page scrolls sideways, in either language, is test_every_page.py's sweep.
 """
 
 import pytest
-from django.urls import reverse
 
-from measures.models import Evidence
 from tests.browser.helpers import chromium, log_in, shot
-from tests.factories import cell_at
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,31 +30,8 @@ FOCUS = """() => {
 }"""
 
 
-def reader_pages(users):
-    """Every reader page besides the overview (which is checked apart)."""
-    evidence = Evidence.objects.visible_to(users.editor).order_by("pk").first()
-    return [
-        "/measures/",
-        "/measures/13/",
-        "/countries/",
-        "/countries/DZ/",
-        "/initiatives/",
-        "/initiatives/cemoc/",
-        "/sources/",
-        "/sources/000/",
-        reverse("evidence", args=[evidence.public_id]),
-        reverse("cell", args=[cell_at(17, "DZ").pk]),
-        "/how-scores-work/",
-        "/account/",
-        "/week/",
-        "/proposals/",
-        "/data-quality/",
-    ]
-
-
 def test_the_pages_on_a_phone_and_the_grid_on_a_wide_screen(live_server, users):
     base = live_server.url
-    pages = reader_pages(users)
     with chromium() as page:
         page.set_viewport_size(PHONE)
         page.goto(base + "/accounts/login/")
@@ -119,9 +94,6 @@ def test_the_pages_on_a_phone_and_the_grid_on_a_wide_screen(live_server, users):
         page.locator(".filters-fold > summary", has_text="Filtres").click()
         assert page.get_by_label("Initiative").is_visible()
         assert page.evaluate(OVERFLOW) == 0, "/ (fr, filters open)"
-        for path in pages:
-            page.goto(base + path)
-            assert page.evaluate(OVERFLOW) == 0, path
 
         # Wide: the menu and filters are open, the headers stick.
         page.set_viewport_size(DESKTOP)
