@@ -16,7 +16,10 @@ from measures.audit.revisions import latest_revision_for
 
 from .errors import PreconditionFailed, PreconditionRequired
 
-VARY = "Authorization, Cookie"
+# Accept-Encoding too: GZipMiddleware names it on the responses it compresses,
+# but a 304 (or a body too short to compress) passes it by, and a 304 must
+# carry the Vary of the 200 it stands for (RFC 9110, 15.4.5).
+VARY = "Authorization, Cookie, Accept-Encoding"
 
 
 def make_etag(request, *parts):
