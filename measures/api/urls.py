@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from cbm_tracker.api.deprecation import deprecated
 
-from . import replies, views, week
+from . import replies, search, views, week
 from . import scorecard_views as sv
 
 router = SimpleRouter()
@@ -49,4 +49,5 @@ urlpatterns = [
     path("changes/", sv.ChangeFeedView.as_view(), name="changes"),
     path("week/", week.WeekView.as_view(), name="week"),
     path("week/reconfirm/", week.WeekReconfirmView.as_view(), name="week-reconfirm"),
+    path("search/", search.SearchView.as_view(), name="search"),
 ]
