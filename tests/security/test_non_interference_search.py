@@ -11,6 +11,8 @@ hidden items repeat the queries' words, in titles and texts, as evidence,
 a source and an initiative, re-marked and retracted. Each write is shown to
 reach the index (its rows match the query; a viewer cleared for them finds
 them), and a public write on the same words does change what the viewers see.
+Ranking the SQLite hits by ``bm25()`` instead fails this test ("quokka
+wombat": two public items tie until hidden rows make "wombat" common).
 """
 
 import datetime
@@ -33,13 +35,27 @@ D = datetime.date
 VIEWERS = ["reader", "restricted_reader", "nato_reader"]
 # Words found in public rows (so the visible hits have an order to move) and
 # one found only in what is written above the viewers.
-QUERIES = ["hotline", "Morocco", "Maroc", "Algerie", "telephone hotline", "MAR", "nisearch"]
+QUERIES = [
+    "hotline",
+    "Morocco",
+    "Maroc",
+    "Algerie",
+    "telephone hotline",
+    "MAR",
+    "nisearch",
+    "quokka wombat",
+]
 FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}
 
 
 @pytest.fixture
 def world(users):
-    return World(users)
+    world = World(users)
+    # Two public items alike but for which word they repeat: a ranking by
+    # corpus statistics ties them until hidden rows make one word commoner.
+    for summary in ["B quokka quokka wombat", "A quokka wombat wombat"]:
+        evidence(world, Source.objects.get(key="000"), summary, marking("public"))
+    return world
 
 
 def observe(world, name):
@@ -100,7 +116,7 @@ def hidden_writes(world, name):
                 f"Morocco hotline nisearch {n} " + "hotline " * n,
                 high if n % 2 else low,
                 summary_fr="Maroc Algérie ligne nisearch",
-                quote="telephone hotline MAR " * (n + 1),
+                quote="telephone hotline MAR wombat " * (n + 1),
             )
         )
     services.remark_evidence(writer, written[1], high, expected_version=1)
@@ -140,7 +156,9 @@ def test_hidden_rows_matching_the_query_change_nothing_a_viewer_observes(world, 
     # Aimed well: the hidden rows are in the index and match the queries...
     rows = {(KIND_OF[row._meta.label_lower], str(row.pk)) for row in written}
     assert set(SearchText.objects.values_list("kind", "key")) >= rows
-    for q in QUERIES:
+    # ("quokka wombat" is aimed at through its commoner word: the hidden rows
+    # lack "quokka", they only make "wombat" common.)
+    for q in [*QUERIES[:-1], "wombat"]:
         assert rows & set(searching.matching(searching.words(q)).values_list("kind", "key")), q
     # ...and whoever is cleared for them finds every one.
     groups = {g.kind: g.count for g in searching.search(world.writer, "nisearch")}
@@ -154,7 +172,7 @@ def test_a_public_row_matching_the_query_does_change_what_they_observe(world, na
     evidence(
         world,
         Source.objects.get(key="000"),
-        "Morocco tests the telephone hotline nisearch",
+        "Morocco tests the telephone hotline nisearch quokka wombat",
         marking("public"),
         summary_fr="Le Maroc essaie la ligne nisearch (Algerie)",
         quote="MAR",
