@@ -156,7 +156,9 @@ def _narrowed(hits, visible):
             row_pk=Cast("key", output_field=CharField() if is_text else IntegerField())
         ).filter(row_pk__in=visible.values("pk"))
     return hits.filter(
-        key__in=visible.annotate(key=Cast("pk", output_field=CharField())).values("key")
+        key__in=visible.annotate(search_key=Cast("pk", output_field=CharField())).values(
+            "search_key"
+        )
     )
 
 
