@@ -11,6 +11,7 @@ from .pages import (
     quality,
     replies,
     review,
+    search,
     sheets,
     week,
 )
@@ -44,6 +45,7 @@ urlpatterns = [
     ),
     path("account/subscription/unsubscribe/", account.unsubscribe, name="account-unsubscribe"),
     path("data-quality/", quality.data_quality, name="data-quality"),
+    path("search/", search.search, name="search"),
     path("week/", week.week, name="week"),
     path("assessments/<uuid:public_id>/reply/", replies.reply, name="reply"),
     path("proposals/", review.proposal_list, name="proposals"),

@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from cbm_tracker.api.deprecation import deprecated
 
-from . import accounts, replies, views, week
+from . import accounts, replies, search, views, week
 from . import scorecard_views as sv
 
 router = SimpleRouter()
@@ -50,4 +50,5 @@ urlpatterns = [
     path("me/", accounts.MeView.as_view(), name="me"),
     path("week/", week.WeekView.as_view(), name="week"),
     path("week/reconfirm/", week.WeekReconfirmView.as_view(), name="week-reconfirm"),
+    path("search/", search.SearchView.as_view(), name="search"),
 ]

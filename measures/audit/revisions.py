@@ -20,6 +20,7 @@ from cbm_tracker.request_id import request_id_var
 
 from ..access import is_account_model, is_workflow_model, viewer_for
 from ..models import AudienceRevision, ChangeRecord, Marking, RevisionCounter, RowMarking
+from . import search_index
 
 
 class StaleVersion(Exception):
@@ -120,6 +121,7 @@ class Change:
         self._audiences = set()
         self._row_markings = {}
         self._public = None
+        self._searched = {}
 
     def take_revision(self):
         if self.revision is None:
@@ -157,6 +159,8 @@ class Change:
             # Where the row's history may be read from now on (RowMarking).
             current = obj.marking if obj.marking_id is not None else self._public_marking()
             self._row_markings[(model, str(obj.pk))] = current
+        if search_index.is_searched(model):
+            self._searched.setdefault(model, set()).add(obj.pk)
         self._records.append(
             ChangeRecord(
                 revision=self.take_revision(),
@@ -200,6 +204,9 @@ class Change:
                 update_fields=["revision"],
             )
             self._audiences = set()
+        if self._searched:
+            search_index.refresh(self._searched)
+            self._searched = {}
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from .cells import Assessment, Cell
 from .evidence import Evidence
 from .indicators import Indicator, Observation
 from .markings import Marking, UserProfile
+from .search import SearchText
 from .workflow import Proposal, Reply, WeekVisit
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Reply",
     "RevisionCounter",
     "RowMarking",
+    "SearchText",
     "Source",
     "UserProfile",
     "WeekVisit",
