@@ -55,8 +55,7 @@ class ApiRootView(APIView):
                     "documentation": serializers.DictField(child=serializers.URLField()),
                 },
             ),
-            401: ERRORS[401],
-            429: ERRORS[429],
+            **ERRORS,
         },
     )
     def get(self, request):

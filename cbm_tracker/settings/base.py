@@ -329,7 +329,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENABLE_DJANGO_DEPLOY_CHECK": True,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "countries.choices.DatePrecision"},
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecisionEnum": "countries.choices.DatePrecision",
+        "UserRoleEnum": "measures.choices.Role",
+    },
     # Empty query parameters, If-Match, stateful links (cbm_tracker/api/openapi.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -49,9 +49,7 @@ class MeSerializer(serializers.Serializer):
 class MeView(APIView):
     permission_classes = [IsAuthenticated, CanRead]
 
-    @extend_schema(
-        responses={200: MeSerializer, 401: ERRORS[401], 429: ERRORS[429]}, operation_id="me"
-    )
+    @extend_schema(responses={200: MeSerializer, **ERRORS}, operation_id="me")
     def get(self, request):
         response = Response(MeSerializer(account_of(request.user)).data)
         response["Vary"] = VARY

@@ -1,5 +1,6 @@
 """Template helpers of the web pages: levels, scores, fuzzy dates, languages, markings."""
 
+from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django import template
@@ -42,7 +43,9 @@ def score(value):
     """A score (0..1) as a percentage: 63 %; none as an em dash."""
     if value is None:
         return "—"
-    return f"{number_format(value * 100, decimal_pos=0, use_l10n=True)}\u202f%"
+    # Rounded half up, not cut: Django's number format truncates (0.57 read "56 %").
+    percent = Decimal(value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{number_format(percent, decimal_pos=0, use_l10n=True)}\u202f%"
 
 
 @register.simple_tag

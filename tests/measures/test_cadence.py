@@ -58,7 +58,7 @@ def test_an_admin_changes_a_cadence_and_the_cell_page_follows(client, users):
         page = client.get(reverse("cell", args=[cell.pk]))
     assert page.context["due_on"] == D(2026, 11, 15)
     assert page.context["due_state"] == DueState.OVERDUE
-    assert "Overdue since 2026-11-15" in page.content.decode()
+    assert "Overdue since 15 November 2026" in page.content.decode()
 
 
 def test_reseeding_keeps_the_cadence_an_admin_chose():
