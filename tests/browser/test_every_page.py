@@ -82,6 +82,11 @@ RUN_AXE = """async () => {
   }));
 }"""
 OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+# The elements reaching past the screen's right edge (tag.class right-edge).
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(0, 8)
+  .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
 
 
 def prepare():
@@ -125,6 +130,7 @@ def visit_every_page(base, pages):
                     found[viewport, language, name] = {
                         "violations": page.evaluate(RUN_AXE),
                         "overflow": tuple(page.evaluate(OVERFLOW)),
+                        "widest": page.evaluate(WIDEST),
                     }
                 context.close()
     return found
@@ -142,8 +148,9 @@ def violations(sweep):
 
 
 def wider_than_the_screen(sweep):
+    """Pages wider than the screen, each with the first elements that stick out."""
     return {
-        " ".join(key): f"{scroll} px in {inner}"
+        " ".join(key): f"{scroll} px in {inner}: {', '.join(found['widest'][:4])}"
         for key, found in sweep.items()
         for scroll, inner in [found["overflow"]]
         if scroll > inner

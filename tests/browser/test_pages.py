@@ -41,18 +41,20 @@ def test_overview_filter_by_initiative_replay_history_and_open_a_country(live_se
         assert {"DZ", "ML", "MR", "NE"} <= set(members) and "MA" not in members
         assert "initiative=cemoc" in page.url
         shot(page, "overview-cemoc")
-        page.get_by_label("As of").fill("2009-06-30")  # before CEMOC existed: no members
+        page.get_by_label("As of", exact=True).fill(
+            "2009-06-30"
+        )  # before CEMOC existed: no members
         page.get_by_role("button", name="Apply").click()
         assert rows(page) == []
 
         page.get_by_label("Initiative").select_option("")
         page.get_by_role("button", name="Apply").click()
         assert heat_cell(page, "DZ", 17) == "NS"
-        page.get_by_label("As of").fill("2011-06-30")
+        page.get_by_label("As of", exact=True).fill("2011-06-30")
         page.get_by_role("button", name="Apply").click()
         assert heat_cell(page, "DZ", 17) == "PI"
         shot(page, "overview-as-of-2011")
-        page.get_by_label("As of").fill("")
+        page.get_by_label("As of", exact=True).fill("")
         page.get_by_role("button", name="Apply").click()
         assert heat_cell(page, "DZ", 17) == "SU"
 

@@ -31,7 +31,7 @@ def test_a_respondent_replies_in_french_and_an_editor_sees_it_beside_the_assessm
         log_in(page, base, "liaison_ma")
         page.goto(f"{base}/account/")
         account = page.locator("main").inner_text()
-        assert "Vous pouvez répondre pour : MA." in account
+        assert "Vous pouvez répondre pour\nMaroc (MA)" in account
         page.goto(f"{base}/cells/{cell.pk}/")
         assert page.locator("#record-title").count() == 0  # a respondent records nothing
         walk = Walk(page).start()

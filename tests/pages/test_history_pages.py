@@ -8,11 +8,11 @@ import re
 
 import pytest
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
 from measures import services
 from measures.reads import scorecards
 from measures.reads.history import changes_between
+from measures.reads.labels import dated
 from measures.reads.scorecards import Filters
 from tests.factories import assess, cell_at
 
@@ -55,7 +55,7 @@ def banner(response):
 
 def test_every_page_that_replays_history_says_so_at_the_top_with_a_way_back(reader):
     cell = cell_at(6, "MA")
-    day = date_format(D(2011, 6, 30), "DATE_FORMAT")
+    day = dated(D(2011, 6, 30))
     for path in [
         "/",
         "/countries/MA/",
@@ -88,7 +88,7 @@ def test_the_way_back_to_today_keeps_the_other_parameters(reader):
 def test_the_banner_in_french(reader):
     shown = banner(reader.get("/countries/MA/?as_of=2011-06-30", **FRENCH))
     with translation.override("fr"):
-        day = date_format(D(2011, 6, 30), "DATE_FORMAT")
+        day = dated(D(2011, 6, 30))
     assert f"Historique rejoué : au {day}" in shown
     assert "Revenir à aujourd" in shown
     assert "Replaying" not in shown
@@ -105,16 +105,14 @@ def changes_section(response):
 
 def test_the_country_page_lists_each_cell_whose_level_changed(reader, changed):
     section = changes_section(reader.get(f"/countries/DZ/?{WINDOW}"))
-    first, second = (date_format(d, "DATE_FORMAT") for d in (D(2021, 6, 1), D(2022, 12, 31)))
+    first, second = (dated(d) for d in (D(2021, 6, 1), D(2022, 12, 31)))
     assert f"1 cell changed level between {first} and {second}." in section
     assert "6." in section and "Algeria" in section
     # From → to, with the date of the assessment each rests on (the latest
     # reconfirmation); the reconfirmation itself is no change.
+    assert re.search(r"agreed.*assessed " + re.escape(dated(D(2021, 3, 1))), section)
     assert re.search(
-        r"agreed.*assessed " + re.escape(date_format(D(2021, 3, 1), "DATE_FORMAT")), section
-    )
-    assert re.search(
-        r"partially implemented.*assessed " + re.escape(date_format(D(2022, 11, 1), "DATE_FORMAT")),
+        r"partially implemented.*assessed " + re.escape(dated(D(2022, 11, 1))),
         section,
     )
 
