@@ -138,7 +138,8 @@ def postprocess_schema(result, generator, request, public):
     """What drf-spectacular cannot say from the views:
 
     - an empty query parameter is one not sent (``allowEmptyValue``; see
-      cbm_tracker/middleware.py ``BlankQueryParametersMiddleware``);
+      cbm_tracker/middleware.py ``BlankQueryParametersMiddleware``), so a
+      required one (``search?q=``) may not be empty;
     - pages and page sizes start at 1; If-Match is never empty;
     - write bodies take no other field than those listed (StrictSerializer
       refuses the rest with a 400: ``additionalProperties: false``);
@@ -155,7 +156,7 @@ def postprocess_schema(result, generator, request, public):
             for parameter in operation.get("parameters", []):
                 schema = parameter.setdefault("schema", {})
                 if parameter.get("in") == "query":
-                    parameter["allowEmptyValue"] = True
+                    parameter["allowEmptyValue"] = not parameter.get("required", False)
                     if parameter.get("description", "").startswith("deprecated"):
                         parameter["deprecated"] = True
                     if parameter["name"] in ("page", "page_size", "limit"):

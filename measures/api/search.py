@@ -56,9 +56,16 @@ class SearchView(APIView):
         parameters=[
             OpenApiParameter(
                 "q",
-                str,
+                # At least one letter or digit (ASCII in the pattern, which
+                # JSON Schema reads the ECMAScript way; the server also takes
+                # accented letters), at most MAX_QUERY_LENGTH characters.
+                {"type": "string", "maxLength": searching.MAX_QUERY_LENGTH, "pattern": r"\w"},
                 required=True,
-                description=f"1 to {searching.MAX_QUERY_LENGTH} characters.",
+                allow_blank=False,
+                description=(
+                    f"1 to {searching.MAX_QUERY_LENGTH} characters, "
+                    "with at least one letter or digit."
+                ),
             )
         ],
         responses={200: SearchSerializer, **ERRORS},

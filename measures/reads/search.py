@@ -68,13 +68,16 @@ class Group:
 def words(q):
     """The query's words, without accents; ``BadQuery`` when there is nothing
     to search or too much."""
-    q = (q or "").strip()
+    q = q or ""
+    # Both limits are the ones the API's schema states (measures/api/search.py),
+    # so that a query is refused exactly when the schema says it is invalid:
+    # the length as sent, and a letter or digit of the ASCII \w (an accented
+    # word still has one: "Égypte").
     if len(q) > MAX_QUERY_LENGTH:
         raise BadQuery(_("Search for at most %(n)d characters.") % {"n": MAX_QUERY_LENGTH})
-    found = re.findall(r"\w+", plain(q).lower())
-    if not found:
+    if not re.search(r"\w", q, re.ASCII):
         raise BadQuery(_("Type a word to search for."))
-    return found
+    return re.findall(r"\w+", plain(q.strip()).lower())
 
 
 def _matching_postgres(terms):
