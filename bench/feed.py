@@ -33,8 +33,8 @@ def main():
     from django.db import connection
     from django.db.models import Min
 
-    from measures.api.scorecard_views import FEED_EXCLUDED_MODELS
     from measures.models import ChangeRecord
+    from measures.reads.changes import FEED_EXCLUDED_MODELS
 
     first = ChangeRecord.objects.filter(message="bench feed").aggregate(r=Min("revision"))["r"]
     if first is None:

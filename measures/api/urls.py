@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from cbm_tracker.api.deprecation import deprecated
 
-from . import accounts, replies, search, views, week
+from . import accounts, changes, replies, search, views, week
 from . import scorecard_views as sv
 
 router = SimpleRouter()
@@ -46,7 +46,7 @@ urlpatterns = [
         name="scorecard-initiative",
     ),
     path("scorecards/matrix/", sv.MatrixView.as_view(), name="scorecard-matrix"),
-    path("changes/", sv.ChangeFeedView.as_view(), name="changes"),
+    path("changes/", changes.ChangeFeedView.as_view(), name="changes"),
     path("me/", accounts.MeView.as_view(), name="me"),
     path("week/", week.WeekView.as_view(), name="week"),
     path("week/reconfirm/", week.WeekReconfirmView.as_view(), name="week-reconfirm"),
