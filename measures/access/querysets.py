@@ -10,7 +10,7 @@ able to administer the site.
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Cast
 
 from .viewer import ACCOUNT_MODELS, WORKFLOW_MODELS, viewer_for
@@ -124,24 +124,62 @@ class ChangeRecordQuerySet(models.QuerySet):
     """
 
     def visible_to(self, user):
-        RowMarking = apps.get_model("measures", "RowMarking")
         viewer = viewer_for(user)
         if not viewer.can_read:
             return self.none()
         if viewer.sees_all:
             return self
+        return self.filter(self._readable(viewer))
+
+    def as_seen_by(self, user):
+        """The records ``user`` may read, plus the re-markings that moved a row
+        across the line of what they may see, each annotated ``seen_as``:
+
+        - ``record``: readable as it is (``visible_to``);
+        - ``hide``: the row was visible to them before this change and not
+          after — they are told only which row to drop, never what it became;
+        - ``show``: the row became visible to them with this change — they
+          are shown what it became, never what it was (and only while the
+          row is still visible to them, as for any record of its history).
+        """
+        viewer = viewer_for(user)
+        if not viewer.can_read:
+            return self.none()
+        if viewer.sees_all:
+            return self.annotate(seen_as=Value("record"))
+        readable = self._readable(viewer)
         visible = visible_markings(viewer).values("pk")
-        hidden_now = RowMarking.objects.filter(
+        moved = Q(marked_from__isnull=False) & ~readable
+        hide = moved & Q(marked_from__in=visible) & ~Q(marked_to__in=visible)
+        show = (
+            moved
+            & ~Q(marked_from__in=visible)
+            & Q(marked_to__in=visible)
+            & ~Exists(self._hidden_now(visible))
+        )
+        return self.filter(readable | hide | show).annotate(
+            seen_as=Case(
+                When(readable, then=Value("record")),
+                When(hide, then=Value("hide")),
+                default=Value("show"),
+                output_field=models.CharField(),
+            )
+        )
+
+    def _hidden_now(self, visible):
+        RowMarking = apps.get_model("measures", "RowMarking")
+        return RowMarking.objects.filter(
             content_type=OuterRef("content_type"), object_id=OuterRef("object_id")
         ).exclude(marking__in=visible)
-        records = self.filter(Q(marking__isnull=True) | Q(marking__in=visible)).exclude(
-            Exists(hidden_now)
+
+    def _readable(self, viewer):
+        visible = visible_markings(viewer).values("pk")
+        readable = (Q(marking__isnull=True) | Q(marking__in=visible)) & ~Exists(
+            self._hidden_now(visible)
         )
         if not viewer.is_admin:
             for app_label, model in ACCOUNT_MODELS:
-                records = records.exclude(
-                    content_type__app_label=app_label, content_type__model=model
-                )
+                readable &= ~Q(content_type__app_label=app_label, content_type__model=model)
         for app_label, model in WORKFLOW_MODELS:
             # A proposal's history is read by whoever may see the proposal.
             seen = (
@@ -150,7 +188,7 @@ class ChangeRecordQuerySet(models.QuerySet):
                 .annotate(key=Cast("pk", models.CharField()))
                 .filter(key=OuterRef("object_id"))
             )
-            records = records.exclude(
+            readable &= ~(
                 Q(content_type__app_label=app_label, content_type__model=model) & ~Exists(seen)
             )
-        return records
+        return readable

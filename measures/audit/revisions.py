@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from cbm_tracker.request_id import request_id_var
 
 from ..access import is_account_model, is_workflow_model, viewer_for
+from ..choices import Action
 from ..models import AudienceRevision, ChangeRecord, Marking, RevisionCounter, RowMarking
 from . import search_index
 
@@ -155,6 +156,7 @@ class Change:
             self.take_revision()
         else:
             self.touch(marking)
+        current = None
         if any(f.name == "marking" for f in model._meta.concrete_fields):
             # Where the row's history may be read from now on (RowMarking).
             current = obj.marking if obj.marking_id is not None else self._public_marking()
@@ -176,10 +178,12 @@ class Change:
                 before=before,
                 after=after,
                 message=message if message is not None else self.message,
+                marked_to=current,  # kept only if the row moved (``_note_transitions``)
             )
         )
 
     def flush(self):
+        self._note_transitions()
         ChangeRecord.objects.bulk_create(self._records, batch_size=1000)
         self._records = []
         if self._row_markings:
@@ -207,6 +211,30 @@ class Change:
         if self._searched:
             search_index.refresh(self._searched)
             self._searched = {}
+
+    def _note_transitions(self):
+        """Keep ``marked_from``/``marked_to`` on the records that moved a row to
+        another marking, and clear ``marked_to`` on all others. The marking a
+        row had before is its ``RowMarking``, read in one query per model."""
+        before = {}
+        for model in {model for model, _pk in self._row_markings}:
+            content_type = self._content_types[model]
+            pks = [pk for m, pk in self._row_markings if m is model]
+            for start in range(0, len(pks), 500):  # SQLite binds at most 999 values
+                rows = RowMarking.objects.filter(
+                    content_type=content_type, object_id__in=pks[start : start + 500]
+                ).values_list("object_id", "marking_id")
+                before.update({(content_type.pk, pk): marking_id for pk, marking_id in rows})
+        for record in self._records:
+            if record.marked_to is None:
+                continue
+            key = (record.content_type_id, record.object_id)
+            previous, now = before.get(key), record.marked_to
+            before[key] = now.pk
+            if record.action == Action.CREATE or previous in (None, now.pk):
+                record.marked_to = None
+            else:
+                record.marked_from_id = previous
 
 
 @contextmanager

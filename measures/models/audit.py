@@ -96,6 +96,16 @@ class ChangeRecord(models.Model):
     before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     message = models.TextField(blank=True)
+    # When this change moved the row to another marking: from which, to which.
+    # A viewer who could see the row before and not after is told to drop it
+    # (the feed's "hide" record); one who can see it only after is shown it
+    # ("show"). ``marking`` alone cannot say this: it is the higher of the two.
+    marked_from = models.ForeignKey(
+        "measures.Marking", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    marked_to = models.ForeignKey(
+        "measures.Marking", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = ChangeRecordQuerySet.as_manager()
 

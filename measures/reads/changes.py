@@ -7,8 +7,14 @@ time it is read, so a viewer who lost clearance is sent nothing more.
 
 from django.db.models import Q
 
+from measures.access import SYSTEM
 from measures.audit import handles
+from measures.choices import Action
 from measures.models import ChangeRecord
+
+# What tells a client to drop the row it holds: it was retracted, deleted,
+# or (``hide``) it is no longer one the client's caller may see.
+DROPPED = {Action.RETRACT, Action.DELETE, "hide"}
 
 # Changes to user accounts (clearances, roles) are not news for readers.
 # Proposals are not published: they have their own resource (/api/v1/proposals/).
@@ -17,7 +23,9 @@ MAX_LIMIT = 1000
 
 
 def feed_records_after(user, since=None, limit=100):
-    """At most ``limit`` audit records ``user`` may see, in commit order.
+    """At most ``limit`` audit records ``user`` may see, in commit order, with
+    the re-markings that moved a row in or out of their sight
+    (``ChangeRecordQuerySet.as_seen_by``: each record's ``seen_as``).
 
     ``since`` is None (from the start), a ``ChangeRecord`` (after it: any
     record positions the cursor, even one the viewer may no longer see) or
@@ -25,7 +33,7 @@ def feed_records_after(user, since=None, limit=100):
     revision is stable (the record's id), so a page may end inside one.
     """
     records = (
-        ChangeRecord.objects.visible_to(user)
+        ChangeRecord.objects.as_seen_by(user)
         .exclude(content_type__model__in=FEED_EXCLUDED_MODELS)
         .select_related("content_type")
         .order_by("revision", "id")
@@ -40,26 +48,57 @@ def feed_records_after(user, since=None, limit=100):
 
 
 def feed_records(page, user):
-    """Records as clients see them: handles instead of internal ids."""
+    """Records as clients see them: handles instead of internal ids.
+
+    A ``hide`` record names the row to drop by the handle the viewer knew
+    it by, and nothing else: not who moved it, why, or where to. A ``show``
+    record carries what the row became, never what it was.
+    """
     models = {r.pk: handles.model_for(r.content_type) for r in page}
-    wanted = set()
+    wanted, gone = set(), set()
     for r in page:
+        if _seen_as(r) == "hide":
+            gone.add((models[r.pk], r.object_id))
+            continue
         wanted.add((models[r.pk], r.object_id))
-        for data in (r.before, r.after):
+        for data in (None if _seen_as(r) == "show" else r.before, r.after):
             wanted.update(handles.snapshot_refs(models[r.pk], data))
     names = handles.resolve(wanted, user)
-    return [
-        {
-            "id": str(r.public_id),
-            "time": r.time,
-            "type": r.content_type.model,
-            "action": r.action,
-            "object_id": names[(models[r.pk], r.object_id)],
-            "object": r.object_repr,
-            "actor": r.actor_username,
-            "message": r.message,
-            "before": handles.public_snapshot(models[r.pk], r.before, names),
-            "after": handles.public_snapshot(models[r.pk], r.after, names),
-        }
-        for r in page
-    ]
+    # The handle of a row now hidden from the viewer, which they saw until this record.
+    names.update(handles.resolve(gone, SYSTEM))
+    return [_shown(r, models[r.pk], names) for r in page]
+
+
+def _seen_as(record):
+    return getattr(record, "seen_as", "record")
+
+
+def _shown(r, model, names):
+    seen_as = _seen_as(r)
+    action = r.action if seen_as == "record" else seen_as
+    shown = {
+        "id": str(r.public_id),
+        "time": r.time,
+        "type": r.content_type.model,
+        "action": action,
+        "object_id": names[(model, r.object_id)],
+        "object": None,
+        "actor": None,
+        "message": "",
+        "before": None,
+        "after": None,
+        "drop": action in DROPPED,
+    }
+    if seen_as == "hide":
+        return shown
+    shown.update(
+        object=r.object_repr,
+        after=handles.public_snapshot(model, r.after, names),
+    )
+    if seen_as == "record":
+        shown.update(
+            actor=r.actor_username,
+            message=r.message,
+            before=handles.public_snapshot(model, r.before, names),
+        )
+    return shown

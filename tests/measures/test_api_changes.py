@@ -152,7 +152,9 @@ def test_a_record_carries_who_did_what_when(users):
         "message",
         "before",
         "after",
+        "drop",
     }
+    assert created["drop"] is False
     record = ChangeRecord.objects.get(
         content_type__model="assessment", object_id=str(assessment.pk), action="create"
     )
