@@ -11,6 +11,7 @@ from cbm_tracker.api import rendered
 from measures.models import Measure
 from tests.external import require_service
 from tests.factories import make_user
+from tests.seed_snapshot import SeedSnapshot
 from tests.smtp import SMTPServer
 
 IN_CI = os.environ.get("CI") == "true"
@@ -18,9 +19,11 @@ IN_CI = os.environ.get("CI") == "true"
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Every test database starts with the seed data of fixtures/ loaded once."""
+    """Every test database starts with the seed data of fixtures/ loaded once,
+    and keeps a copy of it for after the transactional tests."""
     with django_db_blocker.unblock():
         call_command("seed", verbosity=0)
+        return SeedSnapshot()
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +36,7 @@ def _seed_data(request):
     request.getfixturevalue("transactional_db" if transactional else "db")
 
     if not Measure.objects.exists():
-        call_command("seed", verbosity=0)
+        request.getfixturevalue("django_db_setup").restore()
 
 
 @pytest.fixture(autouse=True)
