@@ -140,7 +140,7 @@ def deliver(hook_id):
         return Outcome(busy=True)
     outcome = Outcome()
     try:
-        hook = Webhook.objects.select_related("owner", "cursor").get(pk=hook_id)
+        hook = Webhook.objects.select_related("owner").get(pk=hook_id)
         for _page in range(PAGES_PER_RUN):
             page = changes.feed_records_after(hook.owner, hook.cursor, settings.CBM_WEBHOOK_BATCH)
             if not page:
@@ -153,11 +153,11 @@ def deliver(hook_id):
                     return outcome
                 _log(hook, ids, answer)
                 outcome.delivered += len(ids)
-            if not _held(hook, token).update(
-                cursor=page[-1], consecutive_failures=0, next_attempt_at=None
-            ):
+            moved = Webhook.cursor_at(page[-1])
+            if not _held(hook, token).update(**moved, consecutive_failures=0, next_attempt_at=None):
                 return outcome  # our lease ran out and someone else took over
-            hook.cursor, hook.consecutive_failures = page[-1], 0
+            hook.cursor_revision, hook.cursor_record = page[-1].revision, page[-1].pk
+            hook.consecutive_failures = 0
             if len(page) < settings.CBM_WEBHOOK_BATCH:
                 return outcome
         outcome.more = True

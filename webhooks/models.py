@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cbm_tracker.models import Versioned
+from measures.models import ChangeRecord
 
 
 def new_secret():
@@ -43,11 +44,11 @@ class Webhook(Versioned):
     disabled_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Delivery state (written by the delivery, not audited: like a lease).
-    # Audit records are never deleted (PROTECT says so); any record positions
-    # the cursor, even one the owner may no longer see. Internal: never shown.
-    cursor = models.ForeignKey(
-        "measures.ChangeRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    # The cursor: the (revision, id) of the last feed record passed, a
+    # position rather than a key, so that pruning old audit records
+    # (prune_audit) never strands or blocks a hook. Internal: never shown.
+    cursor_revision = models.PositiveBigIntegerField(default=0)
+    cursor_record = models.PositiveBigIntegerField(default=0)
     consecutive_failures = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claim = models.CharField(max_length=32, blank=True)
@@ -65,6 +66,15 @@ class Webhook(Versioned):
 
     def __str__(self):
         return self.url
+
+    @property
+    def cursor(self):
+        """Where the feed resumes, as ``feed_records_after`` takes it."""
+        return ChangeRecord(id=self.cursor_record, revision=self.cursor_revision)
+
+    @staticmethod
+    def cursor_at(record):
+        return {"cursor_revision": record.revision, "cursor_record": record.pk}
 
 
 class Delivery(models.Model):

@@ -1,6 +1,7 @@
 """Webhooks: register, change, enable/disable, delete — each one audited
 transaction (the audit keeps no secret: ``delivery.snapshot``)."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,7 +45,7 @@ def _check(actor, url=None, kinds=None, initiatives=()):
 
 
 def _save(current, hook, before, follows, action):
-    hook.full_clean(exclude=["cursor", "owner"])
+    hook.full_clean(exclude=["owner"])
     hook.save()
     for name, values in follows.items():
         if values is not None:
@@ -58,12 +59,20 @@ def create_webhook(actor, *, url, description="", kinds=(), **follows):
     is on the returned object: the caller shows it once."""
     _check(actor, url, kinds, follows.get("initiatives") or ())
     with change(actor, _("Webhook created")) as current:
+        # Each hook costs a wake-up per write: a bounded number per account.
+        if Webhook.objects.filter(owner=actor).count() >= settings.CBM_WEBHOOK_MAX_PER_USER:
+            raise ValidationError(
+                {
+                    "non_field_errors": _("You have %(n)s webhooks already: delete one first.")
+                    % {"n": settings.CBM_WEBHOOK_MAX_PER_USER}
+                }
+            )
         # Any record positions a cursor; the newest of all is "now" for
         # everybody and is never shown (it is internal, like the revision).
         latest = ChangeRecord.objects.order_by("-revision", "-id").first()
-        hook = Webhook(
-            owner=actor, url=url, description=description, kinds=list(kinds), cursor=latest
-        )
+        hook = Webhook(owner=actor, url=url, description=description, kinds=list(kinds))
+        if latest is not None:
+            hook.cursor_revision, hook.cursor_record = latest.revision, latest.pk
         return _save(current, hook, None, {n: follows.get(n) for n in FOLLOWS}, Action.CREATE)
 
 

@@ -123,3 +123,8 @@ def test_bad_registrations_are_400s_with_field_messages(users, receiver, setting
     ):
         refused({"url": address}, "url")
     assert not Webhook.objects.exists()
+
+    settings.CBM_WEBHOOK_ALLOW_PRIVATE = True
+    settings.CBM_WEBHOOK_MAX_PER_USER = 1
+    assert api.post(url("webhooks/"), {"url": receiver.url}, format="json").status_code == 201
+    refused({"url": receiver.url}, "non_field_errors")
