@@ -108,6 +108,7 @@ def test_a_new_hook_starts_from_now_and_the_filter_keeps_what_it_names(users, re
         assert cursor_record(hook) == latest
 
 
+@pytest.mark.smtp
 def test_failures_back_off_then_disable_the_hook_and_mail_its_owner(
     users, settings, smtp, pushed, django_capture_on_commit_callbacks
 ):
