@@ -166,6 +166,21 @@ def deliver(hook_id):
         _held(Webhook(pk=hook_id), token).update(claim="", lease_expires_at=None)
 
 
+def ping(hook):
+    """One signed POST with no records, now, to check a receiver; logged,
+    and changing neither the cursor nor the failure count."""
+    body = json.dumps({"webhook": str(hook.public_id), "records": [], "next": None}).encode()
+    answer = post(hook.url, body, hook.secret)
+    return Delivery.objects.create(
+        webhook=hook,
+        attempt=1,
+        status_code=answer.status,
+        error=answer.error[:300],
+        duration_ms=answer.duration_ms,
+        record_ids=[],
+    )
+
+
 def backoff(failures):
     """Seconds before try ``failures + 1``: doubling from the base, capped."""
     base, cap = settings.CBM_WEBHOOK_BACKOFF_SECONDS, settings.CBM_WEBHOOK_BACKOFF_MAX

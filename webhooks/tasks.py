@@ -39,5 +39,9 @@ def deliver_all():
 
 
 def revision_committed(sender, **kwargs):
-    """The audit layer's signal, after each committed write."""
-    deliver_all.delay()
+    """The audit layer's signal, after each committed write. A failure here
+    (the broker down) is logged and left to the sweep: the write stands."""
+    try:
+        deliver_all.delay()
+    except Exception:
+        log.exception("webhook wake-up after a write")

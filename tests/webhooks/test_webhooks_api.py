@@ -4,12 +4,15 @@ with field messages, If-Match on writes, the delivery log."""
 import datetime
 
 import pytest
+from django.urls import reverse
 
 from countries.models import Initiative
 from measures import services
 from measures.models import ChangeRecord
 from tests.api_helpers import assert_error, client, url
 from tests.factories import marking
+from webhooks import delivery
+from webhooks import services as hooks
 from webhooks.models import Webhook
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +73,12 @@ def test_an_owner_registers_reads_changes_and_deletes_a_hook(users, receiver):
 
     log = api.get(url(f"webhooks/{hook.public_id}/deliveries/"))
     assert log.status_code == 200 and log.json()["results"] == []
+    ping = api.post(url(f"webhooks/{hook.public_id}/ping/"))
+    assert ping.status_code == 200 and ping.json()["status_code"] == 200
+    [pinged] = receiver.requests
+    assert pinged.verified(hook.secret) and pinged.json["records"] == []
+    [logged] = api.get(url(f"webhooks/{hook.public_id}/deliveries/")).json()["results"]
+    assert logged["id"] == ping.json()["id"] and logged["records"] == []
 
     assert api.delete(path, HTTP_IF_MATCH=changed["ETag"]).status_code == 204
     assert not Webhook.objects.filter(pk=hook.pk).exists()
@@ -81,6 +90,7 @@ def test_another_users_hook_does_not_exist_for_the_caller(users, receiver):
     for response in (
         api.get(url(f"webhooks/{hook['id']}/")),
         api.get(url(f"webhooks/{hook['id']}/deliveries/")),
+        api.post(url(f"webhooks/{hook['id']}/ping/")),
         api.patch(
             url(f"webhooks/{hook['id']}/"), {"active": False}, format="json", HTTP_IF_MATCH="*"
         ),
@@ -128,3 +138,31 @@ def test_bad_registrations_are_400s_with_field_messages(users, receiver, setting
     settings.CBM_WEBHOOK_MAX_PER_USER = 1
     assert api.post(url("webhooks/"), {"url": receiver.url}, format="json").status_code == 201
     refused({"url": receiver.url}, "non_field_errors")
+
+
+def test_admins_list_disable_and_enable_hooks_and_read_their_logs(users, receiver, client):
+    hook = hooks.create_webhook(users.reader, url=receiver.url)
+    delivery.ping(hook)
+    client.force_login(users.admin)
+    listed = client.get(reverse("admin:webhooks_webhook_changelist"))
+    assert listed.status_code == 200 and receiver.url in listed.content.decode()
+    page = client.get(reverse("admin:webhooks_webhook_change", args=[hook.pk]))
+    assert page.status_code == 200 and hook.secret not in page.content.decode()
+    log = client.get(reverse("admin:webhooks_delivery_changelist"))
+    assert log.status_code == 200 and receiver.url in log.content.decode()
+
+    for action, active in (("disable", False), ("enable", True)):
+        done = client.post(
+            reverse("admin:webhooks_webhook_changelist"),
+            {"action": action, "_selected_action": [hook.pk]},
+        )
+        assert done.status_code == 302
+        hook.refresh_from_db()
+        assert hook.active is active
+    assert (
+        ChangeRecord.objects.filter(content_type__model="webhook", actor=users.admin).count() == 2
+    )
+
+    client.force_login(users.analyst)  # staff, not an admin: operations are none of theirs
+    assert client.get(reverse("admin:webhooks_webhook_changelist")).status_code == 403
+    assert client.get(reverse("admin:webhooks_delivery_changelist")).status_code == 403

@@ -10,7 +10,7 @@ from cbm_tracker.api.conditional import require_if_match, version_etag
 from cbm_tracker.api.errors_schema import ERRORS, IF_MATCH, WRITE_ERRORS
 from cbm_tracker.api.viewsets import VersionedViewSet
 
-from .. import services
+from .. import delivery, services
 from ..models import Webhook
 from .serializers import (
     CreatedWebhookSerializer,
@@ -79,6 +79,13 @@ class WebhookViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, Versione
         require_if_match(request, version_etag(request, hook))
         services.delete_webhook(request.user, hook)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: DeliverySerializer, **ERRORS})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def ping(self, request, *args, **kwargs):
+        """POST a signed body with no records to the hook now; its log row.
+        Neither the cursor nor the failure count changes."""
+        return Response(DeliverySerializer(delivery.ping(self.get_object())).data)
 
     @extend_schema(responses={200: DeliverySerializer(many=True), **ERRORS})
     @action(detail=True, methods=["get"], filterset_class=None)
