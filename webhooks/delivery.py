@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from measures.audit.revisions import change
+from measures.audit.revisions import advance_version, change
 from measures.choices import Action
 from measures.reads import changes
 from measures.services.accounts import system_actor
@@ -228,7 +228,7 @@ def disable(hook, reason, failures):
         hook.disabled_reason = reason[:300]
         hook.consecutive_failures = failures
         hook.next_attempt_at = None
-        hook.version += 1
+        advance_version(hook)
         hook.save()
         current.record(hook, Action.UPDATE, before, snapshot(hook))
         if hook.owner.email:
