@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("countries.api.urls")),
     path("", include("measures.api.urls")),
     path("", include("digests.api.urls")),
+    path("", include("webhooks.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
     path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import grimp
 from django.conf import settings
 
-PACKAGES = ("cbm_tracker", "countries", "digests", "measures")
+PACKAGES = ("cbm_tracker", "countries", "digests", "measures", "webhooks")
 ROOT = Path(settings.BASE_DIR)
 
 
@@ -83,6 +83,7 @@ INTERFACES = (
     "measures/admin/*.py",
     "countries/admin.py",
     "digests/admin.py",
+    "webhooks/admin.py",
     "*/management/commands/*.py",
 )
 

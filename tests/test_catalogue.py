@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.translation.template import templatize
 
 ROOT = Path(settings.BASE_DIR)
-CODE = ("cbm_tracker", "countries", "digests", "measures")
+CODE = ("cbm_tracker", "countries", "digests", "measures", "webhooks")
 KEYWORDS = {
     "_": None,
     "gettext": None,

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "countries",
     "measures",
     "digests",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": cron_schedule(REMINDER_CRON, "REMINDER_CRON"),
     },
 }
+# Webhooks (docs/api.md, "Webhooks"; docs/security.md): the sweep wakes every
+# active hook, so a delivery whose worker died or whose wake-up was lost
+# still happens; addresses must be public unless ALLOW_PRIVATE (development,
+# tests: a receiver on 127.0.0.1), which also allows plain http.
+CELERY_BEAT_SCHEDULE["webhook-sweep"] = {
+    "task": "webhooks.tasks.deliver_all",
+    "schedule": env.int("CBM_WEBHOOK_SWEEP_SECONDS", default=60),
+}
+CBM_WEBHOOK_ALLOW_PRIVATE = env.bool("CBM_WEBHOOK_ALLOW_PRIVATE", default=False)
+CBM_WEBHOOK_BATCH = env.int("CBM_WEBHOOK_BATCH", default=100)
+CBM_WEBHOOK_CONNECT_TIMEOUT = env.float("CBM_WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+CBM_WEBHOOK_READ_TIMEOUT = env.float("CBM_WEBHOOK_READ_TIMEOUT", default=10.0)
+CBM_WEBHOOK_LEASE_SECONDS = env.int("CBM_WEBHOOK_LEASE_SECONDS", default=60)
+CBM_WEBHOOK_BACKOFF_SECONDS = env.int("CBM_WEBHOOK_BACKOFF_SECONDS", default=30)
+CBM_WEBHOOK_BACKOFF_MAX = env.int("CBM_WEBHOOK_BACKOFF_MAX", default=3600)
+CBM_WEBHOOK_MAX_FAILURES = env.int("CBM_WEBHOOK_MAX_FAILURES", default=10)
+CBM_WEBHOOK_MAX_PER_USER = env.int("CBM_WEBHOOK_MAX_PER_USER", default=10)
 CBM_DIGEST_CHUNK_SIZE = env.int("CBM_DIGEST_CHUNK_SIZE", default=100)
 CBM_DIGEST_LEASE_SECONDS = env.int("CBM_DIGEST_LEASE_SECONDS", default=600)
 CBM_DIGEST_MAX_ATTEMPTS = env.int("CBM_DIGEST_MAX_ATTEMPTS", default=5)

@@ -13,3 +13,5 @@ CBM_PUBLIC_READ = env.bool("CBM_PUBLIC_READ", default=False)
 # Celery worker against Redis for the code path that needs one.
 CELERY_TASK_ALWAYS_EAGER = True
 CBM_SITE_URL = "http://testserver"
+# The tests' receivers listen on 127.0.0.1 over plain http.
+CBM_WEBHOOK_ALLOW_PRIVATE = True

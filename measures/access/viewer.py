@@ -168,7 +168,7 @@ def _viewer(user, access):
 
 
 # The audit records of accounts (profiles, grants, tokens, subscriptions and
-# their deliveries) are read by admins only: a role, a clearance or a mail
+# their deliveries, webhooks) are read by admins only: a role, a clearance or a mail
 # address is nobody else's business, whatever the marking.
 ACCOUNT_MODELS = frozenset(
     {
@@ -178,6 +178,7 @@ ACCOUNT_MODELS = frozenset(
         ("measures", "userprofile"),
         ("digests", "subscription"),
         ("digests", "digestdelivery"),
+        ("webhooks", "webhook"),
     }
 )
 

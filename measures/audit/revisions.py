@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.db.models import F, ManyToManyField
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,11 @@ from ..access import is_account_model, is_workflow_model, viewer_for
 from ..choices import Action
 from ..models import AudienceRevision, ChangeRecord, Marking, RevisionCounter, RowMarking
 from . import search_index
+
+# Sent once a write's transaction has committed (never for one rolled back),
+# so that what pushes the change feed elsewhere (webhooks) wakes up without
+# this layer importing it. No argument: listeners read what they may see.
+revision_committed = Signal()
 
 
 class StaleVersion(Exception):
@@ -243,6 +249,10 @@ def change(actor, message="", request_id=None):
         current = Change(actor, message, request_id)
         yield current
         current.flush()
+        if current.revision is not None:
+            # Robust: a listener's failure (a broker down) must not turn a
+            # committed write into an error for its writer.
+            transaction.on_commit(lambda: revision_committed.send_robust(sender=Change))
 
 
 def advance_version(obj):

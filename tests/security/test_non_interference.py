@@ -38,6 +38,8 @@ from measures import services
 from measures.models import Assessment, Cell, Evidence, Indicator, Source
 from tests.api_helpers import client
 from tests.factories import cell_at, make_user, marking
+from webhooks import services as webhook_services
+from webhooks.models import Webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +116,7 @@ class World:
         }
         for user in self.viewers.values():
             digest_services.subscribe(user, language="en")
+            webhook_services.create_webhook(user, url="http://127.0.0.1:9/hook")
         # The writer is cleared for what none of the viewers may see: material
         # releasable to Spain only (no viewer is affiliated with Spain).
         self.writer = make_user(
@@ -155,6 +158,7 @@ def api_paths(world, name):
     JSON and CSV, and the variants that replay or compare history."""
     user = world.viewers[name]
     own = Subscription.objects.filter(user=user).values_list("pk", flat=True).first()
+    hook = Webhook.objects.filter(owner=user).values_list("public_id", flat=True).first()
     fill = {
         "iso2": ["MA"],
         "number": ["6", "2"],
@@ -167,6 +171,7 @@ def api_paths(world, name):
         "cells": [str(c.pk) for c in world.targets],
         "statuses": [str(c.pk) for c in world.targets],  # the deprecated name of cells/
         "subscriptions": [str(own)],
+        "webhooks": [str(hook)],
         "proposals": [world.probes["proposal"]],
         "indicators": ["*"],
         "replies": [world.probes["reply"]],
@@ -444,10 +449,11 @@ def hidden_writes(world, name):
             cite_locator="p. 1",
         ),
     )
-    # Accounts: grants, a token and a subscription of someone else.
+    # Accounts: grants, a token, a subscription and a webhook of someone else.
     services.grant(writer, world.bystander, role="editor", clearance="restricted", countries=["TN"])
     services.issue_token(world.bystander, 30)
     digest_services.subscribe(world.bystander, language="fr")
+    webhook_services.create_webhook(world.bystander, url="http://127.0.0.1:9/other")
 
 
 def visible_write(world):
