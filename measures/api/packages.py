@@ -7,7 +7,6 @@ Errors keep the uniform JSON body.
 
 import datetime
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 
 from cbm_tracker.api.conditional import revision_etag
 from cbm_tracker.api.errors_schema import ERRORS
+from cbm_tracker.api.rendered import rendered
 from cbm_tracker.api.renderers import ORJSONRenderer
 from cbm_tracker.api.viewsets import conditional_response
 from measures.reads import packages
@@ -77,13 +77,13 @@ class PackageView(APIView):
         as_of = as_of_date(request.query_params.get("as_of"))
 
         def build():
-            # The citation names the page, where the same package is one click away.
-            query = f"?as_of={as_of.isoformat()}" if as_of else ""
-            url = request.build_absolute_uri(reverse("data-package") + query)
-            package = packages.build_package(request.user, as_of=as_of, url=url)
+            package = packages.build_package(request.user, as_of=as_of)
             return Response(
                 package.content,
                 headers={"Content-Disposition": f'attachment; filename="{package.filename}"'},
             )
 
-        return conditional_response(request, revision_etag(request), build)
+        # Rendered once per ETag and shared, like the scorecards: a package is
+        # the scorecards' work several times over.
+        etag = revision_etag(request)
+        return conditional_response(request, etag, lambda: rendered(request, etag, build))

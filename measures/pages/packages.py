@@ -11,17 +11,11 @@ from measures.reads import packages
 from .common import read_as_of, readable
 
 
-def package_url(request, as_of):
-    """The page's address for the as-of date: what the citation names."""
-    query = f"?as_of={as_of.isoformat()}" if as_of else ""
-    return request.build_absolute_uri(reverse("data-package") + query)
-
-
 @readable
 @require_GET
 def data_package(request):
     as_of = read_as_of(request)
-    citation = packages.cite(request.user, as_of=as_of, url=package_url(request, as_of))
+    citation = packages.cite(request.user, as_of=as_of)
     download = reverse("data-package-download")
     if as_of:
         download += f"?as_of={as_of.isoformat()}"
@@ -36,7 +30,7 @@ def data_package(request):
 @require_GET
 def data_package_download(request):
     as_of = read_as_of(request)
-    package = packages.build_package(request.user, as_of=as_of, url=package_url(request, as_of))
+    package = packages.build_package(request.user, as_of=as_of)
     response = HttpResponse(package.content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{package.filename}"'
     return response

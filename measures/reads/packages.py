@@ -29,7 +29,9 @@ import json
 import zipfile
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 
@@ -159,7 +161,14 @@ def ceiling(markings):
     return "//".join([str(level).upper(), *(f"REL {', '.join(codes)}" for codes in needed)])
 
 
-def cite(user, *, as_of=None, day=None, url=""):
+def package_url(as_of=None):
+    """Where the package is found again: the site's page for it (the site's
+    configured address, not whichever host a request came through)."""
+    query = f"?as_of={as_of.isoformat()}" if as_of else ""
+    return settings.CBM_SITE_URL.rstrip("/") + reverse("data-package") + query
+
+
+def cite(user, *, as_of=None, day=None):
     """The package's citation, without building it (the page shows it)."""
     markings = included_markings(user, as_of)
     return Citation(
@@ -168,7 +177,7 @@ def cite(user, *, as_of=None, day=None, url=""):
         version=package_version(user),
         ceiling=ceiling(markings),
         markings=tuple(m.key for m in markings),
-        url=url,
+        url=package_url(as_of),
     )
 
 
@@ -364,11 +373,11 @@ def zipped(files, day):
     return out.getvalue()
 
 
-def build_package(user, *, as_of=None, day=None, url=""):
+def build_package(user, *, as_of=None, day=None):
     """The viewer's package: its citation and the zip's bytes. The citation's
     ``markings`` name what went into it (for whoever records disclosures)."""
     with translation.override("en"):
-        citation = cite(user, as_of=as_of, day=day, url=url)
+        citation = cite(user, as_of=as_of, day=day)
         data = tables(user, as_of)
         columns = [c for t in data for c in t.columns]
         all_tables = [*data, *dictionary_tables(columns)]

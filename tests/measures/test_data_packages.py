@@ -8,6 +8,7 @@ import re
 import zipfile
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import path
 from drf_spectacular.generators import SchemaGenerator
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 D = datetime.date
 TODAY = datetime.date.today()
+SITE = settings.CBM_SITE_URL.rstrip("/")
 FILES = {
     "CITATION.txt",
     "codes.csv",
@@ -122,7 +124,7 @@ def test_a_package_is_a_valid_tabular_data_package_with_names_codes_and_a_citati
     assert re.fullmatch(r"[0-9a-f]{16}", version)
     assert citation == (
         f"CBM Tracker, data as of {TODAY.isoformat()}, version {version}, "
-        "marking ceiling CONFIDENTIAL//REL MA, NATO, http://testserver/data/package/"
+        f"marking ceiling CONFIDENTIAL//REL MA, NATO, {SITE}/data/package/"
     )
     assert files["CITATION.txt"].decode().startswith(citation + "\n")
     assert descriptor["marking"] == "CONFIDENTIAL//REL MA, NATO"
@@ -183,7 +185,7 @@ def test_as_of_gives_the_data_of_that_date_and_a_bad_date_is_a_400(users, settin
     assert descriptor["citation"].startswith(
         f"CBM Tracker, data as of 2005-01-01 (package of {TODAY.isoformat()}), version "
     )
-    assert descriptor["citation"].endswith("http://testserver/data/package/?as_of=2005-01-01")
+    assert descriptor["citation"].endswith(f"{SITE}/data/package/?as_of=2005-01-01")
     now, _archive = unzip(api.get(url("package/")).content)
     assert table(files, "matrix.csv") != table(now, "matrix.csv")  # history replayed
     assert all(

@@ -42,7 +42,7 @@ def observe(world, name):
         path: response_bytes((api if path.startswith("/api/") else browser).get(path))
         for path in PATHS
     }
-    citation = packages.cite(user, url="http://testserver/data/package/")
+    citation = packages.cite(user)
     seen["citation"] = repr(citation).encode()
     seen["etag"] = api.get(PATHS[0])["ETag"].encode()
     return seen
