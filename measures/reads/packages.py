@@ -66,6 +66,8 @@ TYPES = [
 # Code lists whose codes are the cells' only values (markings are written as
 # keys with their parties, grades as letter + digit: no enum for those).
 ENUMS = ("level", "scope", "domain", "kind", "role")
+# Builds of one package before giving up on a state that keeps moving.
+ATTEMPTS = 3
 
 # The dictionary's own columns, described here since the dictionary cannot
 # list itself without a loop. In English only, like the whole package.
@@ -373,19 +375,32 @@ def zipped(files, day):
     return out.getvalue()
 
 
+def package_files(user, citation):
+    """``{name: bytes}``: the CSV tables, datapackage.json and CITATION.txt."""
+    data = tables(user, citation.as_of)
+    columns = [c for t in data for c in t.columns]
+    all_tables = [*data, *dictionary_tables(columns)]
+    sources = Source.objects.visible_to(user).order_by("key").values_list("title", "url")
+    files = {f"{t.name}.csv": csv_text(t.rows, t.columns).encode() for t in all_tables}
+    files["datapackage.json"] = (
+        json.dumps(descriptor(citation, all_tables, sources), indent=2, ensure_ascii=False) + "\n"
+    ).encode()
+    files["CITATION.txt"] = f"{citation.line}\n\n{RIGHTS}\n".encode()
+    return files
+
+
 def build_package(user, *, as_of=None, day=None):
     """The viewer's package: its citation and the zip's bytes. The citation's
-    ``markings`` name what went into it (for whoever records disclosures)."""
+    ``markings`` name what went into it (for whoever records disclosures).
+
+    The reads are separate statements, so a write committing meanwhile would
+    give the files a newer state than the version says; the version is read
+    again after them and the package rebuilt when it moved (up to
+    ``ATTEMPTS`` times), so that one version names one content."""
     with translation.override("en"):
-        citation = cite(user, as_of=as_of, day=day)
-        data = tables(user, as_of)
-        columns = [c for t in data for c in t.columns]
-        all_tables = [*data, *dictionary_tables(columns)]
-        sources = Source.objects.visible_to(user).order_by("key").values_list("title", "url")
-        files = {f"{t.name}.csv": csv_text(t.rows, t.columns).encode() for t in all_tables}
-        files["datapackage.json"] = (
-            json.dumps(descriptor(citation, all_tables, sources), indent=2, ensure_ascii=False)
-            + "\n"
-        ).encode()
-        files["CITATION.txt"] = f"{citation.line}\n\n{RIGHTS}\n".encode()
+        for _attempt in range(ATTEMPTS):
+            citation = cite(user, as_of=as_of, day=day)
+            files = package_files(user, citation)
+            if package_version(user) == citation.version:
+                break
     return Package(citation=citation, content=zipped(files, citation.day))

@@ -172,6 +172,29 @@ def test_the_version_moves_after_a_visible_write_and_not_otherwise(users):
     assert dz[table(moved, "matrix.csv")[0].index("measure_17")] == "implemented"
 
 
+def test_a_write_landing_while_a_package_is_read_makes_it_read_again(users, monkeypatch):
+    """One version names one content: a visible write committed after the
+    version was read and before the tables were (made to land there by
+    writing on the first read of the tables) makes the package read again."""
+    read_tables, writes = packages.tables, []
+
+    def tables_meanwhile_written(user, as_of=None):
+        if not writes:
+            cell = cell_at(17, "DZ")
+            writes.append(assess(users.editor, cell, "implemented", D(2020, 1, 1)))
+        return read_tables(user, as_of)
+
+    monkeypatch.setattr(packages, "tables", tables_meanwhile_written)
+    package = packages.build_package(users.reader)
+
+    assert package.citation.version == packages.package_version(users.reader)
+    files, _archive = unzip(package.content)
+    assert json.loads(files["datapackage.json"])["version"] == package.citation.version
+    header, *rows = table(files, "matrix.csv")
+    dz = next(row for row in rows if row[0] == "DZ")
+    assert dz[header.index("measure_17")] == "implemented"
+
+
 def test_as_of_gives_the_data_of_that_date_and_a_bad_date_is_a_400(users, settings):
     api = client(users.reader)
     old = api.get(url("package/"), {"as_of": "2005-01-01"})
