@@ -69,7 +69,8 @@ class PackageView(APIView):
                 "memberships.csv, data-dictionary.csv, codes.csv, datapackage.json "
                 "(Frictionless Data Package v1) and CITATION.txt.",
             ),
-            **ERRORS,
+            # In JSON: without the media type the schema would give them the zip's.
+            **{(status, "application/json"): body for status, body in ERRORS.items()},
         },
     )
     def get(self, request):
