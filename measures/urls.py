@@ -8,6 +8,7 @@ from .pages import (
     evidence,
     maps,
     overview,
+    packages,
     quality,
     replies,
     review,
@@ -29,6 +30,8 @@ urlpatterns = [
     path("sources/", evidence.source_list, name="source-list"),
     path("sources/<slug:key>/", evidence.source_detail, name="source"),
     path("data-dictionary/", dictionary.data_dictionary, name="data-dictionary"),
+    path("data/package/", packages.data_package, name="data-package"),
+    path("data/package/download/", packages.data_package_download, name="data-package-download"),
     path("account/", account.account, name="account"),
     path(
         "account/password/<uidb64>/<token>/",

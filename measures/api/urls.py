@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from cbm_tracker.api.deprecation import deprecated
 
-from . import accounts, changes, replies, search, views, week
+from . import accounts, changes, packages, replies, search, views, week
 from . import scorecard_views as sv
 
 router = SimpleRouter()
@@ -51,4 +51,5 @@ urlpatterns = [
     path("week/", week.WeekView.as_view(), name="week"),
     path("week/reconfirm/", week.WeekReconfirmView.as_view(), name="week-reconfirm"),
     path("search/", search.SearchView.as_view(), name="search"),
+    path("package/", packages.PackageView.as_view(), name="package"),
 ]

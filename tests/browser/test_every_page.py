@@ -61,6 +61,7 @@ PAGES = [
     ("map", lambda: reverse("map")),
     ("compare", lambda: reverse("compare") + "?c=DZ&c=MA&c=TN"),
     ("data dictionary", lambda: reverse("data-dictionary")),
+    ("data package", lambda: reverse("data-package")),
     ("search", lambda: reverse("search") + "?q=Maroc"),
     ("admin new membership form", lambda: reverse("admin:countries_membership_add")),
     (

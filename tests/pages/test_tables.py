@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 import re
+import zipfile
 
 import pytest
 from django.utils import timezone
@@ -306,6 +307,11 @@ def every_csv_header(client, users):
         assert response.status_code == 200, url
         headers[url] = next(csv.reader(io.StringIO(response.content.decode())))
     headers["cells sheet"] = list(SHEET_COLUMNS)
+    # The data package's tables (its dictionary and code list describe themselves).
+    package = zipfile.ZipFile(io.BytesIO(api.get("/api/v1/package/").content))
+    for name in sorted(set(package.namelist()) - {"data-dictionary.csv", "codes.csv"}):
+        if name.endswith(".csv"):
+            headers[f"package {name}"] = next(csv.reader(io.StringIO(package.read(name).decode())))
     return headers
 
 
