@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from countries.models import Country, Initiative, Membership
+from measures.audit import disclosures
 from measures.choices import NO_EVIDENCE, WEIGHTS, Level
 from measures.models import Assessment, Cell, Evidence, Marking, Reply
 
@@ -219,6 +220,7 @@ def digest_context(subscription, viewer, data, language):
         old = before.level if before else None
         touched |= {cell.country_id, cell.partner_id} - {None}
         kind, rank = significance(old, after.level)
+        disclosures.note([a for a in (before, after) if a is not None])
         changes.append(
             {
                 "where": _where(cell, language),
@@ -249,6 +251,7 @@ def digest_context(subscription, viewer, data, language):
         if not linked and not via_initiative:
             continue
         evidence_count += 1
+        disclosures.note([evidence])
         entry = {
             "summary": _short(_pick(evidence.summary_en, evidence.summary_fr, language)),
             "source": evidence.source.title,
@@ -391,6 +394,7 @@ def reply_lines(data, seen, follows_country, language):
         if not follows_country(reply.country_id):
             continue
         cell = reply.assessment.cell
+        disclosures.note([reply, reply.assessment])
         lines.append(
             {
                 "country": _name(reply.country, language),

@@ -17,7 +17,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 
-PREFIX = "cbm:rendered:"
+from measures.audit import disclosures
+
+# v2: an entry also keeps the marked rows it carries, for the disclosure
+# ledger (a cache hit releases them again); older entries are never read.
+PREFIX = "cbm:rendered:v2:"
 
 
 def rendered(request, etag, build):
@@ -30,10 +34,12 @@ def rendered(request, etag, build):
     key = PREFIX + etag.strip('"')
     hit = cache.get(key) if seconds else None
     if hit is None:
-        hit = _render(request, build())
+        with disclosures.collecting() as rows:
+            hit = (*_render(request, build()), rows)
         if seconds:
             cache.set(key, hit, seconds)
-    content_type, headers, body = hit
+    content_type, headers, body, rows = hit
+    disclosures.note(rows)
     response = HttpResponse(body, content_type=content_type)
     for name, value in headers:
         response[name] = value
