@@ -4,7 +4,11 @@ A confidential analyst (``bench_analyst``: confidential, MA and NATO — every
 marked row is theirs to see, so every response releases marked rows) asks
 for ``/api/v1/scorecards/countries/`` and ``/api/v1/scorecards/matrix/``
 with a token, through the whole WSGI stack, with ``CBM_DISCLOSURE_LEDGER``
-on and off, measured side by side (interleaved). Two regimes:
+off and on, measured side by side (interleaved). On, twice: recording every
+copy (``CBM_DISCLOSURE_REPEAT_SECONDS=0``: each request writes an entry) and
+with the default repeat window (300 s: the first copy of a representation
+writes, the same copy again within the window costs one cache ``add``).
+Two regimes:
 
 - *computed*: the rendered cache off (``CBM_RENDERED_CACHE_SECONDS=0``),
   every request computes the scorecard;
@@ -16,7 +20,8 @@ the two columns the ledger reads (the picked assessment's public id and
 marking), so "off" is this build without the hook, not the build before it.
 
     .venv/bin/python bench/prepare.py --engine postgres --dataset 50
-    .venv/bin/python bench/ledger_cost.py --engine postgres --dataset 50
+    REDIS_URL=redis://127.0.0.1:6379/0 \
+        .venv/bin/python bench/ledger_cost.py --engine postgres --dataset 50
     .venv/bin/python bench/ledger_cost.py --engine sqlite --dataset seed   # the seed data
 """
 
@@ -47,9 +52,10 @@ def main():
     users()
     client = common.WSGI(common.api_token(common.ANALYST))
 
-    def request(path, ledger):
+    def request(path, ledger, repeat_seconds=0):
         def run():
             settings.CBM_DISCLOSURE_LEDGER = ledger
+            settings.CBM_DISCLOSURE_REPEAT_SECONDS = repeat_seconds
             status, _, _ = client.get(path)
             assert status == 200, (path, status)
 
@@ -59,13 +65,21 @@ def main():
     for regime, seconds in (("computed", 0), ("cached", 300)):
         settings.CBM_RENDERED_CACHE_SECONDS = seconds
         for path in PATHS:
-            medians, _ = common.side_by_side(
-                {"off": request(path, False), "on": request(path, True)}, args.rounds, warmup=2
-            )
+            fns = {
+                "off": request(path, False),
+                "every copy": request(path, True),
+                "repeats once": request(path, True, 300),
+            }
+            medians, _ = common.side_by_side(fns, args.rounds, warmup=2)
             results[f"{regime} {path}"] = {
                 "off_ms": common.ms(medians["off"]),
-                "on_ms": common.ms(medians["on"]),
-                **common.goal(medians["on"] / medians["off"], 1.10),
+                **{
+                    name: {
+                        "ms": common.ms(medians[name]),
+                        **common.goal(medians[name] / medians["off"], 1.10),
+                    }
+                    for name in ("every copy", "repeats once")
+                },
             }
     latest = Disclosure.objects.order_by("-time", "-id").first()
     common.report(

@@ -13,3 +13,6 @@ CBM_PUBLIC_READ = env.bool("CBM_PUBLIC_READ", default=False)
 # Celery worker against Redis for the code path that needs one.
 CELERY_TASK_ALWAYS_EAGER = True
 CBM_SITE_URL = "http://testserver"
+# Every release an entry, so that tests count them; the repeat window has its
+# own test (tests/security/test_disclosure_ledger.py).
+CBM_DISCLOSURE_REPEAT_SECONDS = 0

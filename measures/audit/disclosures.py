@@ -22,7 +22,8 @@ import uuid
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 
 from cbm_tracker.request_id import request_id_var
 
@@ -32,6 +33,7 @@ from .handles import NATURAL_KEYS, opaque
 
 LEVELS = {}  # marking id -> level; markings are immutable value rows, so never stale
 collected_rows = contextvars.ContextVar("cbm_disclosed_rows", default=None)
+REPEAT_PREFIX = "cbm:disclosed:"
 
 
 def enabled():
@@ -45,6 +47,10 @@ def level_of(marking_id):
     if marking_id not in LEVELS:
         LEVELS.update(Marking.objects.values_list("pk", "level"))
     return LEVELS[marking_id]
+
+
+def is_marked(marking_id):
+    return level_of(marking_id) != MarkingLevel.PUBLIC
 
 
 def row_of(obj):
@@ -64,10 +70,17 @@ def handle(value):
     return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
 
 
+def triples(rows):
+    return [r if isinstance(r, tuple) else row_of(r) for r in rows]
+
+
 def marked(rows):
     """The distinct restricted or confidential rows among ``rows``, sorted."""
-    triples = (r if isinstance(r, tuple) else row_of(r) for r in rows)
-    return sorted({t for t in triples if level_of(t[2]) != MarkingLevel.PUBLIC})
+    rows = set(triples(rows))
+    for marking in {m for _, _, m in rows} - LEVELS.keys():
+        level_of(marking)  # fills LEVELS; None (unmarked) stays out: public
+    public = MarkingLevel.PUBLIC
+    return sorted(t for t in rows if LEVELS.get(t[2], public) != public)
 
 
 @contextmanager
@@ -89,7 +102,7 @@ def note(rows):
     """Add ``rows`` (instances or triples) to the release being collected, if any."""
     collected = collected_rows.get()
     if collected is not None:
-        collected.extend(marked(rows))
+        collected.extend(triples(rows))  # public ones are dropped once, when recorded
 
 
 def record_release(recipient, channel, rows, *, what="", request_id=None):
@@ -104,8 +117,45 @@ def record_release(recipient, channel, rows, *, what="", request_id=None):
         return None
     text = "\n".join(f"{label}\t{key}\t{marking}" for label, key, marking in rows)
     digest = hashlib.sha256(text.encode()).hexdigest()
+    repeat = first_in_window(recipient, channel, digest, what)
+    if repeat is None:
+        return None
+    try:
+        return write(recipient, channel, rows, digest, what=what, request_id=request_id)
+    except BaseException:
+        cache.delete(repeat)  # unrecorded: the next copy must not pass for a repeat
+        raise
+
+
+def first_in_window(recipient, channel, digest, what):
+    """The repeat key to give back if the write fails, or None for a repeat.
+
+    The same rows to the same recipient through the same channel and request
+    within ``CBM_DISCLOSURE_REPEAT_SECONDS`` are one disclosure: the copy
+    they already hold tells them nothing new, and recording every poll of an
+    unchanged scorecard would cost more than serving it from the cache.
+    """
+    seconds = settings.CBM_DISCLOSURE_REPEAT_SECONDS
+    what_digest = hashlib.sha256(what.encode()).hexdigest()[:32]
+    key = f"{REPEAT_PREFIX}{recipient.pk}:{channel}:{digest}:{what_digest}"
+    if not seconds:
+        return key
+    try:
+        return key if cache.add(key, 1, seconds) else None
+    except Exception:  # the cache only saves writes: without it, record every copy
+        return key
+
+
+def write(recipient, channel, rows, digest, *, what, request_id):
     level = max((level_of(m) for _, _, m in rows), key=MARKING_RANK.__getitem__)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The commit need not wait for the WAL flush (this transaction
+            # only): a crash of the database server itself may lose the last
+            # fraction of a second of entries, never corrupt them; every
+            # error the application sees still withholds the release.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         if not DisclosedSet.objects.filter(digest=digest).exists():
             # Two first releases of one set may race: both inserts are idempotent.
             DisclosedSet.objects.bulk_create(

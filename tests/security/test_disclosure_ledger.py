@@ -6,6 +6,7 @@ only (docs/security.md, "Disclosure ledger")."""
 import csv
 import datetime
 import io
+import uuid
 
 import psycopg
 import pytest
@@ -17,6 +18,7 @@ from django.test import Client
 
 from digests import delivery
 from digests import services as digest_services
+from measures.audit import disclosures
 from measures.models import DisclosedRow, DisclosedSet, Disclosure
 from tests.api_helpers import client, token_for, url
 from tests.canaries import moroccan_canary, plant, plant_public_news
@@ -84,6 +86,38 @@ def test_a_token_reading_marked_rows_leaves_one_entry_per_response_naming_them(u
         {("measures.assessment", str(canary.assessment.public_id)): confidential_ma},
         {("measures.source", canary.source.key): str(canary.source.marking)},
     ]
+
+
+def test_a_repeat_within_the_window_is_one_entry(users, settings, monkeypatch):
+    monkeypatch.setattr(disclosures, "REPEAT_PREFIX", f"cbm:disclosed:test-{uuid.uuid4().hex}:")
+    settings.CBM_DISCLOSURE_REPEAT_SECONDS = 300
+    canary = moroccan_canary(users)
+    evidence = url(f"evidence/{canary.evidence.public_id}/")
+    analyst = client(token=token_for(users.moroccan_analyst))
+    for _ in range(3):
+        assert analyst.get(evidence).status_code == 200
+    assert Disclosure.objects.count() == 1
+    # Another request, or another recipient, is another disclosure.
+    analyst.get(url(f"evidence/{canary.evidence.public_id}/?format=json"))
+    client(token=token_for(users.confidential_editor)).get(evidence)
+    assert Disclosure.objects.count() == 3
+
+
+def test_a_release_the_ledger_cannot_record_is_withheld(users):
+    canary = moroccan_canary(users)
+    with connection.cursor() as cursor:  # rolled back with the test
+        cursor.execute(f"DROP TABLE {Disclosure._meta.db_table}")
+    refused = client(token=token_for(users.moroccan_analyst)).get(
+        url(f"evidence/{canary.evidence.public_id}/")
+    )
+    assert refused.status_code == 503 and refused.json()["status"] == 503
+    assert canary.text.encode() not in refused.content
+    browser = Client()
+    browser.force_login(users.moroccan_analyst)
+    export = browser.get("/countries/MA/?format=csv&table=measures")
+    assert export.status_code == 503 and export["Content-Type"].startswith("text/plain")
+    # Nothing marked to record, nothing to fail: public reads still answer.
+    assert client(token=token_for(users.reader)).get(url("scorecards/matrix/")).status_code == 200
 
 
 def test_public_rows_and_interactive_pages_are_not_recorded(users):
