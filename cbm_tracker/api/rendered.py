@@ -33,13 +33,20 @@ def rendered(request, etag, build):
     seconds = settings.CBM_RENDERED_CACHE_SECONDS  # 0: no cache, render every time
     key = PREFIX + etag.strip('"')
     hit = cache.get(key) if seconds else None
-    if hit is None:
-        with disclosures.collecting() as rows:
-            hit = (*_render(request, build()), rows)
+    collect = disclosures.is_collecting()
+    # An entry rendered while nothing collected (the ledger off) lacks its
+    # released rows: render again rather than release them unrecorded.
+    if hit is None or (collect and hit[3] is None):
+        if collect:
+            with disclosures.collecting() as rows:
+                hit = (*_render(request, build()), disclosures.release(rows))
+        else:
+            hit = (*_render(request, build()), None)
         if seconds:
             cache.set(key, hit, seconds)
-    content_type, headers, body, rows = hit
-    disclosures.note(rows)
+    content_type, headers, body, released = hit
+    if released is not None:
+        disclosures.note(released)
     response = HttpResponse(body, content_type=content_type)
     for name, value in headers:
         response[name] = value

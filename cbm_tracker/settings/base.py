@@ -230,7 +230,7 @@ CBM_RENDERED_CACHE_SECONDS = env.int("CBM_RENDERED_CACHE_SECONDS", default=300)
 # an interactive page is recorded. Off only to measure its cost (bench/ledger_cost.py).
 CBM_DISCLOSURE_LEDGER = env.bool("CBM_DISCLOSURE_LEDGER", default=True)
 # The same rows to the same recipient by the same request within this many
-# seconds are recorded once (0: every copy); docs/security.md.
+# seconds are recorded once per server process (0: every copy); docs/security.md.
 CBM_DISCLOSURE_REPEAT_SECONDS = env.int("CBM_DISCLOSURE_REPEAT_SECONDS", default=300)
 CBM_SITE_URL = env("CBM_SITE_URL", default="http://127.0.0.1:8000")
 

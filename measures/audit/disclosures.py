@@ -4,7 +4,7 @@ Each channel that lets marked rows leave the tracker outside an interactive
 page (the API, CSV exports, digests, webhooks, data packages) calls
 ``record_release`` with the rows it released. Rows are model instances with
 a ``marking`` (evidence, assessments, sources, replies, audit records...) or
-``(model label, handle, marking id)`` triples; public rows are dropped, and a
+``(model label, handle, marking id, marking level)`` tuples; public rows are dropped, and a
 release with nothing restricted or confidential writes nothing.
 
 Code that computes a response without knowing whether it will leave the
@@ -18,11 +18,13 @@ someone read something moves nothing any viewer observes.
 
 import contextvars
 import hashlib
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 
 from cbm_tracker.request_id import request_id_var
@@ -31,30 +33,26 @@ from ..choices import MARKING_RANK, MarkingLevel
 from ..models import DisclosedRow, DisclosedSet, Disclosure, Marking
 from .handles import NATURAL_KEYS, opaque
 
-LEVELS = {}  # marking id -> level; markings are immutable value rows, so never stale
 collected_rows = contextvars.ContextVar("cbm_disclosed_rows", default=None)
-REPEAT_PREFIX = "cbm:disclosed:"
+# Releases recorded lately by this process: repeat key -> until when (monotonic).
+RECENT = OrderedDict()
+RECENT_MAX = 10_000
+RECENT_LOCK = threading.Lock()
+PUBLIC = MarkingLevel.PUBLIC
 
 
 def enabled():
     return settings.CBM_DISCLOSURE_LEDGER
 
 
-def level_of(marking_id):
-    """The level of a marking (None, for unmarked rows: public)."""
-    if marking_id is None:
-        return MarkingLevel.PUBLIC
-    if marking_id not in LEVELS:
-        LEVELS.update(Marking.objects.values_list("pk", "level"))
-    return LEVELS[marking_id]
+def levels(marking_ids):
+    """``{marking id: level}`` for the given ids (one query)."""
+    return dict(Marking.objects.filter(pk__in=marking_ids).values_list("pk", "level"))
 
 
-def is_marked(marking_id):
-    return level_of(marking_id) != MarkingLevel.PUBLIC
-
-
-def row_of(obj):
-    """``(model label, handle, marking id)`` of a marked model instance."""
+def row_of(obj, marking=None):
+    """``(model label, handle, marking id, level)`` of a model instance with a
+    marking (``marking``: when the caller holds it already; else the row's)."""
     meta = obj._meta
     if hasattr(obj, "public_id"):
         key = str(obj.public_id)
@@ -62,12 +60,19 @@ def row_of(obj):
         key = str(getattr(obj, NATURAL_KEYS[(meta.app_label, meta.model_name)]))
     else:
         key = opaque(type(obj), obj.pk)
-    return meta.label_lower, key, obj.marking_id
+    if marking is None and obj.marking_id is not None:
+        marking = obj.marking
+    return meta.label_lower, key, obj.marking_id, marking.level if marking else PUBLIC
 
 
 def handle(value):
     """A public id as the API shows it, from the database's UUID or hex text."""
     return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
+
+
+class Release(tuple):
+    """Marked rows, distinct and sorted, with their ``digest``: computed once
+    for a representation kept in the rendered cache, not on every copy."""
 
 
 def triples(rows):
@@ -76,11 +81,20 @@ def triples(rows):
 
 def marked(rows):
     """The distinct restricted or confidential rows among ``rows``, sorted."""
-    rows = set(triples(rows))
-    for marking in {m for _, _, m in rows} - LEVELS.keys():
-        level_of(marking)  # fills LEVELS; None (unmarked) stays out: public
-    public = MarkingLevel.PUBLIC
-    return sorted(t for t in rows if LEVELS.get(t[2], public) != public)
+    return sorted({t for t in triples(rows) if t[3] != PUBLIC})
+
+
+def release(rows):
+    """``rows`` as a ``Release``: a collected one as it is (nothing else
+    collected with it), else the marked ones among them, digested."""
+    if len(rows) == 1 and isinstance(rows[0], Release):
+        return rows[0]
+    loose = [r for r in rows if not isinstance(r, Release)]
+    loose += [t for r in rows if isinstance(r, Release) for t in r]
+    result = Release(marked(loose))
+    text = "\n".join(f"{label}\t{key}\t{marking}" for label, key, marking, _ in result)
+    result.digest = hashlib.sha256(text.encode()).hexdigest()
+    return result
 
 
 @contextmanager
@@ -99,9 +113,14 @@ def is_collecting():
 
 
 def note(rows):
-    """Add ``rows`` (instances or triples) to the release being collected, if any."""
+    """Add ``rows`` (instances, tuples or a ``Release``) to the release being
+    collected, if any."""
     collected = collected_rows.get()
-    if collected is not None:
+    if collected is None:
+        return
+    if isinstance(rows, Release):
+        collected.append(rows)
+    else:
         collected.extend(triples(rows))  # public ones are dropped once, when recorded
 
 
@@ -112,42 +131,54 @@ def record_release(recipient, channel, rows, *, what="", request_id=None):
     the ledger is off). Its own transaction; raises if it cannot write, and
     the caller then withholds the release (fail closed: docs/security.md).
     """
-    rows = marked(rows)
-    if not rows or not enabled():
+    if not enabled():
         return None
-    text = "\n".join(f"{label}\t{key}\t{marking}" for label, key, marking in rows)
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    rows = release(list(rows))
+    if not rows:
+        return None
+    digest = rows.digest
     repeat = first_in_window(recipient, channel, digest, what)
     if repeat is None:
         return None
     try:
         return write(recipient, channel, rows, digest, what=what, request_id=request_id)
     except BaseException:
-        cache.delete(repeat)  # unrecorded: the next copy must not pass for a repeat
+        forget(repeat)  # unrecorded: the next copy must not pass for a repeat
         raise
 
 
 def first_in_window(recipient, channel, digest, what):
-    """The repeat key to give back if the write fails, or None for a repeat.
+    """The repeat key to forget if the write fails, or None for a repeat.
 
     The same rows to the same recipient through the same channel and request
     within ``CBM_DISCLOSURE_REPEAT_SECONDS`` are one disclosure: the copy
     they already hold tells them nothing new, and recording every poll of an
     unchanged scorecard would cost more than serving it from the cache.
+    Remembered in this process only (no round trip): another worker, or a
+    restart, records the same copy once more — over, never under.
     """
+    key = (recipient.pk, channel, digest, what)
     seconds = settings.CBM_DISCLOSURE_REPEAT_SECONDS
-    what_digest = hashlib.sha256(what.encode()).hexdigest()[:32]
-    key = f"{REPEAT_PREFIX}{recipient.pk}:{channel}:{digest}:{what_digest}"
     if not seconds:
         return key
-    try:
-        return key if cache.add(key, 1, seconds) else None
-    except Exception:  # the cache only saves writes: without it, record every copy
-        return key
+    now = time.monotonic()
+    with RECENT_LOCK:
+        if RECENT.get(key, 0) > now:
+            return None
+        RECENT[key] = now + seconds
+        RECENT.move_to_end(key)
+        while len(RECENT) > RECENT_MAX:
+            RECENT.popitem(last=False)
+    return key
+
+
+def forget(key):
+    with RECENT_LOCK:
+        RECENT.pop(key, None)
 
 
 def write(recipient, channel, rows, digest, *, what, request_id):
-    level = max((level_of(m) for _, _, m in rows), key=MARKING_RANK.__getitem__)
+    level = max((row[3] for row in rows), key=MARKING_RANK.__getitem__)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # The commit need not wait for the WAL flush (this transaction
@@ -164,7 +195,7 @@ def write(recipient, channel, rows, digest, *, what, request_id):
             DisclosedRow.objects.bulk_create(
                 [
                     DisclosedRow(set_id=digest, model=label, handle=key, marking_id=marking)
-                    for label, key, marking in rows
+                    for label, key, marking, _ in rows
                 ],
                 ignore_conflicts=True,
                 batch_size=1000,

@@ -155,11 +155,12 @@ def latest_assessments(viewer, as_of=None, cell_filter=None):
         rows = cursor.fetchall()
     if disclosures.is_collecting():
         # Each level shown (or counted in a score) is its assessment's content.
+        levels = disclosures.levels({r[8] for r in rows})
         disclosures.note(
             [
-                ("measures.assessment", disclosures.handle(r[7]), r[8])
+                ("measures.assessment", disclosures.handle(r[7]), r[8], levels[r[8]])
                 for r in rows
-                if disclosures.is_marked(r[8])
+                if levels[r[8]] != disclosures.PUBLIC
             ]
         )
     return [

@@ -6,7 +6,7 @@ only (docs/security.md, "Disclosure ledger")."""
 import csv
 import datetime
 import io
-import uuid
+from collections import OrderedDict
 
 import psycopg
 import pytest
@@ -89,7 +89,7 @@ def test_a_token_reading_marked_rows_leaves_one_entry_per_response_naming_them(u
 
 
 def test_a_repeat_within_the_window_is_one_entry(users, settings, monkeypatch):
-    monkeypatch.setattr(disclosures, "REPEAT_PREFIX", f"cbm:disclosed:test-{uuid.uuid4().hex}:")
+    monkeypatch.setattr(disclosures, "RECENT", OrderedDict())
     settings.CBM_DISCLOSURE_REPEAT_SECONDS = 300
     canary = moroccan_canary(users)
     evidence = url(f"evidence/{canary.evidence.public_id}/")
