@@ -179,10 +179,12 @@ def forget(key):
 
 def write(recipient, channel, rows, digest, *, what, request_id):
     level = max((row[3] for row in rows), key=MARKING_RANK.__getitem__)
+    own_transaction = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if own_transaction and connection.vendor == "postgresql":
             # The commit need not wait for the WAL flush (this transaction
-            # only): a crash of the database server itself may lose the last
+            # only; never a caller's, whose other writes must stay durable):
+            # a crash of the database server itself may lose the last
             # fraction of a second of entries, never corrupt them; every
             # error the application sees still withholds the release.
             with connection.cursor() as cursor:
