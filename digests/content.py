@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from countries.models import Country, Initiative, Membership
+from measures.audit import disclosures
 from measures.choices import NO_EVIDENCE, WEIGHTS, Level
 from measures.models import Assessment, Cell, Evidence, Marking, Reply
 
@@ -180,6 +181,11 @@ def _bounded(items, limit):
     return items[:limit], max(0, len(items) - limit)
 
 
+def _row(data, obj):
+    """A row the digest tells of, for the disclosure ledger (markings read once)."""
+    return disclosures.row_of(obj, data.markings[obj.marking_id])
+
+
 def digest_context(subscription, viewer, data, language):
     """What one subscriber is told, or None when there is nothing to say.
 
@@ -219,6 +225,7 @@ def digest_context(subscription, viewer, data, language):
         old = before.level if before else None
         touched |= {cell.country_id, cell.partner_id} - {None}
         kind, rank = significance(old, after.level)
+        disclosures.note([_row(data, a) for a in (before, after) if a is not None])
         changes.append(
             {
                 "where": _where(cell, language),
@@ -249,6 +256,7 @@ def digest_context(subscription, viewer, data, language):
         if not linked and not via_initiative:
             continue
         evidence_count += 1
+        disclosures.note([_row(data, evidence)])
         entry = {
             "summary": _short(_pick(evidence.summary_en, evidence.summary_fr, language)),
             "source": evidence.source.title,
@@ -391,6 +399,7 @@ def reply_lines(data, seen, follows_country, language):
         if not follows_country(reply.country_id):
             continue
         cell = reply.assessment.cell
+        disclosures.note([_row(data, reply), _row(data, reply.assessment)])
         lines.append(
             {
                 "country": _name(reply.country, language),

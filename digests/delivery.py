@@ -18,6 +18,8 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from measures.access import viewer_for, viewers_for
+from measures.audit import disclosures
+from measures.models import Channel
 
 from . import mails, signed_links
 from .content import digest_context, read_period
@@ -66,6 +68,11 @@ def build_messages(deliveries, period):
     Subscribers who see the same markings, follow the same things and read
     the same language get the same digest: it is rendered once for them all
     (template rendering is most of a digest's cost).
+
+    Each mail carrying marked rows is entered in the disclosure ledger here,
+    before it is sent: a ledger that cannot be written fails the chunk (its
+    leases expire and the next run retries), and a mail SMTP then refuses
+    leaves an entry for a release that did not happen — over, never under.
     """
     subscriptions = {d.subscription_id: d.subscription for d in deliveries}
     users = [s.user for s in subscriptions.values() if s.user_id]
@@ -79,11 +86,14 @@ def build_messages(deliveries, period):
         viewer = viewers[sub.user_id] if sub.user_id else viewer_for(None)
         audience = (viewer.key, _follows(sub), sub.language)
         if audience not in digests:
-            with translation.override(sub.language):
+            with translation.override(sub.language), disclosures.collecting() as rows:
                 context = digest_context(sub, viewer, data, sub.language)
-                digests[audience] = context and mails.Digest(period, context)
-        digest = digests[audience]
+                digests[audience] = (context and mails.Digest(period, context), rows)
+        digest, rows = digests[audience]
         message = digest and digest.message(sub, signed_links.make(sub, signed_links.UNSUBSCRIBE))
+        if message and sub.user_id:
+            what = f"digest {period} to {sub.recipient}"
+            disclosures.record_release(sub.user, Channel.DIGEST, rows, what=what)
         results.append((delivery, message))
     return results
 

@@ -17,7 +17,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 
-PREFIX = "cbm:rendered:"
+from measures.audit import disclosures
+
+# v2: an entry also keeps the marked rows it carries, for the disclosure
+# ledger (a cache hit releases them again); older entries are never read.
+PREFIX = "cbm:rendered:v2:"
 
 
 def rendered(request, etag, build):
@@ -29,11 +33,20 @@ def rendered(request, etag, build):
     seconds = settings.CBM_RENDERED_CACHE_SECONDS  # 0: no cache, render every time
     key = PREFIX + etag.strip('"')
     hit = cache.get(key) if seconds else None
-    if hit is None:
-        hit = _render(request, build())
+    collect = disclosures.is_collecting()
+    # An entry rendered while nothing collected (the ledger off) lacks its
+    # released rows: render again rather than release them unrecorded.
+    if hit is None or (collect and hit[3] is None):
+        if collect:
+            with disclosures.collecting() as rows:
+                hit = (*_render(request, build()), disclosures.release(rows))
+        else:
+            hit = (*_render(request, build()), None)
         if seconds:
             cache.set(key, hit, seconds)
-    content_type, headers, body = hit
+    content_type, headers, body, released = hit
+    if released is not None:
+        disclosures.note(released)
     response = HttpResponse(body, content_type=content_type)
     for name, value in headers:
         response[name] = value

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "cbm_tracker.middleware.RejectOversizedBodyMiddleware",
     # Under /api/, ?as_of= (empty) is the same as no as_of at all.
     "cbm_tracker.middleware.BlankQueryParametersMiddleware",
+    # Records releases of marked rows by the API and CSV exports (disclosure ledger).
+    "cbm_tracker.api.disclosures.DisclosureMiddleware",
     # Serves the pages' CSS from STATIC_ROOT under gunicorn (no CDN, no proxy needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -242,6 +244,12 @@ CBM_IMPORT_MAX_ROWS = env.int("CBM_IMPORT_MAX_ROWS", default=2000)
 # Scorecards rendered once per ETag and kept in the cache this long
 # (cbm_tracker/api/rendered.py; the ETag changes with every write).
 CBM_RENDERED_CACHE_SECONDS = env.int("CBM_RENDERED_CACHE_SECONDS", default=300)
+# The disclosure ledger (docs/security.md): every release of marked rows outside
+# an interactive page is recorded. Off only to measure its cost (bench/ledger_cost.py).
+CBM_DISCLOSURE_LEDGER = env.bool("CBM_DISCLOSURE_LEDGER", default=True)
+# The same rows to the same recipient by the same request within this many
+# seconds are recorded once per server process (0: every copy); docs/security.md.
+CBM_DISCLOSURE_REPEAT_SECONDS = env.int("CBM_DISCLOSURE_REPEAT_SECONDS", default=300)
 CBM_SITE_URL = env("CBM_SITE_URL", default="http://127.0.0.1:8000")
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -15,3 +15,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 CBM_SITE_URL = "http://testserver"
 # The tests' receivers listen on 127.0.0.1 over plain http.
 CBM_WEBHOOK_ALLOW_PRIVATE = True
+# Every release an entry, so that tests count them; the repeat window has its
+# own test (tests/security/test_disclosure_ledger.py).
+CBM_DISCLOSURE_REPEAT_SECONDS = 0

@@ -1,6 +1,16 @@
 from rest_framework import serializers
 
 from countries.models import Country, Initiative, Membership
+from measures.audit import disclosures
+
+
+class MarkingLabel(serializers.StringRelatedField):
+    """A marked row's marking by its label (unmarked: null); the row goes out
+    with the response, for the disclosure ledger."""
+
+    def get_attribute(self, instance):
+        disclosures.note([instance])
+        return super().get_attribute(instance)
 
 
 class CountrySerializer(serializers.ModelSerializer):
@@ -13,7 +23,7 @@ class CountrySerializer(serializers.ModelSerializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     country = serializers.CharField(source="country_id")
-    marking = serializers.StringRelatedField(allow_null=True)  # unmarked: null
+    marking = MarkingLabel(allow_null=True)  # unmarked: null
 
     class Meta:
         model = Membership
@@ -29,7 +39,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
 
     memberships = MembershipSerializer(many=True, source="visible_memberships")
     measures = serializers.SerializerMethodField()
-    marking = serializers.StringRelatedField(allow_null=True)  # unmarked: null
+    marking = MarkingLabel(allow_null=True)  # unmarked: null
 
     class Meta:
         model = Initiative

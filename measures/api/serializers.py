@@ -12,6 +12,7 @@ from rest_framework import serializers
 from cbm_tracker.api.serializers import StrictSerializer
 from countries.choices import DatePrecision
 from countries.models import Initiative
+from measures.audit import disclosures
 from measures.choices import Direction, Level, MarkingLevel
 from measures.models import (
     Assessment,
@@ -46,6 +47,13 @@ class MarkingField(serializers.Field):
 
     Reads as that plus a ``label``; writes as a (level, codes) pair the
     service resolves inside its transaction."""
+
+    def get_attribute(self, instance):
+        # The row whose marking is shown goes out with the response: the
+        # disclosure ledger records it if the response leaves the tracker.
+        if hasattr(instance, "marking_id"):
+            disclosures.note([instance])
+        return super().get_attribute(instance)
 
     def to_representation(self, marking):
         return {

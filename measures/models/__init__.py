@@ -1,6 +1,7 @@
 from .audit import AudienceRevision, ChangeRecord, RevisionCounter, RowMarking
 from .catalogue import CarriedMeasure, Measure, Source
 from .cells import Assessment, Cell
+from .disclosures import Channel, DisclosedRow, DisclosedSet, Disclosure
 from .evidence import Evidence
 from .indicators import Indicator, Observation
 from .markings import Marking, UserProfile
@@ -13,6 +14,10 @@ __all__ = [
     "CarriedMeasure",
     "Cell",
     "ChangeRecord",
+    "Channel",
+    "DisclosedRow",
+    "DisclosedSet",
+    "Disclosure",
     "Evidence",
     "Indicator",
     "Marking",

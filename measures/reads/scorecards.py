@@ -25,6 +25,7 @@ from django.db.models.expressions import RawSQL
 from countries.choices import MembershipRole
 from countries.models import Country, CountryPair, Initiative, Membership
 
+from ..audit import disclosures
 from ..choices import NO_EVIDENCE, WEIGHTS, Level, Scope
 from ..models import Assessment, Cell, Evidence, Measure
 
@@ -134,7 +135,9 @@ def latest_assessments(viewer, as_of=None, cell_filter=None):
     try:
         cells_sql, cells_params = cells.query.get_compiler(using=alias).as_sql()
         if database.vendor == "postgresql":
-            pick = pick.values("level", "effective_on", "effective_precision")[:1]
+            pick = pick.values(
+                "level", "effective_on", "effective_precision", "public_id", "marking_id"
+            )[:1]
             join = "CROSS JOIN LATERAL ({}) latest"
         else:
             pick = pick.values("id")[:1]
@@ -144,12 +147,22 @@ def latest_assessments(viewer, as_of=None, cell_filter=None):
     except EmptyResultSet:  # no cell selected, or nothing the viewer may see
         return []
     sql = (
-        f"SELECT {columns}, latest.level, latest.effective_on, latest.effective_precision "
-        f"FROM ({cells_sql}) cell {join.format(pick_sql)}"
+        f"SELECT {columns}, latest.level, latest.effective_on, latest.effective_precision, "
+        f"latest.public_id, latest.marking_id FROM ({cells_sql}) cell {join.format(pick_sql)}"
     )
     with database.cursor() as cursor:
         cursor.execute(sql, (*cells_params, *pick_params))
         rows = cursor.fetchall()
+    if disclosures.is_collecting():
+        # Each level shown (or counted in a score) is its assessment's content.
+        levels = disclosures.levels({r[8] for r in rows})
+        disclosures.note(
+            [
+                ("measures.assessment", disclosures.handle(r[7]), r[8], levels[r[8]])
+                for r in rows
+                if levels[r[8]] != disclosures.PUBLIC
+            ]
+        )
     return [
         {
             "cell_id": pk,
@@ -162,7 +175,7 @@ def latest_assessments(viewer, as_of=None, cell_filter=None):
             "effective_precision": precision,
             "evidence_count": 0,
         }
-        for pk, measure_id, iso, partner, level, day, precision in rows
+        for pk, measure_id, iso, partner, level, day, precision, _, _ in rows
     ]
 
 

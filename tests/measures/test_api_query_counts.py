@@ -19,6 +19,14 @@ from tests.api_helpers import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _reads_only(settings):
+    """The reads' queries; what recording a release adds (a constant few) is
+    pinned in tests/security/test_disclosure_ledger.py."""
+    settings.CBM_DISCLOSURE_LEDGER = False
+
+
 AUTH = 1
 PAGE = {"page_size": 1000}
 

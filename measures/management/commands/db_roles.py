@@ -1,8 +1,9 @@
 """Grant the PostgreSQL roles what each may do (docs/security.md, "Database roles").
 
 - The **application** role (web, workers, beat) reads and writes every table,
-  but may not UPDATE, DELETE or TRUNCATE audit records: the audit trail is
-  append-only for the code that serves users, whatever that code does.
+  but may not UPDATE, DELETE or TRUNCATE audit records or the disclosure
+  ledger: both are append-only for the code that serves users, whatever that
+  code does.
 - The **maintenance** role (``manage.py prune_audit``, through
   CBM_MAINTENANCE_DATABASE_URL) may read and delete audit records, and
   nothing else.
@@ -19,7 +20,7 @@ import re
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from measures.models import ChangeRecord
+from measures.models import ChangeRecord, DisclosedRow, DisclosedSet, Disclosure
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -45,6 +46,9 @@ class Command(BaseCommand):
         quote = connection.ops.quote_name
         app, maintenance = quote(app_role), quote(maintenance_role)
         audit = quote(ChangeRecord._meta.db_table)
+        ledger = ", ".join(
+            quote(m._meta.db_table) for m in (Disclosure, DisclosedSet, DisclosedRow)
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT rolname FROM pg_roles WHERE rolname IN (%s, %s)",
@@ -75,6 +79,8 @@ class Command(BaseCommand):
                 f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app}",
                 # The audit trail is append-only for the application.
                 f"REVOKE UPDATE, DELETE, TRUNCATE ON {audit} FROM {app}",
+                # So is the disclosure ledger (no retention job deletes from it).
+                f"REVOKE UPDATE, DELETE, TRUNCATE ON {ledger} FROM {app}",
                 # Retention: the maintenance role reads and deletes audit records, nothing else.
                 f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {maintenance}",
                 f"GRANT SELECT, DELETE ON {audit} TO {maintenance}",
@@ -83,6 +89,6 @@ class Command(BaseCommand):
                 for statement in statements:
                     cursor.execute(statement)
         self.stdout.write(
-            f"{app_role}: all tables, audit records insert/select only; "
+            f"{app_role}: all tables, audit records and disclosure ledger insert/select only; "
             f"{maintenance_role}: audit records select/delete"
         )

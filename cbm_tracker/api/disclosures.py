@@ -1,0 +1,74 @@
+"""The disclosure ledger's door for HTTP: API responses and CSV exports.
+
+Every API response (token or session: both hand a machine-readable copy to
+whoever holds the credential) and every page's CSV download is a release;
+an HTML page is not (docs/security.md, "Disclosure ledger"). The reads and
+serializers ``note`` the marked rows they put in a response; this
+middleware collects them around the view and, for a successful response,
+records them before the response leaves. A 304 releases nothing.
+
+Fail closed: if the ledger cannot be written, the response is withheld
+(503) and the failure logged to ``cbm.security`` — for a need-to-know
+system an unrecorded release of confidential rows is worse than a refused
+one. Responses with nothing marked write nothing and cannot fail this way.
+"""
+
+import logging
+
+from django.db import DatabaseError
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from measures.audit import disclosures
+from measures.models import Channel
+
+from .errors import API_PREFIX, json_error_for
+
+security = logging.getLogger("cbm.security")
+
+
+def channel_of(request):
+    """Where a request's response would go, if it may carry marked rows."""
+    if not disclosures.enabled():
+        return None
+    if request.path.startswith(API_PREFIX):
+        return Channel.API
+    if request.GET.get("format") == "csv":
+        return Channel.EXPORT
+    return None
+
+
+class DisclosureMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        channel = channel_of(request)
+        if channel is None:
+            return self.get_response(request)
+        with disclosures.collecting() as rows:
+            response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if not rows or response.status_code >= 300 or not (user and user.is_authenticated):
+            return response
+        if channel == Channel.EXPORT and not response.get("Content-Type", "").startswith(
+            "text/csv"
+        ):
+            return response  # the page itself, shown in the browser
+        try:
+            disclosures.record_release(
+                user, channel, rows, what=request.get_full_path(), request_id=request.id
+            )
+        except DatabaseError:
+            security.exception(
+                "disclosure ledger write failed; response withheld",
+                extra={"user": user.get_username(), "path": request.path},
+            )
+            if channel == Channel.API:
+                return json_error_for(503)
+            return HttpResponse(
+                _("The export could not be recorded; try again later."),
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+        return response
