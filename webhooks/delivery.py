@@ -27,8 +27,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from measures.audit import disclosures
 from measures.audit.revisions import advance_version, change
 from measures.choices import Action
+from measures.models import Channel
 from measures.reads import changes
 from measures.services.accounts import system_actor
 
@@ -98,6 +100,15 @@ def body_for_owner(hook, page):
     records = Filter.of(hook).keep(changes.feed_records(page, hook.owner))
     if not records:
         return None, []
+    # Recorded before it is sent; if the ledger cannot be written this raises
+    # and nothing is sent (the hook is tried again later).
+    kept = {r["id"] for r in records}
+    disclosures.record_release(
+        hook.owner,
+        Channel.WEBHOOK,
+        changes.released([r for r in page if str(r.public_id) in kept]),
+        what=hook.url,
+    )
     body = {"webhook": str(hook.public_id), "records": records, "next": str(page[-1].public_id)}
     return json.dumps(body, cls=DjangoJSONEncoder).encode(), [r["id"] for r in records]
 

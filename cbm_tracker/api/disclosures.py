@@ -13,10 +13,12 @@ system an unrecorded release of confidential rows is worse than a refused
 one. Responses with nothing marked write nothing and cannot fail this way.
 """
 
+import functools
 import logging
 
 from django.db import DatabaseError
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from measures.audit import disclosures
@@ -27,15 +29,32 @@ from .errors import API_PREFIX, json_error_for
 security = logging.getLogger("cbm.security")
 
 
+# The data package's two doors (the API's and the page's download) release
+# the same zip: one channel of its own, whichever door it left by.
+PACKAGE_URLS = ("api:package", "data-package-download")
+
+
+@functools.cache
+def package_paths():
+    return frozenset(reverse(name) for name in PACKAGE_URLS)
+
+
 def channel_of(request):
     """Where a request's response would go, if it may carry marked rows."""
     if not disclosures.enabled():
         return None
+    if request.path in package_paths():
+        return Channel.PACKAGE
     if request.path.startswith(API_PREFIX):
         return Channel.API
     if request.GET.get("format") == "csv":
         return Channel.EXPORT
     return None
+
+
+# What each channel releases, by media type: an export's or a package's door
+# may also answer a page (an error shown in the browser), which is not one.
+RELEASED_TYPES = {Channel.EXPORT: "text/csv", Channel.PACKAGE: "application/zip"}
 
 
 class DisclosureMiddleware:
@@ -51,10 +70,9 @@ class DisclosureMiddleware:
         user = getattr(request, "user", None)
         if not rows or response.status_code >= 300 or not (user and user.is_authenticated):
             return response
-        if channel == Channel.EXPORT and not response.get("Content-Type", "").startswith(
-            "text/csv"
-        ):
-            return response  # the page itself, shown in the browser
+        released = RELEASED_TYPES.get(channel)
+        if released and not response.get("Content-Type", "").startswith(released):
+            return response  # a page shown in the browser, or an error
         try:
             disclosures.record_release(
                 user, channel, rows, what=request.get_full_path(), request_id=request.id
@@ -64,7 +82,7 @@ class DisclosureMiddleware:
                 "disclosure ledger write failed; response withheld",
                 extra={"user": user.get_username(), "path": request.path},
             )
-            if channel == Channel.API:
+            if request.path.startswith(API_PREFIX):
                 return json_error_for(503)
             return HttpResponse(
                 _("The export could not be recorded; try again later."),

@@ -8,7 +8,7 @@ time it is read, so a viewer who lost clearance is sent nothing more.
 from django.db.models import Q
 
 from measures.access import SYSTEM
-from measures.audit import handles
+from measures.audit import disclosures, handles
 from measures.choices import Action
 from measures.models import ChangeRecord
 
@@ -35,7 +35,7 @@ def feed_records_after(user, since=None, limit=100):
     records = (
         ChangeRecord.objects.as_seen_by(user)
         .exclude(content_type__model__in=FEED_EXCLUDED_MODELS)
-        .select_related("content_type")
+        .select_related("content_type", "marking", "marked_to")
         .order_by("revision", "id")
     )
     if isinstance(since, ChangeRecord):
@@ -63,10 +63,27 @@ def feed_records(page, user):
         wanted.add((models[r.pk], r.object_id))
         for data in (None if _seen_as(r) == "show" else r.before, r.after):
             wanted.update(handles.snapshot_refs(models[r.pk], data))
+    disclosures.note(released(page))
     names = handles.resolve(wanted, user)
     # The handle of a row now hidden from the viewer, which they saw until this record.
     names.update(handles.resolve(gone, SYSTEM))
     return [_shown(r, models[r.pk], names) for r in page]
+
+
+def released(page):
+    """What the disclosure ledger is told these records release: each record
+    under its marking, a ``show`` under the marking it shows the row at
+    (its own is the higher one, which the viewer may not read), a ``hide``
+    nothing (a handle the viewer already held)."""
+    rows = []
+    for r in page:
+        if _seen_as(r) == "show":
+            rows.append(
+                disclosures.row_of(r, r.marked_to)[:2] + (r.marked_to_id, r.marked_to.level)
+            )
+        elif _seen_as(r) == "record" and r.marking_id is not None:
+            rows.append(r)
+    return rows
 
 
 def _seen_as(record):

@@ -37,6 +37,8 @@ from django.utils.crypto import salted_hmac
 
 from countries.models import Initiative, Membership
 from measures.access import viewer_for
+from measures.audit import disclosures
+from measures.audit.handles import opaque
 from measures.audit.revisions import latest_revision_for
 
 from ..choices import MarkingLevel
@@ -197,6 +199,26 @@ def memberships(user, as_of=None):
     return rows
 
 
+def note_reference_rows(initiative_rows, membership_rows):
+    """Marked initiatives and memberships go out in the package too: the
+    disclosure ledger hears of them (the scorecards note their own rows)."""
+    if not disclosures.is_collecting():
+        return
+    marked = {"marking__isnull": False}
+    disclosures.note(
+        ("countries.initiative", slug, marking_id, level)
+        for slug, marking_id, level in initiative_rows.filter(**marked).values_list(
+            "slug", "marking_id", "marking__level"
+        )
+    )
+    disclosures.note(
+        ("countries.membership", opaque(Membership, pk), marking_id, level)
+        for pk, marking_id, level in membership_rows.filter(**marked).values_list(
+            "pk", "marking_id", "marking__level"
+        )
+    )
+
+
 # --- the tables ------------------------------------------------------------------
 
 
@@ -212,6 +234,7 @@ def tables(user, as_of=None):
     membership_rows = memberships(user, as_of).order_by(
         "initiative__slug", "country_id", "start", "role"
     )
+    note_reference_rows(initiative_rows, membership_rows)
     return [
         Table(
             "countries",
