@@ -21,6 +21,7 @@ from measures.choices import (
     SourceReliability,
 )
 from measures.models import Marking, Measure, Source
+from measures.models.tokens import NAME_LENGTH
 from measures.reads.labels import initiative_name, localized
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -324,6 +325,10 @@ class NewSourceForm(forms.Form):
 
 
 class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=NAME_LENGTH, help_text=_("What the token is for.")
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The site-wide limit, read when the form is made (settings may change).
