@@ -26,8 +26,6 @@ from measures import services
 from measures.models.tokens import NAME_LENGTH
 from measures.reads.tokens import live_tokens
 
-# A token's life when the request names none, within the site's maximum.
-DEFAULT_DAYS = 90
 UNNAMED = gettext_lazy("Name the token after what it is for, e.g. “nightly sync”.")
 # The service's argument names, as this API calls them.
 API_FIELDS = {"days": "expires_in_days"}
@@ -67,9 +65,10 @@ class TokenWriteSerializer(StrictSerializer):
         fields["expires_in_days"] = serializers.IntegerField(
             min_value=1,
             max_value=longest,
-            default=min(DEFAULT_DAYS, longest),
-            help_text=f"Days until it expires (default {DEFAULT_DAYS}, at most the site's "
-            "CBM_TOKEN_MAX_DAYS); a token made with a token cannot outlive that token.",
+            default=services.default_token_days(),
+            help_text="Days until it expires: at most the site's CBM_TOKEN_MAX_DAYS, by "
+            "default 90 (or that maximum if it is shorter); a token made with a token "
+            "cannot outlive that token.",
         )
         return fields
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countries.choices import DatePrecision
 from countries.models import Country, Initiative, Region
+from measures import services
 from measures.access import viewer_for, visible_markings
 from measures.choices import (
     MARKING_RANK,
@@ -336,7 +337,7 @@ class TokenForm(forms.Form):
             label=_("Valid for (days)"),
             min_value=1,
             max_value=settings.CBM_TOKEN_MAX_DAYS,
-            initial=90,
+            initial=services.default_token_days(),
         )
 
 

@@ -179,6 +179,12 @@ def _token_errors(user, days, name, not_after):
     return errors
 
 
+def default_token_days():
+    """A token's life when whoever asks names none: 90 days, or the site's
+    maximum if that is shorter (the same default at every door)."""
+    return min(90, settings.CBM_TOKEN_MAX_DAYS)
+
+
 def issue_token(user, days, *, name, actor=None, not_after=None):
     """A new API token for ``user``, named ``name`` (what it is for):
     ``(row, token)``, the token in clear only here.

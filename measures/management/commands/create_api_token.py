@@ -14,7 +14,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--days", type=int, default=90, help="Lifetime in days (default 90).")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=services.default_token_days(),
+            help="Lifetime in days (default 90, or CBM_TOKEN_MAX_DAYS if shorter).",
+        )
         parser.add_argument(
             "--name",
             default=DEFAULT_NAME,
