@@ -146,12 +146,14 @@ def test_the_page_and_the_command_name_tokens_too(users, client):
     with pytest.raises(Exception, match="--name: Name the token"):
         call_command("create_api_token", "reader_pub", "--name", " ", stderr=StringIO())
 
+    AuthToken.objects.create(users.reader, expiry=datetime.timedelta(days=5))  # made unnamed
     client.force_login(users.reader)
     refused = client.post(reverse("account-create-token"), {"name": " ", "days": 30})
     assert refused.context["token_form"].errors["name"]
     client.post(reverse("account-create-token"), {"name": "dashboard", "days": 30})
     page = client.get(reverse("account")).content.decode()
     assert "<td>dashboard</td>" in page and "<td>excel</td>" in page
+    assert "<td>(unnamed)</td>" in page
 
     names = [t["name"] for t in results(api_client(users.reader).get(url("tokens/")))]
-    assert sorted(names) == ["create_api_token", "dashboard", "excel"]
+    assert sorted(names) == ["", "create_api_token", "dashboard", "excel"]
