@@ -3,8 +3,9 @@ over the API (signed in, or with a token), on the account page and with
 ``create_api_token`` — changes nothing another user observes: their own
 tokens (list, one token, a probe naming a token that does not exist yet and
 is someone else's after), who they are (``/me``), the change feed from where
-it stood before, the ETags of a cell and the scorecards, the API root and the account
-page. The token writer's own list does change (the writes are aimed well).
+it stood before, the ETags of a cell and a scorecard, the API root and the
+account page. The token writer's own list does change (the writes are aimed
+well).
 """
 
 import datetime
