@@ -58,5 +58,8 @@ class TokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": 'A token from `manage.py create_api_token`, sent as "Token <token>".',
+            "description": (
+                "A token from POST /api/v1/tokens/, the account page or `manage.py "
+                'create_api_token`, sent as "Token <token>".'
+            ),
         }

@@ -119,6 +119,10 @@ LINKS = {
             "subscriptions_retrieve", "The subscription.", id="$response.body#/id"
         ),
     },
+    ("/api/v1/tokens/", "post", "201"): {
+        "GetToken": _link("tokens_retrieve", "The token made.", id="$response.body#/id"),
+        "RevokeToken": _link("tokens_destroy", "Revoke it.", id="$response.body#/id"),
+    },
     ("/api/v1/subscriptions/{id}/", "get", "200"): {
         "PatchSubscription": _link(
             "subscriptions_partial_update",

@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from cbm_tracker.api.deprecation import deprecated
 
-from . import accounts, changes, packages, replies, search, views, week
+from . import accounts, changes, packages, replies, search, tokens, views, week
 from . import scorecard_views as sv
 
 router = SimpleRouter()
@@ -17,6 +17,7 @@ router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
 router.register("replies", replies.ReplyViewSet, basename="reply")
 router.register("proposals", views.ProposalViewSet, basename="proposal")
+router.register("tokens", tokens.TokenViewSet, basename="token")
 # The old name of cells/, for one deprecation period (docs/api.md "Deprecated paths").
 STATUSES_DEPRECATED_ON = datetime.date(2026, 11, 28)
 router.register(

@@ -6,9 +6,11 @@ from .evidence import Evidence
 from .indicators import Indicator, Observation
 from .markings import Marking, UserProfile
 from .search import SearchText
+from .tokens import ApiToken
 from .workflow import Proposal, Reply, WeekVisit
 
 __all__ = [
+    "ApiToken",
     "Assessment",
     "AudienceRevision",
     "CarriedMeasure",

@@ -11,11 +11,9 @@ from django.contrib.messages.views import SuccessMessageMixin
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
-from knox.models import AuthToken
 
 from digests import services as digest_services
 from measures import services
@@ -23,6 +21,7 @@ from measures.access import viewer_for
 from measures.choices import MarkingLevel, Role
 from measures.reads.accounts import account_of
 from measures.reads.labels import localized
+from measures.reads.tokens import live_tokens
 from measures.services.refusals import REFUSALS, add_to_form
 
 from .forms import RevokeTokenForm, SubscriptionForm, TokenForm
@@ -40,10 +39,15 @@ def create_token(request):
     token_form = TokenForm(request.POST)
     new_token = None
     if token_form.is_valid():
-        _row, new_token = services.issue_token(request.user, token_form.cleaned_data["days"])
-        messages.success(
-            request, _("Token created. Copy it now: it is shown only once and stored hashed.")
-        )
+        data = token_form.cleaned_data
+        try:
+            _row, new_token = services.issue_token(request.user, data["days"], name=data["name"])
+        except REFUSALS as exc:
+            add_to_form(token_form, exc)
+        else:
+            messages.success(
+                request, _("Token created. Copy it now: it is shown only once and stored hashed.")
+            )
     # No redirect: the token is shown on this answer only (it is stored hashed).
     return _render_account(
         request, _current_subscription(request.user), token_form=token_form, new_token=new_token
@@ -137,14 +141,13 @@ def _render_account(
         request,
         "measures/account.html",
         {
-            "tokens": list(AuthToken.objects.filter(user=request.user).order_by("-created")),
+            "tokens": list(live_tokens(request.user)),
             "new_token": new_token,
             "token_form": token_form,
             "subscription": subscription,
             "subscription_form": subscription_form,
             "viewer": viewer_for(request.user),
             "access": _access(request.user),
-            "now": timezone.now(),
         },
     )
 

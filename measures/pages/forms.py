@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from countries.choices import DatePrecision
 from countries.models import Country, Initiative, Region
+from measures import services
 from measures.access import viewer_for, visible_markings
 from measures.choices import (
     MARKING_RANK,
@@ -21,6 +22,7 @@ from measures.choices import (
     SourceReliability,
 )
 from measures.models import Marking, Measure, Source
+from measures.models.tokens import NAME_LENGTH
 from measures.reads.labels import initiative_name, localized
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -324,6 +326,10 @@ class NewSourceForm(forms.Form):
 
 
 class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=NAME_LENGTH, help_text=_("What the token is for.")
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The site-wide limit, read when the form is made (settings may change).
@@ -331,7 +337,7 @@ class TokenForm(forms.Form):
             label=_("Valid for (days)"),
             min_value=1,
             max_value=settings.CBM_TOKEN_MAX_DAYS,
-            initial=90,
+            initial=services.default_token_days(),
         )
 
 

@@ -19,6 +19,7 @@ first). On any of them nothing is written.
 
 from ..audit.revisions import StaleVersion
 from .accounts import (
+    default_token_days,
     grant,
     issue_token,
     password_link,
@@ -73,6 +74,7 @@ __all__ = [
     "grant",
     "password_link",
     "set_password",
+    "default_token_days",
     "issue_token",
     "needs_review",
     "note_week_visit",

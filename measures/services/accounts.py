@@ -21,8 +21,10 @@ from ..access import SYSTEM_USERNAME, access_snapshot, viewer_for
 from ..audit.revisions import change, snapshot
 from ..choices import Action, MarkingLevel, Role
 from ..models import (
+    ApiToken,
     UserProfile,
 )
+from ..models.tokens import NAME_LENGTH
 from .checks import (
     security_log,
 )
@@ -136,51 +138,87 @@ def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
         return profile
 
 
-def _token_audit(row):
-    """A token as the audit trail shows it: whose, since and until when, and a
-    reference (the start of its digest, not of the token). Never the token,
-    its key or its whole digest."""
+def _token_audit(row, name):
+    """A token as the audit trail shows it: whose, what for, since and until
+    when, and a reference (the start of its digest, not of the token). Never
+    the token, its key or its whole digest."""
     ref = row.digest[:16]
     shown = AuthToken(digest=ref, user=row.user, created=row.created, expiry=row.expiry)
     return shown, {
         "token": ref,
+        "name": name,
         "user": row.user.get_username(),
         "created": row.created,
         "expiry": row.expiry,
     }
 
 
-def issue_token(user, days, *, actor=None):
-    """A new API token for ``user``: ``(row, token)``, the token in clear only here.
+def _token_name(row):
+    """The name a token was given ("" for one made before tokens had names)."""
+    return ApiToken.objects.filter(token=row).values_list("name", flat=True).first() or ""
 
-    ``actor`` (default: the user) is who asked, for the audit trail. The
-    user's expired tokens are deleted now rather than on every request
-    (knox's default), so that authenticating a request reads one row.
-    """
+
+def _token_errors(user, days, name, not_after):
+    """Field messages for a token that may not be made, keyed by the service's
+    arguments (``days``, ``name``, ``user``): empty if it may."""
+    errors = {}
     longest = settings.CBM_TOKEN_MAX_DAYS
+    if not name:
+        errors["name"] = _("Name the token after what it is for, e.g. “nightly sync”.")
+    elif len(name) > NAME_LENGTH:
+        errors["name"] = _("A token's name has at most %(max)d characters.") % {"max": NAME_LENGTH}
     if not 1 <= days <= longest:
-        raise ValidationError(
-            {"days": _("A token lives between 1 and %(max)d days.") % {"max": longest}}
-        )
+        errors["days"] = _("A token lives between 1 and %(max)d days.") % {"max": longest}
+    elif not_after is not None and timezone.now() + datetime.timedelta(days=days) > not_after:
+        left = (not_after - timezone.now()).days
+        errors["days"] = _(
+            "A token made with a token cannot outlive it: at most %(max)d days here."
+        ) % {"max": max(left, 0)}
     if not user.is_active:
-        raise ValidationError({"user": _("User %(user)s is deactivated.") % {"user": user}})
+        errors["user"] = _("User %(user)s is deactivated.") % {"user": user}
+    return errors
+
+
+def default_token_days():
+    """A token's life when whoever asks names none: 90 days, or the site's
+    maximum if that is shorter (the same default at every door)."""
+    return min(90, settings.CBM_TOKEN_MAX_DAYS)
+
+
+def issue_token(user, days, *, name, actor=None, not_after=None):
+    """A new API token for ``user``, named ``name`` (what it is for):
+    ``(row, token)``, the token in clear only here.
+
+    ``actor`` (default: the user) is who asked, for the audit trail.
+    ``not_after`` is the latest expiry allowed: a request authenticated by a
+    token passes that token's, so that a stolen token cannot mint itself a
+    longer life (docs/security.md). The user's expired tokens are deleted
+    now rather than on every request (knox's default), so that
+    authenticating a request reads one row.
+    """
+    name = name.strip()
+    errors = _token_errors(user, days, name, not_after)
+    if errors:
+        raise ValidationError(errors)
     with change(actor or user, _("API token issued to %(user)s") % {"user": user}) as current:
         for expired in AuthToken.objects.filter(user=user, expiry__lt=timezone.now()):
-            shown, before = _token_audit(expired)
+            shown, before = _token_audit(expired, _token_name(expired))
             current.record(shown, Action.DELETE, before, None, message=_("Expired token removed"))
             expired.delete()
         row, token = AuthToken.objects.create(user, expiry=datetime.timedelta(days=days))
-        shown, after = _token_audit(row)
+        ApiToken.objects.create(token=row, name=name)
+        shown, after = _token_audit(row, name)
         current.record(shown, Action.CREATE, None, after)
         return row, token
 
 
 def revoke_token(user, token_key, *, actor=None):
-    """Delete one of ``user``'s tokens; False if they hold none by that key."""
+    """Delete one of ``user``'s tokens; False if they hold none by that key
+    (another user's token is "none" too)."""
     with change(actor or user, _("API token of %(user)s revoked") % {"user": user}) as current:
         rows = list(AuthToken.objects.select_related("user").filter(user=user, token_key=token_key))
         for row in rows:
-            shown, before = _token_audit(row)
+            shown, before = _token_audit(row, _token_name(row))
             current.record(shown, Action.DELETE, before, None)
             row.delete()
         return bool(rows)

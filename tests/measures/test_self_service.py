@@ -88,15 +88,15 @@ def test_the_api_root_follows_the_url_configuration():
 def test_every_door_refuses_a_token_longer_than_the_site_limit(users, settings, client):
     settings.CBM_TOKEN_MAX_DAYS = 30
     client.force_login(users.reader)
-    page = client.post(reverse("account-create-token"), {"days": 31})
+    page = client.post(reverse("account-create-token"), {"name": "sync", "days": 31})
     assert "Ensure this value is less than or equal to 30." in page.content.decode()
 
     with pytest.raises(CommandError, match="--days: A token lives between 1 and 30 days."):
         call_command("create_api_token", "reader_pub", "--days", "31", stderr=StringIO())
 
     with pytest.raises(Exception, match="between 1 and 30 days"):
-        services.issue_token(users.reader, 31)
-    services.issue_token(users.reader, 30)
+        services.issue_token(users.reader, 31, name="too long")
+    services.issue_token(users.reader, 30, name="just right")
 
 
 # --- the account page ----------------------------------------------------------------

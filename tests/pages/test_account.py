@@ -31,7 +31,7 @@ def test_a_wrong_password_is_refused_with_a_message(client, users):
 
 def test_a_token_is_shown_once_then_listed_and_revoked(client, users):
     client.force_login(users.reader)
-    response = client.post("/account/tokens/", {"days": "30"})
+    response = client.post("/account/tokens/", {"name": "spreadsheet", "days": "30"})
     token = response.context["new_token"]
     assert token and token in response.content.decode()
     instance = AuthToken.objects.get(user=users.reader)

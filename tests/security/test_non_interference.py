@@ -135,6 +135,7 @@ class World:
             "source": "ni-hidden-source",
             "reply": str(uuid.uuid4()),
             "proposal": str(uuid.uuid4()),
+            "token": uuid.uuid4().hex[:15],
         }
 
     def hidden_markings(self, name):
@@ -175,6 +176,7 @@ def api_paths(world, name):
         "proposals": [world.probes["proposal"]],
         "indicators": ["*"],
         "replies": [world.probes["reply"]],
+        "tokens": [world.probes["token"]],
     }
     schema = SchemaGenerator().get_schema(request=None, public=True)
     paths = []
@@ -451,7 +453,8 @@ def hidden_writes(world, name):
     )
     # Accounts: grants, a token, a subscription and a webhook of someone else.
     services.grant(writer, world.bystander, role="editor", clearance="restricted", countries=["TN"])
-    services.issue_token(world.bystander, 30)
+    row, _token = services.issue_token(world.bystander, 30, name="ni- hidden token")
+    world.probes["token"] = row.token_key
     digest_services.subscribe(world.bystander, language="fr")
     webhook_services.create_webhook(world.bystander, url="http://127.0.0.1:9/other")
 

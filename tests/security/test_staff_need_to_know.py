@@ -130,7 +130,7 @@ def no_secret(record, token, row):
 
 
 def test_issuing_a_token_is_one_audited_write_without_the_secret(users):
-    row, token = services.issue_token(users.reader, 30)
+    row, token = services.issue_token(users.reader, 30, name="sync")
     (record,) = token_records(users.reader)
     assert record.action == Action.CREATE and record.actor == users.reader
     assert record.after["user"] == users.reader.username and record.after["expiry"]
@@ -138,7 +138,7 @@ def test_issuing_a_token_is_one_audited_write_without_the_secret(users):
 
 
 def test_revoking_a_token_is_audited_and_a_missing_key_writes_nothing(users):
-    row, token = services.issue_token(users.reader, 30)
+    row, token = services.issue_token(users.reader, 30, name="sync")
     count = ChangeRecord.objects.count()
     assert services.revoke_token(users.reader, "nosuchkey") is False
     assert ChangeRecord.objects.count() == count
