@@ -1,6 +1,7 @@
 """Base viewsets: thin, visibility-filtered, with ETags (NetBox's
 netbox/api/viewsets keeps the same habits)."""
 
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -75,10 +76,12 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         return conditional_response(request, self.list_etag(request), build)
 
     def list_etag(self, request):
+        # The language too: a CSV's names are in the reader's language.
+        language = translation.get_language()
         if not self.etag_fields:
-            return revision_etag(request)
+            return revision_etag(request, language)
         rows = self.filter_queryset(self.get_queryset()).values_list(*self.etag_fields)
-        return revision_etag(request, request.user.pk, sorted(rows))
+        return revision_etag(request, language, request.user.pk, sorted(rows))
 
     def csv_response(self, request, page):
         """The page as CSV, named for the day it describes (the as-of date when

@@ -104,10 +104,12 @@ def test_every_list_answers_an_etag_a_304_and_the_same_rows_in_csv_both_ways(bus
 def test_codes_and_names_side_by_side_in_the_readers_language(users):
     api = client(users.analyst)
     names = {c.iso2: (c.name_en, c.name_fr) for c in Country.objects.all()}
+    etags = {}
     for language, index in (("en", 0), ("fr", 1)):
-        header, *lines = rows(
-            api.get(f"{API}/cells/?country=MA&format=csv", HTTP_ACCEPT_LANGUAGE=language)
-        )
+        response = api.get(f"{API}/cells/?country=MA&format=csv", HTTP_ACCEPT_LANGUAGE=language)
+        assert "Accept-Language" in response["Vary"]
+        etags[language] = response["ETag"]
+        header, *lines = rows(response)
         cells = [dict(zip(header, line, strict=True)) for line in lines]
         assert cells and all(c["country_name"] == names[c["country"]][index] for c in cells)
         assert all(
@@ -117,6 +119,14 @@ def test_codes_and_names_side_by_side_in_the_readers_language(users):
             labels = {c["level"]: str(level_label(c["level"])) for c in cells}
         assert all(c["level_label"] == labels[c["level"]] for c in cells)
         assert len(labels) > 1 and all(c["measure_title"] for c in cells)
+    # Each language is its own representation: the English ETag gets no 304 in French.
+    assert etags["en"] != etags["fr"]
+    french = api.get(
+        f"{API}/cells/?country=MA&format=csv",
+        HTTP_ACCEPT_LANGUAGE="fr",
+        HTTP_IF_NONE_MATCH=etags["en"],
+    )
+    assert french.status_code == 200
     # A marking reads as its label.
     header, *lines = rows(api.get(f"{API}/sources/?format=csv"))
     markings = {dict(zip(header, line, strict=True))["marking"] for line in lines}
