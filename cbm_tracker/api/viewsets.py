@@ -88,9 +88,10 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         it replays history); the next and previous pages in a ``Link`` header,
         since a CSV body has nowhere to say them."""
         number = self.paginator.page.number
+        replays = "as_of" in getattr(self.filterset_class, "base_filters", {})
         name = dated_filename(
             [self.csv_table, *([f"page-{number}"] if number > 1 else [])],
-            as_of=request.query_params.get("as_of"),
+            as_of=request.query_params.get("as_of") if replays else None,
         )
         response = Response(
             list_table(self.csv_table, page),

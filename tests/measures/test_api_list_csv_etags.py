@@ -149,9 +149,14 @@ def test_csv_pages_like_the_json_with_a_link_to_the_next_and_previous(users):
     assert "page=" not in links["prev"] or "page=1&" in links["prev"]
     # Asked by the Accept header, the links need no format: the header goes on.
     assert "format" not in api.get(f"{API}/cells/?page_size=100&page=2", **CSV)["Link"]
-    # As of a date, the file is named for that date.
+    # As of a date, the file is named for that date (where the list replays history).
     dated = api.get(f"{API}/cells/?as_of=2011-06-30&format=csv")
     assert filename(dated) == "cbm-cells-2011-06-30.csv"
+    today = timezone.localdate().isoformat()
+    assert filename(api.get(f"{API}/sources/?as_of=2011-06-30&format=csv")).endswith(today + ".csv")
+    # The deprecated path of the cells keeps its pages' links beside its successor's.
+    old = api.get(f"{API}/statuses/?page_size=100&format=csv")["Link"]
+    assert 'rel="successor-version"' in old and "page=2" in old and 'rel="next"' in old
 
 
 def test_errors_stay_json_and_unknown_formats_are_refused(users):
