@@ -44,7 +44,9 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         return self.base_queryset(self.request.user)
 
     def get_renderers(self):
-        if self.action == "list" and self.csv_table is not None:
+        # No action: a method the route does not take. Its 405 comes after
+        # content negotiation, which must not refuse the list's ?format=csv first.
+        if self.action in ("list", None) and self.csv_table is not None:
             return [ORJSONRenderer(), CSVRenderer()]
         return super().get_renderers()
 

@@ -171,6 +171,9 @@ def test_errors_stay_json_and_unknown_formats_are_refused(users):
     assert_error(api.get(f"{API}/measures/6/?format=csv"), 400, "format")
     assert_error(api.get(f"{API}/measures/6/", **CSV), 406)
     assert_error(client().get(f"{API}/cells/?format=csv"), 401)
+    # A method the list does not take is a 405, whatever the format asked.
+    assert_error(api.generic("TRACE", f"{API}/cells/?format=csv"), 405)
+    assert_error(api.delete(f"{API}/measures/?format=csv"), 405)
 
 
 def test_own_lists_move_with_the_callers_writes_and_no_one_elses(users):
