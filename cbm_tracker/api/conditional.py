@@ -40,15 +40,17 @@ def _representation(request):
     return sorted(request.query_params.lists()), getattr(renderer, "format", "")
 
 
-def revision_etag(request):
+def revision_etag(request, *parts):
     """For representations any write may change: the latest revision, the exact
-    query, and today's date (memberships "at today" move without a write)."""
+    query, and today's date (memberships "at today" move without a write);
+    ``parts`` add what moves without a revision the caller may see."""
     return make_etag(
         request,
         latest_revision_for(request.user),
         request.path,
         *_representation(request),
         datetime.date.today().isoformat(),
+        *parts,
     )
 
 

@@ -32,7 +32,9 @@ def deprecated(viewset, *, basename, successor, since):
             route = match.url_name.removeprefix(basename)
             namespace = f"{match.namespace}:" if match.namespace else ""
             path = reverse(f"{namespace}{successor}{route}", kwargs=match.kwargs)
-            response["Link"] = f'<{path}>; rel="successor-version"'
+            # After the successor, any links of the response itself (a CSV page's next).
+            links = [f'<{path}>; rel="successor-version"', *filter(None, [response.get("Link")])]
+            response["Link"] = ", ".join(links)
             return response
 
     Deprecated.__name__ = Deprecated.__qualname__ = f"Deprecated{viewset.__name__}"

@@ -4,13 +4,70 @@ says nothing about errors. Reads: 400, 401, 404, 429 (never 403: hidden rows
 are 404); writes add 403, 412 and 428."""
 
 from drf_spectacular import openapi
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from measures.reads.list_tables import TABLES
 
 from .errors_schema import ERRORS, WRITE_ERRORS
+from .renderers import CSVRenderer
 
 SAFE = ("GET", "HEAD", "OPTIONS")
 
+LIST_FORMAT = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["json", "csv"],
+    description="csv: the same page as CSV (or send Accept: text/csv).",
+)
+
+
+def csv_media(table):
+    """A list's ``text/csv`` answer: its columns, described in the data dictionary."""
+    header = ",".join(table.columns)
+    return {
+        "schema": {
+            "type": "string",
+            "description": (
+                "The same page of the same rows as the JSON, one line per row (indicators: "
+                "per observation), after a header line naming the columns: "
+                f"{', '.join(table.columns)}. Codes and names side by side, names in the "
+                "request's language; /data-dictionary/ says what each column holds. The "
+                "file is named cbm-<list>-<date>.csv; a Link header names the next and "
+                "previous pages."
+            ),
+        },
+        "example": f"{header}\r\n",
+    }
+
 
 class AutoSchema(openapi.AutoSchema):
+    def csv_table(self):
+        """The CSV table of a list operation whose view has one, else None."""
+        name = getattr(self.view, "csv_table", None)
+        if name is None or getattr(self.view, "action", None) != "list":
+            return None
+        return TABLES[name]
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.csv_table() is not None:
+            parameters = [*parameters, LIST_FORMAT]
+        return parameters
+
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        """A list's 200 in CSV is text with the list's columns; its errors stay JSON."""
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        content, table = response.get("content", {}), self.csv_table()
+        if table is not None and CSVRenderer.media_type in content:
+            if status_code == "200":
+                content[CSVRenderer.media_type] = csv_media(table)
+            else:
+                del content[CSVRenderer.media_type]
+        return response
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, response in (ERRORS if self.method in SAFE else WRITE_ERRORS).items():

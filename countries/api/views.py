@@ -11,6 +11,7 @@ from .serializers import CountrySerializer, InitiativeSerializer
 class CountryViewSet(ReadOnlyViewSet):
     serializer_class = CountrySerializer
     filterset_class = CountryFilterSet
+    csv_table = "countries"
     lookup_field = "iso2"
     lookup_value_regex = "[A-Za-z]{2}"
 
@@ -26,6 +27,7 @@ class CountryViewSet(ReadOnlyViewSet):
 class InitiativeViewSet(ReadOnlyViewSet):
     serializer_class = InitiativeSerializer
     filterset_class = InitiativeFilterSet
+    csv_table = "initiatives"
     lookup_field = "slug"
 
     def base_queryset(self, user):

@@ -83,6 +83,10 @@ class SubscriptionViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, Ver
     serializer_class = SubscriptionSerializer
     permission_classes = [IsAuthenticated]
     filterset_class = None
+    csv_table = "subscriptions"
+    # A subscription's writes move the accounts' revision (admins') only; its
+    # version moves with each, and its address is the owner's.
+    etag_fields = ("pk", "version", "user__email")
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def base_queryset(self, user):

@@ -59,6 +59,7 @@ class ReplyViewSet(mixins.CreateModelMixin, VersionedViewSet):
 
     serializer_class = ReplySerializer
     filterset_class = ReplyFilterSet
+    csv_table = "replies"
     lookup_field, lookup_url_kwarg, lookup_value_regex = ("public_id", "id", "[0-9a-fA-F-]{36}")
     http_method_names = ["get", "post", "head", "options"]
 

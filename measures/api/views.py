@@ -61,6 +61,7 @@ def date_param(request, name):
 class MeasureViewSet(ReadOnlyViewSet):
     serializer_class = s.MeasureSerializer
     filterset_class = MeasureFilterSet
+    csv_table = "measures"
     lookup_field = "number"
     lookup_value_regex = "[0-9]+"
 
@@ -76,6 +77,7 @@ class MeasureViewSet(ReadOnlyViewSet):
 class SourceViewSet(ReadOnlyViewSet):
     serializer_class = s.SourceSerializer
     filterset_class = SourceFilterSet
+    csv_table = "sources"
     lookup_field = "key"
 
     def base_queryset(self, user):
@@ -85,6 +87,7 @@ class SourceViewSet(ReadOnlyViewSet):
 class IndicatorViewSet(ReadOnlyViewSet):
     serializer_class = s.IndicatorSerializer
     filterset_class = IndicatorFilterSet
+    csv_table = "indicators"
     lookup_field = "slug"
 
     def base_queryset(self, user):
@@ -108,6 +111,7 @@ class CellViewSet(VersionedViewSet):
 
     serializer_class = s.CellSerializer
     filterset_class = CellFilterSet
+    csv_table = "cells"
     http_method_names = ["get", "patch", "head", "options"]
 
     def base_queryset(self, user):
@@ -155,6 +159,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
 
     serializer_class = s.AssessmentSerializer
     filterset_class = AssessmentFilterSet
+    csv_table = "assessments"
     lookup_field, lookup_url_kwarg, lookup_value_regex = PUBLIC_ID
 
     def base_queryset(self, user):
@@ -217,6 +222,7 @@ class EvidenceViewSet(mixins.CreateModelMixin, VersionedViewSet):
 
     serializer_class = s.EvidenceSerializer
     filterset_class = EvidenceFilterSet
+    csv_table = "evidence"
     lookup_field, lookup_url_kwarg, lookup_value_regex = PUBLIC_ID
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -334,6 +340,9 @@ class ProposalViewSet(ReadOnlyViewSet):
 
     serializer_class = s.ProposalSerializer
     filterset_class = ProposalFilterSet
+    csv_table = "proposals"
+    # Proposals move no audience's revision (workflow rows): their versions do.
+    etag_fields = ("pk", "version")
     lookup_field, lookup_url_kwarg, lookup_value_regex = PUBLIC_ID
 
     def base_queryset(self, user):

@@ -15,6 +15,7 @@ CODE_LIST_ORDER = [
     "role",
     "marking",
     "grade",
+    "state",
 ]
 
 

@@ -8,6 +8,8 @@ import csv
 import datetime
 import io
 
+from django.utils import timezone
+
 # A spreadsheet treats a cell starting with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,3 +44,14 @@ def csv_text(rows, columns=None):
     for row in rows:
         writer.writerow([neutralise(plain(v)) for v in row])
     return out.getvalue()
+
+
+def dated_filename(parts, as_of=None):
+    """``cbm-<parts>-<date>.csv``, dated by ``as_of`` when it is a date (a
+    download replaying history says when it was true), else today: two
+    downloads the same day get the same name."""
+    try:
+        day = datetime.date.fromisoformat(as_of or "")
+    except ValueError:
+        day = timezone.localdate()
+    return "-".join(["cbm", *parts, day.isoformat()]) + ".csv"

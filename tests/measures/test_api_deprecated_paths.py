@@ -48,7 +48,10 @@ def test_the_old_path_answers_the_same_body_plus_the_deprecation_headers(users, 
     assert current.status_code == deprecated.status_code == 200
     # The same body; a page's ``next`` link stays on the path that was asked.
     assert same_path(deprecated.content) == current.content and current.json()
-    assert deprecated.get("ETag") == current.get("ETag")
+    if path.endswith("{pk}/"):
+        assert deprecated.get("ETag") == current.get("ETag")
+    else:  # a list's ETag names the path asked, as its links do
+        assert deprecated["ETag"] != current["ETag"]
     assert_deprecated(deprecated, new)
     assert "Deprecation" not in current and "Link" not in current
 

@@ -30,30 +30,35 @@ def _reads_only(settings):
 AUTH = 1
 PAGE = {"page_size": 1000}
 
-# path, query, queries of the endpoint itself (after AUTH).
+# path, query, queries of the endpoint itself (after AUTH). Every list reads
+# the caller's latest revision first, for its ETag (+1 below).
 LISTS = [
     # COUNT(*), the page, the regions.
-    ("countries/", PAGE, 3),
+    ("countries/", PAGE, 1 + 3),
     # COUNT(*), the page, memberships, carried measures with their measure
     # (+ checking the country codes named in the filter).
-    ("initiatives/", PAGE, 4),
-    ("initiatives/", {**PAGE, "country": "MA"}, 5),
+    ("initiatives/", PAGE, 1 + 4),
+    ("initiatives/", {**PAGE, "country": "MA"}, 1 + 5),
     # COUNT(*), the page, the visible carriers with their initiative.
-    ("measures/", PAGE, 3),
-    ("sources/", PAGE, 2),
+    ("measures/", PAGE, 1 + 3),
+    ("sources/", PAGE, 1 + 2),
     # COUNT(*), the page with the level subqueries.
-    ("cells/", PAGE, 2),
-    ("cells/", {**PAGE, "as_of": "2011-01-01"}, 2),
-    ("cells/", {**PAGE, "initiative": "5plus5", "level": "partial"}, 3),
+    ("cells/", PAGE, 1 + 2),
+    ("cells/", {**PAGE, "as_of": "2011-01-01"}, 1 + 2),
+    ("cells/", {**PAGE, "initiative": "5plus5", "level": "partial"}, 1 + 3),
     # COUNT(*), the page, the visible evidence ids, the visible replies
     # (their evidence: one more when there are any, tests/measures/test_api_replies.py).
-    ("assessments/", PAGE, 4),
-    ("assessments/", {**PAGE, "country": "DZ", "as_of": "2011-01-01"}, 5),
+    ("assessments/", PAGE, 1 + 4),
+    ("assessments/", {**PAGE, "country": "DZ", "as_of": "2011-01-01"}, 1 + 5),
     # COUNT(*), the page, cells with their measure, visible initiatives.
-    ("evidence/", PAGE, 4),
-    ("evidence/", {**PAGE, "country": "DZ", "initiative": "cemoc"}, 6),
+    ("evidence/", PAGE, 1 + 4),
+    ("evidence/", {**PAGE, "country": "DZ", "initiative": "cemoc"}, 1 + 6),
     # COUNT(*), the page, observations.
-    ("indicators/", PAGE, 3),
+    ("indicators/", PAGE, 1 + 3),
+]
+# In CSV, the same page and one query more: the countries' names.
+LISTS += [
+    (path, {**query, "format": "csv"}, cost + 1) for path, query, cost in LISTS if query == PAGE
 ]
 # The revision (for the ETag); tracked pairs, measures, countries, latest
 # assessments, evidence per cell: 6. Parameters that name something are checked

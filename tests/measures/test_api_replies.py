@@ -163,14 +163,15 @@ def test_assessments_with_replies_cost_the_same_queries_however_many(
     liaison, users, django_assert_num_queries
 ):
     """The replies and their evidence come in two prefetch queries, never one per row:
-    the token, COUNT(*), the page, the visible evidence, the replies, their evidence."""
+    the token, the revision (the list's ETag), COUNT(*), the page, the visible evidence,
+    the replies, their evidence."""
     token = token_for(users.editor)
     evidence = EvidenceFactory(cells=[cell_at(11, "MA")])
     for numbers in ([11], [1, 4, 5, 6, 12]):
         for number in numbers:
             a = assess(users.editor, cell_at(number, "MA"), "agreed", D(2013, 2, 1))
             services.reply_to_assessment(liaison, a, text_en="Yes.", evidence=[evidence])
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(7):
             rows = results(client(token=token).get(url("assessments/"), {"page_size": 1000}))
         assert sum(len(r["replies"]) for r in rows) == {1: 1, 5: 6}[len(numbers)]
 

@@ -15,6 +15,7 @@ from countries.models import CountryPair
 from measures.choices import SHEET_COLUMNS
 from measures.reads import dictionary
 from measures.reads.coverage import COVERED, LOW, UNSCORED, coverage, rank_group
+from measures.reads.list_tables import TABLES as LIST_TABLES
 from measures.reads.ordering import fold
 from tests.api_helpers import client as api_client
 from tests.pages.helpers import links
@@ -289,6 +290,8 @@ API_CSVS = [
     "/api/v1/scorecards/measures/13/?format=csv",
     "/api/v1/scorecards/initiatives/cemoc/?format=csv",
     "/api/v1/scorecards/matrix/?format=csv",
+    # Every REST list (measures/reads/list_tables.py).
+    *(f"/api/v1/{name}/?format=csv" for name in LIST_TABLES),
 ]
 
 
