@@ -236,7 +236,14 @@ def test_an_unchanged_list_costs_one_query(users, django_assert_num_queries):
 
 # A list outside the rule: the caller's week depends on their last visit to the
 # page, not only on the data (no ETag either: measures/api/week.py).
-NOT_TABLES = {f"{API}/week/"}
+NOT_TABLES = {
+    f"{API}/week/",
+    # Credentials: never cached, never exported (Cache-Control: no-store).
+    f"{API}/tokens/",
+    # A client's own settings and their log, not the tracker's data: JSON only.
+    f"{API}/webhooks/",
+    f"{API}/webhooks/{{id}}/deliveries/",
+}
 
 
 def test_the_schema_describes_each_lists_csv_with_its_columns():

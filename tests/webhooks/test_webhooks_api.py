@@ -166,3 +166,16 @@ def test_admins_list_disable_and_enable_hooks_and_read_their_logs(users, receive
     client.force_login(users.analyst)  # staff, not an admin: operations are none of theirs
     assert client.get(reverse("admin:webhooks_webhook_changelist")).status_code == 403
     assert client.get(reverse("admin:webhooks_delivery_changelist")).status_code == 403
+
+
+def test_the_list_of_hooks_is_conditional_and_moves_with_its_owners_writes(users, receiver):
+    api = client(users.reader)
+    etag = api.get(url("webhooks/"))["ETag"]
+    assert api.get(url("webhooks/"), HTTP_IF_NONE_MATCH=etag).status_code == 304
+    hooks.create_webhook(users.analyst, url=receiver.url)  # someone else's
+    assert api.get(url("webhooks/"), HTTP_IF_NONE_MATCH=etag).status_code == 304
+    hook = hooks.create_webhook(users.reader, url=receiver.url)
+    listed = api.get(url("webhooks/"), HTTP_IF_NONE_MATCH=etag)
+    assert listed.status_code == 200 and listed.json()["results"][0]["id"] == str(hook.public_id)
+    hooks.update_webhook(users.reader, hook, expected_version=hook.version, description="Sync")
+    assert api.get(url("webhooks/"), HTTP_IF_NONE_MATCH=listed["ETag"]).status_code == 200

@@ -29,6 +29,9 @@ class WebhookViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, Versione
     filterset_class = None
     lookup_field, lookup_url_kwarg, lookup_value_regex = ("public_id", "id", "[0-9a-fA-F-]{36}")
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # A hook's writes move no audience's revision (they are account rows): the
+    # list's ETag names the owner's hooks and versions instead.
+    etag_fields = ("public_id", "version")
 
     def base_queryset(self, user):
         return (
