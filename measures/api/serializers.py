@@ -266,7 +266,7 @@ class EvidenceCreateSerializer(StrictSerializer):
     occurred_precision = serializers.ChoiceField(choices=DatePrecision.choices, default="day")
     summary_en = serializers.CharField(max_length=5000, required=False, default="")
     summary_fr = serializers.CharField(max_length=5000, required=False, default="")
-    quote = serializers.CharField(max_length=2000, required=False, default="")
+    quote = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     locator = serializers.CharField(max_length=200)
     direction = serializers.ChoiceField(choices=Direction.choices)
     reliability = serializers.RegexField(
