@@ -10,7 +10,7 @@ declares, its headers and its body valid against the declared schema,
 formats (date, date-time, uuid, uri) included; no schema-violating request
 accepted, no schema-valid request refused except for the documented
 reasons below, and no operation that ignores authentication. Every body is
-described field by field (tests/measures/test_schema_types.py), so the body
+described field by field (tests/measures/test_api_schema.py), so the body
 check compares each field, not a free-form object.
 
 Checks adjusted (docs/security.md, "Fuzzing"):
