@@ -307,7 +307,6 @@ class ChangeRecordSerializer(serializers.Serializer):
     before = SnapshotField(allow_null=True)
     after = SnapshotField(allow_null=True)
     drop = serializers.BooleanField(
-        required=False,
         help_text="True when the row is gone for you (retract, delete, hide): drop your copy.",
     )
 
@@ -597,6 +596,7 @@ EXAMPLES = {
                         "created_at": "2026-11-22T09:14:03.512Z",
                         "partner": None,
                     },
+                    "drop": False,
                 }
             ],
         },
