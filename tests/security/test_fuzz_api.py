@@ -89,6 +89,7 @@ DATA_DEPENDENT = {
     "email",  # subscribing needs an e-mail address on the account
     "assessment",  # the id of an assessment the caller may see (a reply answers it)
     "text_en",  # a reply in English or French
+    "url",  # a webhook's address must resolve to a public one (docs/api.md, Webhooks)
 }
 ACCEPTED = {401, 403, 404, 409, 429}
 
