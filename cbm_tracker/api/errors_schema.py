@@ -7,11 +7,21 @@ from rest_framework import serializers
 ErrorBody = inline_serializer(
     name="Error",
     fields={
-        "status": serializers.IntegerField(),
-        "code": serializers.CharField(),
-        "detail": serializers.CharField(),
+        "status": serializers.IntegerField(
+            min_value=400, max_value=599, help_text="The HTTP status, repeated."
+        ),
+        "code": serializers.CharField(
+            help_text="What kind of error: invalid, parse_error, not_authenticated, "
+            "authentication_failed, permission_denied, not_found, method_not_allowed, "
+            "not_acceptable, precondition_failed, unsupported_media_type, "
+            "precondition_required, throttled (docs/api.md, Errors)."
+        ),
+        "detail": serializers.CharField(help_text="What went wrong, in the caller's language."),
         "fields": serializers.DictField(
-            child=serializers.ListField(child=serializers.CharField()), required=False
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text="Only with code invalid: each offending parameter or body field "
+            "(a nested one by its path, cells.0.cell) with its messages.",
         ),
     },
 )

@@ -6,6 +6,7 @@ are 404); writes add 403, 412 and 428."""
 from drf_spectacular import openapi
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 from measures.reads.list_tables import TABLES
 
@@ -76,6 +77,22 @@ class AutoSchema(openapi.AutoSchema):
                     response, str(code), direction=direction
                 )
         return responses
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """A text a write may not leave blank says so: DRF trims it first, so a
+        value of only whitespace is blank (400), which ``minLength`` alone
+        would call valid. ``pattern: \\S``: one character that is not a space."""
+        result = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and type(field) is serializers.CharField
+            and field.trim_whitespace
+            and not field.allow_blank
+            and result.get("type") == "string"
+            and "pattern" not in result
+        ):
+            result["pattern"] = r"\S"
+        return result
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         """A PATCH whose serializer says ``full_on_patch`` documents its body as
@@ -205,11 +222,17 @@ def postprocess_schema(result, generator, request, public):
     - write bodies take no other field than those listed (StrictSerializer
       refuses the rest with a 400: ``additionalProperties: false``);
     - the links between operations (``LINKS``);
-    - query parameters kept under an old name are ``deprecated``.
+    - query parameters kept under an old name are ``deprecated``;
+    - a blank URL or e-mail is "a URI, or empty": ``anyOf``, not drf-spectacular's
+      ``oneOf`` (an empty string matches both alternatives when the validator
+      does not check formats, which ``oneOf`` then refuses).
     """
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
+        for field in component.get("properties", {}).values():
+            if {"type": "string", "maxLength": 0} in field.get("oneOf", []):
+                field["anyOf"] = field.pop("oneOf")
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if not isinstance(operation, dict):

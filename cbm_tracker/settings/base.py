@@ -358,6 +358,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DatePrecisionEnum": "countries.choices.DatePrecision",
         "UserRoleEnum": "measures.choices.Role",
+        "MembershipRoleEnum": "countries.choices.MembershipRole",
+        # Levels as the API shows them (measures/api/schemas.py): a cell's
+        # include no_evidence, a country's on a measure also mixed.
+        "LevelEnum": "measures.choices.Level",
+        "CellLevelEnum": "measures.api.schemas.CELL_LEVELS",
+        "ScoreLevelEnum": "measures.api.schemas.SCORE_LEVELS",
+        "FeedActionEnum": "measures.api.schemas.FEED_ACTIONS",
     },
     # Empty query parameters, If-Match, stateful links (cbm_tracker/api/openapi.py).
     "POSTPROCESSING_HOOKS": [

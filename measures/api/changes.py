@@ -9,7 +9,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,15 +19,27 @@ from cbm_tracker.api.errors_schema import ERRORS
 from measures.models import ChangeRecord
 from measures.reads import changes
 
+from . import schemas
+
 SINCE_HELP = "The previous page's `next`, an ISO timestamp for a first call, or 0 (the start)."
 
 
 @extend_schema(
     parameters=[
         OpenApiParameter("since", OpenApiTypes.STR, description=SINCE_HELP),
-        OpenApiParameter("limit", OpenApiTypes.INT, description="Records per page (≤ 1000)."),
+        OpenApiParameter(
+            "limit",
+            # At most 19 digits are read (more is a 400); above 1000 means 1000.
+            {"type": "integer", "maximum": 10**19 - 1},
+            description="Records per page (≤ 1000: more is read as 1000).",
+        ),
     ],
-    responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    responses={
+        200: OpenApiResponse(
+            schemas.ChangeFeedPageSerializer, examples=schemas.EXAMPLES["changes"]
+        ),
+        **ERRORS,
+    },
 )
 class ChangeFeedView(APIView):
     """What was recorded after a cursor, in commit order.

@@ -9,7 +9,12 @@ served from the cache (cbm_tracker/api/rendered.py).
 import datetime
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +29,8 @@ from measures.choices import Domain, Scope
 from measures.models import Measure
 from measures.reads import exports, scorecards
 
+from . import schemas
+
 FILTER_PARAMS = [
     OpenApiParameter("as_of", OpenApiTypes.DATE, description="Replay history: levels as of."),
     OpenApiParameter("compare_to", OpenApiTypes.DATE, description="Trend against this date."),
@@ -37,11 +44,25 @@ FILTER_PARAMS = [
 ]
 
 
-def card_schema(operation_id):
+# Errors are JSON even when CSV was asked for (ScorecardView.handle_exception).
+JSON_ERRORS = {(code, "application/json"): response for code, response in ERRORS.items()}
+
+
+def card_schema(operation_id, serializer, kind):
+    """A scorecard operation: the card described field by field in JSON, its
+    table in CSV (columns in the description), errors in JSON."""
     return extend_schema(
         operation_id=operation_id,
         parameters=FILTER_PARAMS,
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                serializer,
+                description=schemas.csv_description(kind),
+                examples=schemas.EXAMPLES[kind],
+            ),
+            (200, "text/csv"): schemas.csv_response(kind),
+            **JSON_ERRORS,
+        },
     )
 
 
@@ -137,7 +158,9 @@ class ScorecardView(APIView):
         return conditional_response(request, etag, lambda: rendered(request, etag, build))
 
 
-@extend_schema_view(get=card_schema("scorecards_countries_list"))
+@extend_schema_view(
+    get=card_schema("scorecards_countries_list", schemas.CountriesScorecardSerializer, "countries")
+)
 class CountriesScorecardView(ScorecardView):
     """One row per country: score, counts per level, rated/unrated, trend."""
 
@@ -147,7 +170,9 @@ class CountriesScorecardView(ScorecardView):
         return scorecards.countries_scorecard(request.user, as_of, filters, compare_to)
 
 
-@extend_schema_view(get=card_schema("scorecards_country"))
+@extend_schema_view(
+    get=card_schema("scorecards_country", schemas.CountryScorecardSerializer, "country")
+)
 class CountryScorecardView(ScorecardView):
     """One country's measures, with partner cells for bilateral measures."""
 
@@ -157,7 +182,9 @@ class CountryScorecardView(ScorecardView):
         return scorecards.country_scorecard(request.user, iso2.upper(), as_of, filters, compare_to)
 
 
-@extend_schema_view(get=card_schema("scorecards_measure"))
+@extend_schema_view(
+    get=card_schema("scorecards_measure", schemas.MeasureScorecardSerializer, "measure")
+)
 class MeasureScorecardView(ScorecardView):
     """Every country (and pair) on one measure."""
 
@@ -169,7 +196,9 @@ class MeasureScorecardView(ScorecardView):
         return scorecards.measure_scorecard(request.user, number, as_of, filters, compare_to)
 
 
-@extend_schema_view(get=card_schema("scorecards_initiative"))
+@extend_schema_view(
+    get=card_schema("scorecards_initiative", schemas.InitiativeScorecardSerializer, "initiative")
+)
 class InitiativeScorecardView(ScorecardView):
     """The initiative's members at the date, on the measures it carries."""
 
@@ -180,7 +209,9 @@ class InitiativeScorecardView(ScorecardView):
         return scorecards.initiative_scorecard(request.user, slug, as_of, filters, compare_to)
 
 
-@extend_schema_view(get=card_schema("scorecards_matrix"))
+@extend_schema_view(
+    get=card_schema("scorecards_matrix", schemas.MatrixScorecardSerializer, "matrix")
+)
 class MatrixView(ScorecardView):
     """The whole countries × measures matrix in one response."""
 

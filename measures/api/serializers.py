@@ -25,6 +25,8 @@ from measures.models import (
     Source,
 )
 
+from .schemas import CELL_LEVELS
+
 
 @extend_schema_field(
     {
@@ -120,7 +122,7 @@ class CellSerializer(serializers.ModelSerializer):
     """A cell and its current level *for the caller* (annotated by the view)."""
 
     measure = serializers.IntegerField(source="measure.number")
-    level = serializers.CharField()
+    level = serializers.ChoiceField(choices=CELL_LEVELS, help_text="no_evidence: none you may see.")
     effective_on = serializers.DateField(source="level_effective_on", allow_null=True)
     version = serializers.IntegerField(
         help_text="Your version of the cell: it moves only with assessments you may see."
@@ -272,7 +274,7 @@ class EvidenceCreateSerializer(StrictSerializer):
     occurred_precision = serializers.ChoiceField(choices=DatePrecision.choices, default="day")
     summary_en = serializers.CharField(max_length=5000, required=False, default="")
     summary_fr = serializers.CharField(max_length=5000, required=False, default="")
-    quote = serializers.CharField(max_length=2000, required=False, default="")
+    quote = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     locator = serializers.CharField(max_length=200)
     direction = serializers.ChoiceField(choices=Direction.choices)
     reliability = serializers.RegexField(
@@ -310,6 +312,22 @@ class EvidenceUpdateSerializer(StrictSerializer):
         _visible(self.fields["initiatives"], Initiative.objects.visible_to(caller(self)))
 
 
+class MeasureTargetSerializer(serializers.ModelSerializer):
+    """A measure's numeric target, when it has one."""
+
+    class Meta:
+        model = Measure
+        fields = ["baseline_value", "baseline_on", "baseline_precision", "target_value", "unit"]
+        read_only_fields = fields  # always present in a response
+
+
+class CarrierSerializer(serializers.Serializer):
+    """An initiative carrying a measure (only those the caller may see)."""
+
+    initiative = serializers.SlugField(source="initiative.slug")
+    note = serializers.CharField(allow_blank=True)
+
+
 class MeasureSerializer(serializers.ModelSerializer):
     source = serializers.CharField(source="cite_source.key", allow_null=True)
     locator = serializers.CharField(source="cite_locator")
@@ -332,19 +350,15 @@ class MeasureSerializer(serializers.ModelSerializer):
             "initiatives",
         ]
 
-    def get_target(self, obj) -> dict | None:
+    @extend_schema_field(MeasureTargetSerializer(allow_null=True))
+    def get_target(self, obj):
         if obj.target_value is None:
             return None
-        return {
-            "baseline_value": obj.baseline_value,
-            "baseline_on": obj.baseline_on,
-            "baseline_precision": obj.baseline_precision,
-            "target_value": obj.target_value,
-            "unit": obj.unit,
-        }
+        return MeasureTargetSerializer(obj).data
 
-    def get_initiatives(self, obj) -> list[dict]:
-        return [{"initiative": c.initiative.slug, "note": c.note} for c in obj.visible_carriers]
+    @extend_schema_field(CarrierSerializer(many=True))
+    def get_initiatives(self, obj):
+        return CarrierSerializer(obj.visible_carriers, many=True).data
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -403,7 +417,7 @@ class ProposalSerializer(serializers.ModelSerializer):
     measure = serializers.IntegerField(source="cell.measure.number")
     country = serializers.CharField(source="cell.country_id")
     partner = serializers.CharField(source="cell.partner_id", allow_null=True)
-    current_level = serializers.CharField()
+    current_level = serializers.ChoiceField(choices=CELL_LEVELS)
     proposed_by = serializers.CharField(source="proposed_by.username")
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True)
     evidence = serializers.SerializerMethodField()

@@ -26,6 +26,8 @@ from measures.choices import Domain
 from measures.models import Cell, Proposal
 from measures.reads import worklist
 
+from .schemas import CELL_LEVELS
+
 # The most cells one request may reconfirm (one transaction).
 MAX_CELLS = 1000
 
@@ -35,7 +37,9 @@ class WeekRowSerializer(serializers.Serializer):
     measure = serializers.IntegerField(source="cell.measure.number")
     country = serializers.CharField(source="cell.country_id")
     partner = serializers.CharField(source="cell.partner_id", allow_null=True)
-    level = serializers.CharField(source="cell.level", help_text="For the caller.")
+    level = serializers.ChoiceField(
+        source="cell.level", choices=CELL_LEVELS, help_text="For the caller."
+    )
     level_effective_on = serializers.DateField(source="cell.level_effective_on", allow_null=True)
     version = serializers.IntegerField(
         source="cell.version", help_text="The caller's version: send it back to reconfirm."

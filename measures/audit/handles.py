@@ -114,11 +114,14 @@ def public_snapshot(model, data, handles):
         if name in HIDDEN_FIELDS:
             continue
         field = _relation(model, name)
-        if field is None or value is None:
+        if field is None:
             shown[name] = value
             continue
+        # A relation goes by its public name, set or not (partner, never partner_id).
         public_name = name.removesuffix("_id") if name.endswith("_id") else name
-        if isinstance(value, list):
+        if value is None:
+            shown[public_name] = None
+        elif isinstance(value, list):
             shown[public_name] = sorted(
                 str(h) for v in value if (h := handles[(field.related_model, v)]) is not None
             )

@@ -123,3 +123,47 @@ def check_local_page(response):
     for asset in assets:
         assert finders.find(asset), asset  # shipped by drf-spectacular-sidecar
     return page
+
+
+def test_no_operation_answers_a_free_form_object():
+    """Every 200 and 201 in JSON is described field by field: a generated
+    client gets named, typed models, never a bag of ``additional_properties``."""
+    body = schema()
+    found = []
+    for path, operations in body["paths"].items():
+        for method, operation in operations.items():
+            for code in ("200", "201"):
+                response = operation.get("responses", {}).get(code, {})
+                content = response.get("content", {}).get("application/json")
+                if content is not None:
+                    found += free_form_objects(body, content["schema"], f"{method} {path} {code}")
+    assert found == []
+
+
+def free_form_objects(openapi, node, where, seen=None):
+    """Every place under ``node`` that is an object without named properties
+    (``{"type": "object"}``, ``additionalProperties: {}`` or ``true``), or
+    a value of any type at all (``{}``)."""
+    seen = set() if seen is None else seen
+    if "$ref" in node:
+        name = node["$ref"].removeprefix("#/components/schemas/")
+        if name in seen:
+            return []
+        seen.add(name)
+        return free_form_objects(openapi, openapi["components"]["schemas"][name], name, seen)
+    extra = node.get("additionalProperties")
+    found = []
+    if node == {} or (
+        node.get("type") == "object" and "properties" not in node and extra in (None, True, {})
+    ):
+        found.append(where)
+    for key in ("allOf", "oneOf", "anyOf"):
+        for i, sub in enumerate(node.get(key, [])):
+            found += free_form_objects(openapi, sub, f"{where}/{key}/{i}", seen)
+    for name, sub in node.get("properties", {}).items():
+        found += free_form_objects(openapi, sub, f"{where}.{name}", seen)
+    if isinstance(extra, dict) and extra:
+        found += free_form_objects(openapi, extra, f"{where}[*]", seen)
+    if "items" in node:
+        found += free_form_objects(openapi, node["items"], f"{where}[]", seen)
+    return found
