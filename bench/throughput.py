@@ -1,5 +1,6 @@
 """HTTP throughput with wrk against gunicorn: the country-scorecard endpoint
-vs. a minimal Django view returning the same bytes — goal ≥ 50 %.
+vs. a minimal Django view returning the same bytes — goal ≥ 50 %; and the
+same scorecard with the disclosure ledger off, side by side (its cost).
 
 Gunicorn as compose/start-web starts it (bench settings: the application's
 URLs plus /bench/static/, no throttles) serves both; the minimal view sits
@@ -84,9 +85,10 @@ def main():
     body_file = Path(tempfile.mkstemp(prefix="cbm-bench-body-")[1])
     body_file.write_bytes(body)
 
-    # Two servers: production's settings (scorecards rendered once per ETag,
-    # then served from the cache), and one that renders every request.
-    servers = {"cached": None, "uncached": None}
+    # Three servers: production's settings (scorecards rendered once per ETag,
+    # then served from the cache; the disclosure ledger on), the same with the
+    # ledger off, and one that renders every request.
+    servers = {"cached": None, "ledger_off": None, "uncached": None}
     ports = {name: free_port() for name in servers}
     for name in servers:
         env = {
@@ -94,7 +96,8 @@ def main():
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "DATABASE_URL": common.database_url(args.engine, args.dataset),
             "CBM_BENCH_BODY": str(body_file),
-            "CBM_RENDERED_CACHE_SECONDS": "300" if name == "cached" else "0",
+            "CBM_RENDERED_CACHE_SECONDS": "0" if name == "uncached" else "300",
+            "CBM_DISCLOSURE_LEDGER": "false" if name == "ledger_off" else "true",
             "GUNICORN_BIND": f"127.0.0.1:{ports[name]}",
             "WEB_CONCURRENCY": str(args.workers),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -110,6 +113,7 @@ def main():
     base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     targets = {
         "scorecard": base["cached"] + SCORECARD,
+        "scorecard_ledger_off": base["ledger_off"] + SCORECARD,
         "scorecard_uncached": base["uncached"] + SCORECARD,
         "minimal": base["cached"] + MINIMAL,
     }
@@ -153,6 +157,8 @@ def main():
         "cache": "redis" if os.environ.get("REDIS_URL") else "local memory",
         "body_bytes": len(body),
         "scorecard_rps": round(median["scorecard"], 1),
+        "scorecard_ledger_off_rps": round(median["scorecard_ledger_off"], 1),
+        "ledger_ratio": round(median["scorecard"] / median["scorecard_ledger_off"], 3),
         "scorecard_uncached_rps": round(median["scorecard_uncached"], 1),
         "minimal_rps": round(median["minimal"], 1),
         "p50_last_round": latency,

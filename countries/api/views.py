@@ -9,6 +9,8 @@ from .serializers import CountrySerializer, InitiativeSerializer
 
 
 class CountryViewSet(ReadOnlyViewSet):
+    """The tracked countries, by ISO alpha-2 code, with their regions."""
+
     serializer_class = CountrySerializer
     filterset_class = CountryFilterSet
     csv_table = "countries"
@@ -25,6 +27,9 @@ class CountryViewSet(ReadOnlyViewSet):
 
 
 class InitiativeViewSet(ReadOnlyViewSet):
+    """Regional initiatives the caller may see, by slug, with dated memberships
+    and the measures they carry."""
+
     serializer_class = InitiativeSerializer
     filterset_class = InitiativeFilterSet
     csv_table = "initiatives"

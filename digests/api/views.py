@@ -80,6 +80,10 @@ class SubscriptionWriteSerializer(StrictSerializer):
 
 
 class SubscriptionViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, VersionedViewSet):
+    """The caller's weekly digest subscription, one per account: POST subscribes
+    with the countries, measures and initiatives to follow (none: everything)
+    and a language; PATCH (If-Match) changes them; DELETE ends it."""
+
     serializer_class = SubscriptionSerializer
     permission_classes = [IsAuthenticated]
     filterset_class = None

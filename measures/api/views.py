@@ -59,6 +59,8 @@ def date_param(request, name):
 
 @extend_schema(responses={200: s.MeasureSerializer, **ERRORS})
 class MeasureViewSet(ReadOnlyViewSet):
+    """The twenty measures, by number: titles, domain, scope, cadence."""
+
     serializer_class = s.MeasureSerializer
     filterset_class = MeasureFilterSet
     csv_table = "measures"
@@ -75,6 +77,8 @@ class MeasureViewSet(ReadOnlyViewSet):
 
 
 class SourceViewSet(ReadOnlyViewSet):
+    """The documents evidence is cited from, by key, as the caller may see them."""
+
     serializer_class = s.SourceSerializer
     filterset_class = SourceFilterSet
     csv_table = "sources"
@@ -85,6 +89,8 @@ class SourceViewSet(ReadOnlyViewSet):
 
 
 class IndicatorViewSet(ReadOnlyViewSet):
+    """Quantitative indicators, by slug, with their dated observations."""
+
     serializer_class = s.IndicatorSerializer
     filterset_class = IndicatorFilterSet
     csv_table = "indicators"
