@@ -25,7 +25,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from cbm_tracker.request_id import request_id_var
 
@@ -179,16 +179,10 @@ def forget(key):
 
 def write(recipient, channel, rows, digest, *, what, request_id):
     level = max((row[3] for row in rows), key=MARKING_RANK.__getitem__)
-    own_transaction = not connection.in_atomic_block
+    # A durable commit, as for any write: an entry lost to a crash after its
+    # release went out would be a release nobody can account for (the
+    # repeat window, not a faster commit, is what keeps the ledger cheap).
     with transaction.atomic():
-        if own_transaction and connection.vendor == "postgresql":
-            # The commit need not wait for the WAL flush (this transaction
-            # only; never a caller's, whose other writes must stay durable):
-            # a crash of the database server itself may lose the last
-            # fraction of a second of entries, never corrupt them; every
-            # error the application sees still withholds the release.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         if not DisclosedSet.objects.filter(digest=digest).exists():
             # Two first releases of one set may race: both inserts are idempotent.
             DisclosedSet.objects.bulk_create(
