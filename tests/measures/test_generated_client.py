@@ -43,6 +43,10 @@ CONFIG = f"""\
 project_name_override: cbm-tracker-client
 package_name_override: {PACKAGE}
 post_hooks: []
+# The data package is a zip; the generator knows binary bodies by the generic
+# type only (it then hands back the bytes).
+content_type_overrides:
+  application/zip: application/octet-stream
 """
 CLOSED_PORT = "http://127.0.0.1:9"
 D = datetime.date

@@ -283,7 +283,10 @@ def test_the_compose_services_run_natively(tmp_path, users, roles, broker, start
         started.append(migrate)
         assert migrate.process.wait(120) == 0, migrate.output()
         assert "No migrations to apply" in migrate.output()
-        assert f"{APP}: all tables, audit records insert/select only" in migrate.output()
+        assert (
+            f"{APP}: all tables, audit records and disclosure ledger insert/select only"
+            in migrate.output()
+        )
         assert f"{MAINTENANCE}: audit records select/delete" in migrate.output()
 
         # web: gunicorn answers /healthz over plain HTTP, connected as the
