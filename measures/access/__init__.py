@@ -15,6 +15,7 @@ from .querysets import (
     ReplyQuerySet,
     VisibleQuerySet,
     editable_cells,
+    seen_as,
     visible_markings,
 )
 from .viewer import (
@@ -44,6 +45,7 @@ __all__ = [
     "VisibleQuerySet",
     "access_snapshot",
     "editable_cells",
+    "seen_as",
     "is_account_model",
     "is_workflow_model",
     "viewer_for",

@@ -112,7 +112,14 @@ class ChangeRecord(models.Model):
     class Meta:
         ordering = ["revision", "id"]
         indexes = [
-            models.Index(fields=["content_type", "object_id"], name="changerecord_object_idx")
+            models.Index(fields=["content_type", "object_id"], name="changerecord_object_idx"),
+            # The few records that moved a row to another marking, in feed order
+            # (ChangeRecordQuerySet.moved_across reads them apart from the rest).
+            models.Index(
+                fields=["revision", "id"],
+                condition=Q(marked_from__isnull=False),
+                name="changerecord_moved_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

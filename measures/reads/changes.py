@@ -7,7 +7,7 @@ time it is read, so a viewer who lost clearance is sent nothing more.
 
 from django.db.models import Q
 
-from measures.access import SYSTEM
+from measures.access import SYSTEM, seen_as
 from measures.audit import disclosures, handles
 from measures.choices import Action
 from measures.models import ChangeRecord
@@ -25,26 +25,40 @@ MAX_LIMIT = 1000
 def feed_records_after(user, since=None, limit=100):
     """At most ``limit`` audit records ``user`` may see, in commit order, with
     the re-markings that moved a row in or out of their sight
-    (``ChangeRecordQuerySet.as_seen_by``: each record's ``seen_as``).
+    (``ChangeRecordQuerySet.moved_across``; each record's ``seen_as`` says which).
 
     ``since`` is None (from the start), a ``ChangeRecord`` (after it: any
     record positions the cursor, even one the viewer may no longer see) or
     an aware datetime (recorded at or after it). The order within a
     revision is stable (the record's id), so a page may end inside one.
     """
+    limit = min(limit, MAX_LIMIT)
+    rows = {}
+    for records in (
+        ChangeRecord.objects.visible_to(user),
+        ChangeRecord.objects.moved_across(user),
+    ):
+        # The first ``limit`` of the two together are among the first ``limit`` of each.
+        rows.update((r.pk, r) for r in _after(records, since)[:limit])
+    page = sorted(rows.values(), key=lambda r: (r.revision, r.id))[:limit]
+    for record in page:
+        record.seen_as = seen_as(user, record)
+    return page
+
+
+def _after(records, since):
     records = (
-        ChangeRecord.objects.as_seen_by(user)
-        .exclude(content_type__model__in=FEED_EXCLUDED_MODELS)
-        .select_related("content_type", "marking", "marked_to")
+        records.exclude(content_type__model__in=FEED_EXCLUDED_MODELS)
+        .select_related("content_type", "marking", "marked_to", "marked_from")
         .order_by("revision", "id")
     )
     if isinstance(since, ChangeRecord):
-        records = records.filter(
+        return records.filter(
             Q(revision__gt=since.revision) | Q(revision=since.revision, id__gt=since.id)
         )
-    elif since is not None:
-        records = records.filter(time__gte=since)
-    return list(records[: min(limit, MAX_LIMIT)])
+    if since is not None:
+        return records.filter(time__gte=since)
+    return records
 
 
 def feed_records(page, user):

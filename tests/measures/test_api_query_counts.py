@@ -78,8 +78,9 @@ SCORECARDS = [
     # The matrix shows no evidence: no evidence query.
     ("scorecards/matrix/", {}, 5),
     ("scorecards/matrix/", {"format": "csv"}, 5),
-    # A full page, then the rest of its last revision.
-    ("changes/", {"since": 0, "limit": 5}, 2),
+    # The records the caller may read, the re-markings across their line, the
+    # handles of what the records name.
+    ("changes/", {"since": 0, "limit": 5}, 3),
 ]
 
 
