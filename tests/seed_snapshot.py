@@ -10,6 +10,7 @@ and revision counter as after ``manage.py seed`` — and the search index too
 vectors are a column).
 """
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -20,10 +21,15 @@ class SeedSnapshot:
         self.tables = connection.introspection.django_table_names(
             only_existing=True, include_views=False
         )
+        # Every model whose sequence the restore must move past the copied
+        # ids — many-to-many link tables included, which introspection's
+        # ``installed_models`` leaves out: after a flush that restarts the
+        # sequences, a link row would get a copied row's id, and ``.set()``
+        # (ON CONFLICT DO NOTHING) would drop it without a word.
         self.models = [
             model
-            for model in connection.introspection.installed_models(self.tables)
-            if not model._meta.proxy
+            for model in apps.get_models(include_auto_created=True)
+            if model._meta.db_table in self.tables and not model._meta.proxy
         ]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":

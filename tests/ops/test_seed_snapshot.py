@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from measures.models import Measure
-from tests.factories import assess, cell_at, make_user
+from tests.factories import assess, cell_at, make_user, marking
 
 
 def contents():
@@ -32,7 +32,14 @@ def test_a_flushed_database_gets_the_seed_back_row_for_row(django_db_setup):
     django_db_setup.restore()
 
     assert contents() == seeded
-    # Sequences carry on after the restored ids: new rows can be written.
-    admin = make_user("admin_after_restore", role="admin", clearance="confidential")
+    # Sequences carry on after the restored ids — link tables' too, whose
+    # rows ``.set()`` would otherwise drop on an id conflict: new rows are
+    # written, and kept.
+    admin = make_user(
+        "admin_after_restore", role="admin", clearance="confidential", affiliations=["MA"]
+    )
+    assert list(admin.cbm_profile.affiliated_countries.values_list("pk", flat=True)) == ["MA"]
+    new = marking("restricted", "TN", "LY")
+    assert sorted(new.releasable_countries.values_list("pk", flat=True)) == ["LY", "TN"]
     assessment = assess(admin, cell_at(11, "DZ"), "agreed", datetime.date(2012, 1, 1))
     assert assessment.pk is not None
