@@ -18,8 +18,10 @@ not exist (a random evidence id, an unknown slug); after, the same keys name
 the rows just written above the viewer. Hidden and unknown must read the same.
 """
 
+import collections
 import datetime
 import email
+import functools
 import re
 import uuid
 from html.parser import HTMLParser
@@ -154,6 +156,14 @@ def world(users):
 # --- observations --------------------------------------------------------------------
 
 
+@functools.cache
+def get_operations():
+    """The schema's GET paths (generating the schema takes a second or two;
+    the URLs do not change within a run)."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return tuple(t for t, operations in schema["paths"].items() if "get" in operations)
+
+
 def api_paths(world, name):
     """Every GET operation of the schema, with its path parameters filled, in
     JSON and CSV, and the variants that replay or compare history."""
@@ -178,10 +188,9 @@ def api_paths(world, name):
         "replies": [world.probes["reply"]],
         "tokens": [world.probes["token"]],
     }
-    schema = SchemaGenerator().get_schema(request=None, public=True)
     paths = []
-    for template, operations in schema["paths"].items():
-        if "get" not in operations or template.endswith("/changes/"):
+    for template in get_operations():
+        if template.endswith("/changes/"):
             continue
         found = re.search(r"\{(\w+)\}", template)
         if not found:
@@ -253,12 +262,28 @@ class Links(HTMLParser):
 
 
 SKIP = ("/admin/", "/api/", "/i18n/", "/accounts/", "/static/", "/healthz", "#")
+# Detail pages there are many of, all alike (one view, one template each):
+# those the targets' pages and the start's detail pages link to are always
+# visited, and beyond them the first few of each kind in crawl order stand
+# for the rest — as the targets' cell pages stand for a thousand cells. A
+# hidden write shows, if anywhere, on the pages of what it touched (all
+# linked from the targets or named by a probe) or on a page every detail
+# page shares (nav, counts), which the visited ones carry too.
+ALIKE = ("/evidence/", "/sources/", "/initiatives/", "/countries/", "/measures/")
+ALIKE_BUDGET = 3
+
+
+def alike_kind(path):
+    base = path.partition("?")[0]
+    return next((k for k in ALIKE if base.startswith(k) and len(base) > len(k)), None)
 
 
 def crawl(world, name, browser, start):
-    """Every page reachable from ``start``: no cell pages but the targets' (a
-    thousand cells, all alike), no query strings but CSV downloads."""
+    """Every page reachable from ``start`` but the many alike (``ALIKE``):
+    no cell pages but the targets', no query strings but CSV downloads."""
     targets = {f"/cells/{c.pk}/" for c in world.targets}
+    roots = targets | {p for p in start if alike_kind(p)}
+    admitted, budget = set(), collections.Counter()
     queue, seen = list(start), {}
     while queue:
         path = queue.pop(0)
@@ -273,14 +298,21 @@ def crawl(world, name, browser, start):
         for href in parser.links:
             if not href.startswith("/") or href.startswith(SKIP):
                 continue
-            href = href.partition("#")[0]
+            href = probe_key(world, href.partition("#")[0])
             base, _, query = href.partition("?")
             if query and "format=csv" not in query:
                 continue
             if base.startswith("/cells/") and base not in targets:
                 continue
+            kind = alike_kind(base)
+            if kind and base not in admitted:
+                if path.partition("?")[0] not in roots:
+                    if budget[kind] >= ALIKE_BUDGET:
+                        continue
+                    budget[kind] += 1
+                admitted.add(base)
             if href not in seen:
-                queue.append(probe_key(world, href))
+                queue.append(href)
     return seen
 
 
