@@ -42,6 +42,16 @@ def csv_media(table):
     }
 
 
+# No body: the copy the client holds (its If-None-Match) is still current.
+NOT_MODIFIED = {
+    "description": (
+        "Not Modified: the If-None-Match ETag is still this viewer's current one; "
+        "no body. The ETag header is sent again."
+    ),
+    "headers": {"ETag": {"schema": {"type": "string"}}},
+}
+
+
 class AutoSchema(openapi.AutoSchema):
     def csv_table(self):
         """The CSV table of a list operation whose view has one, else None."""
@@ -69,8 +79,17 @@ class AutoSchema(openapi.AutoSchema):
                 del content[CSVRenderer.media_type]
         return response
 
+    def answers_not_modified(self):
+        """A read that sends an ETag and answers 304 to If-None-Match: views
+        that say ``conditional_get`` (their list and detail, for viewsets)."""
+        if self.method != "GET" or not getattr(self.view, "conditional_get", False):
+            return False
+        return getattr(self.view, "action", "list") in ("list", "retrieve")
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        if self.answers_not_modified():
+            responses["304"] = NOT_MODIFIED
         for code, response in (ERRORS if self.method in SAFE else WRITE_ERRORS).items():
             if str(code) not in responses:
                 responses[str(code)] = self._get_response_for_code(

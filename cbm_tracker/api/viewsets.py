@@ -34,6 +34,7 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     (``Accept: text/csv`` or ``?format=csv``): the same page of the same rows."""
 
     schema = AutoSchema()  # documents every 4xx in the uniform error body
+    conditional_get = True  # list and retrieve: an ETag, and 304 (schema says so)
     csv_table = None
     # Lists whose writes move no audience's revision (the caller's own
     # subscriptions; proposals, workflow rows) name the fields whose values

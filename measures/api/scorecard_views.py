@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from cbm_tracker.api.conditional import revision_etag
 from cbm_tracker.api.errors_schema import ERRORS
+from cbm_tracker.api.openapi import AutoSchema
 from cbm_tracker.api.rendered import rendered
 from cbm_tracker.api.renderers import CSVRenderer, ORJSONRenderer
 from cbm_tracker.api.viewsets import conditional_response
@@ -127,6 +128,8 @@ def read_filters(request):
 
 
 class ScorecardView(APIView):
+    schema = AutoSchema()  # the uniform errors, and 304 for conditional_get
+    conditional_get = True  # an ETag, and 304 (the schema says so)
     renderer_classes = [ORJSONRenderer, CSVRenderer]
     table = None  # the exports function that flattens this card for CSV
 

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from cbm_tracker.api.conditional import revision_etag
 from cbm_tracker.api.errors_schema import ERRORS
+from cbm_tracker.api.openapi import AutoSchema
 from cbm_tracker.api.viewsets import conditional_response
 from measures.reads import search as searching
 
@@ -50,6 +51,9 @@ class SearchView(APIView):
     """Measures, countries, initiatives, sources and evidence matching every
     word of ``q`` (accents ignored), grouped by kind; within a kind by
     relevance to the row alone, then name."""
+
+    schema = AutoSchema()  # the uniform errors, and 304 for conditional_get
+    conditional_get = True  # an ETag, and 304 (the schema says so)
 
     @extend_schema(
         operation_id="search",
