@@ -29,6 +29,7 @@ from countries.models import Country, Initiative, Region
 from measures.choices import Domain, Scope
 from measures.models import Measure
 from measures.reads import exports, scorecards
+from measures.reads.csv import dated_filename
 
 from . import schemas
 
@@ -150,10 +151,13 @@ class ScorecardView(APIView):
             if data is None:
                 raise NotFound()
             if request.accepted_renderer.format == "csv":
-                name = request.path.strip("/").replace("/", "-")
+                # cbm-scorecards-countries-MA-<date>.csv: dated like every
+                # download, by as_of when the card replays history.
+                parts = request.path.strip("/").split("/")[2:]  # after api/v1
+                name = dated_filename(parts, as_of=request.query_params.get("as_of"))
                 return Response(
                     type(self).table(data),
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'},
                 )
             return Response(data)
 

@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.utils import timezone
 
 from countries.models import Country
 from measures import services
@@ -37,7 +38,10 @@ def test_every_scorecard_answers_every_role_in_json_and_csv(users, role, path):
     rows = table(as_csv)
     assert len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows)
     name = path.strip("/").replace("/", "-")
-    assert as_csv["Content-Disposition"] == f'attachment; filename="api-v1-{name}.csv"'
+    today = timezone.localdate().isoformat()
+    assert as_csv["Content-Disposition"] == f'attachment; filename="cbm-{name}-{today}.csv"'
+    replayed = api.get(url(path), {"format": "csv", "as_of": "2011-06-30"})
+    assert replayed["Content-Disposition"] == f'attachment; filename="cbm-{name}-2011-06-30.csv"'
     assert as_csv["ETag"] != response["ETag"]
 
 
