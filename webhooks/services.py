@@ -20,7 +20,9 @@ from .models import Webhook
 FOLLOWS = ("countries", "measures", "initiatives")
 
 
-def _check(actor, url=None, kinds=None, initiatives=()):
+def _check(actor, owner, url=None, kinds=None, initiatives=()):
+    """Refuse what no hook of ``owner``'s may hold, asked by ``actor`` (the
+    owner, or an administrator acting for them)."""
     if not viewer_for(actor).can_read:
         raise PermissionDenied(_("Your account may not read the change feed."))
     errors = {}
@@ -32,16 +34,35 @@ def _check(actor, url=None, kinds=None, initiatives=()):
     unknown = sorted(set(kinds or ()) - KINDS)
     if unknown:
         errors["kinds"] = _("Unknown kind(s) of change: %(kinds)s.") % {"kinds": ", ".join(unknown)}
-    hidden = [
+    # The filter is the owner's: deliveries are computed for the owner, who
+    # reads the hook back, so an initiative hidden from them may not be named.
+    hidden = sorted(
         i.slug
         for i in initiatives
-        if i.marking and not viewer_for(actor).may_see_marking(i.marking)
-    ]
-    if hidden:
+        if i.marking and not viewer_for(owner).may_see_marking(i.marking)
+    )
+    if hidden and owner.pk == actor.pk:
         # Worded as for a slug that does not exist: the two must read the same.
         errors["initiatives"] = _("Unknown initiative(s): %(s)s.") % {"s": ", ".join(hidden)}
+    elif hidden:
+        errors["initiatives"] = _("%(user)s may not see initiative(s): %(s)s.") % {
+            "user": owner.get_username(),
+            "s": ", ".join(hidden),
+        }
     if errors:
         raise ValidationError(errors)
+
+
+def _check_owner(actor, owner):
+    """Only an administrator registers a hook for another account (a service
+    account, say), and only for an active one (every active account reads
+    the feed, at its own clearance)."""
+    if owner.pk == actor.pk:
+        return
+    if not viewer_for(actor).is_admin:
+        raise PermissionDenied(_("Only an administrator registers a webhook for another account."))
+    if not owner.is_active:
+        raise ValidationError({"owner": _("User %(user)s is deactivated.") % {"user": owner}})
 
 
 def _save(current, hook, before, follows, action):
@@ -54,23 +75,30 @@ def _save(current, hook, before, follows, action):
     return hook
 
 
-def create_webhook(actor, *, url, description="", kinds=(), **follows):
-    """A hook pushing ``actor``'s feed from now on (not its past). The secret
-    is on the returned object: the caller shows it once."""
-    _check(actor, url, kinds, follows.get("initiatives") or ())
+def create_webhook(actor, *, url, owner=None, description="", kinds=(), **follows):
+    """A hook pushing ``owner``'s feed (by default ``actor``'s) from now on
+    (not its past), registered by ``actor``: the owner, or an administrator
+    for another account. What it carries is computed for the owner at
+    delivery time. The secret is on the returned object: the caller shows it
+    once."""
+    owner = owner or actor
+    _check_owner(actor, owner)
+    _check(actor, owner, url, kinds, follows.get("initiatives") or ())
     with change(actor, _("Webhook created")) as current:
         # Each hook costs a wake-up per write: a bounded number per account.
-        if Webhook.objects.filter(owner=actor).count() >= settings.CBM_WEBHOOK_MAX_PER_USER:
-            raise ValidationError(
-                {
-                    "non_field_errors": _("You have %(n)s webhooks already: delete one first.")
-                    % {"n": settings.CBM_WEBHOOK_MAX_PER_USER}
-                }
+        most = settings.CBM_WEBHOOK_MAX_PER_USER
+        if Webhook.objects.filter(owner=owner).count() >= most:
+            message = (
+                _("You have %(n)s webhooks already: delete one first.") % {"n": most}
+                if owner.pk == actor.pk
+                else _("%(user)s has %(n)s webhooks already: delete one first.")
+                % {"user": owner, "n": most}
             )
+            raise ValidationError({"non_field_errors": message})
         # Any record positions a cursor; the newest of all is "now" for
         # everybody and is never shown (it is internal, like the revision).
         latest = ChangeRecord.objects.order_by("-revision", "-id").first()
-        hook = Webhook(owner=actor, url=url, description=description, kinds=list(kinds))
+        hook = Webhook(owner=owner, url=url, description=description, kinds=list(kinds))
         if latest is not None:
             hook.cursor_revision, hook.cursor_record = latest.revision, latest.pk
         return _save(current, hook, None, {n: follows.get(n) for n in FOLLOWS}, Action.CREATE)
@@ -88,7 +116,9 @@ def update_webhook(actor, hook, *, expected_version, **changes):
     again starts afresh (no failures, no backoff) after the last record the
     receiver acknowledged: nothing recorded meanwhile is lost."""
     follows = {n: changes.pop(n, None) for n in FOLLOWS}
-    _check(actor, changes.get("url"), changes.get("kinds"), follows["initiatives"] or ())
+    _check(
+        actor, hook.owner, changes.get("url"), changes.get("kinds"), follows["initiatives"] or ()
+    )
     with change(actor, _("Webhook changed")) as current:
         hook = _own(actor, hook.pk)
         before = snapshot(hook)

@@ -21,4 +21,4 @@ Versioned rows carry the version the user read in a hidden
 ``expected_version`` field; the services compare-and-swap on it.
 """
 
-from . import audit, catalogue, cells, disclosures, evidence  # noqa: F401  (registers)
+from . import audit, catalogue, cells, disclosures, evidence, tokens  # noqa: F401  (registers)

@@ -41,8 +41,9 @@ def parse_codes(text):
 
 
 # Fields a refusal names that the admin's forms show under another name: a
-# marking is chosen with a level and a releasable-to list (MarkingFieldsForm).
-REFUSAL_FIELDS = {"marking": "marking_level"}
+# marking is chosen with a level and a releasable-to list (MarkingFieldsForm);
+# DRF's name for the form as a whole (webhooks.services) is the top of the form.
+REFUSAL_FIELDS = {"marking": "marking_level", "non_field_errors": None}
 
 
 def add_refusal(form, exc):

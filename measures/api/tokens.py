@@ -38,6 +38,12 @@ class TokenSerializer(serializers.Serializer):
     name = serializers.CharField(help_text='What it is for; "" for a token made unnamed.')
     created = serializers.DateTimeField()
     expiry = serializers.DateTimeField(allow_null=True)
+    minted_by = serializers.CharField(
+        allow_null=True,
+        help_text="The id of the token this one was made with (revoking that one revokes "
+        "this one too); null for one made signed in, on the account page or by "
+        "create_api_token.",
+    )
 
 
 class NewTokenSerializer(TokenSerializer):
@@ -85,6 +91,7 @@ CREATED = OpenApiExample(
         "name": "nightly sync",
         "created": "2026-11-28T17:02:11.418Z",
         "expiry": "2027-02-26T17:02:11.418Z",
+        "minted_by": "e07b51d2a9c4f18",
         "token": "8a1f0c2be47d935" + "3" * 49,
     },
 )
@@ -123,14 +130,12 @@ class TokenViewSet(
         payload = TokenWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        # A token mints no token that outlives it (docs/security.md).
+        # A token mints no token that outlives it, and revoking it revokes
+        # what it minted (docs/security.md).
         made_with = request.auth if isinstance(request.auth, AuthToken) else None
         try:
             row, token = services.issue_token(
-                request.user,
-                data["expires_in_days"],
-                name=data["name"],
-                not_after=made_with.expiry if made_with else None,
+                request.user, data["expires_in_days"], name=data["name"], made_with=made_with
             )
         except ValidationError as error:
             raise serializers.ValidationError(
@@ -145,7 +150,8 @@ class TokenViewSet(
 
     @extend_schema(parameters=[TOKEN_ID], responses={204: None, **ERRORS})
     def destroy(self, request, *args, **kwargs):
-        """Revoke the token; the one this request is made with may revoke itself."""
+        """Revoke the token and the tokens made with it; the one this request
+        is made with may revoke itself."""
         token = self.get_object()
         services.revoke_token(request.user, token.token_key)
         return Response(status=status.HTTP_204_NO_CONTENT)

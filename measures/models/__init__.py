@@ -6,7 +6,7 @@ from .evidence import Evidence
 from .indicators import Indicator, Observation
 from .markings import Marking, UserProfile
 from .search import SearchText
-from .tokens import ApiToken
+from .tokens import ApiToken, Token
 from .workflow import Proposal, Reply, WeekVisit
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "RowMarking",
     "SearchText",
     "Source",
+    "Token",
     "UserProfile",
     "WeekVisit",
 ]

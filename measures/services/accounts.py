@@ -24,7 +24,7 @@ from ..models import (
     ApiToken,
     UserProfile,
 )
-from ..models.tokens import NAME_LENGTH
+from ..models.tokens import NAME_LENGTH, descendants_of
 from .checks import (
     security_log,
 )
@@ -138,10 +138,11 @@ def grant(actor, user, *, role, clearance, countries=(), affiliations=()):
         return profile
 
 
-def _token_audit(row, name):
+def _token_audit(row, name, parent=None):
     """A token as the audit trail shows it: whose, what for, since and until
-    when, and a reference (the start of its digest, not of the token). Never
-    the token, its key or its whole digest."""
+    when, what it was made with, and a reference (the start of its digest,
+    not of the token). Never the token, its key or its whole digest.
+    ``parent`` is the digest of the token it was made with, if any."""
     ref = row.digest[:16]
     shown = AuthToken(digest=ref, user=row.user, created=row.created, expiry=row.expiry)
     return shown, {
@@ -150,12 +151,15 @@ def _token_audit(row, name):
         "user": row.user.get_username(),
         "created": row.created,
         "expiry": row.expiry,
+        "minted_by": parent[:16] if parent else None,
     }
 
 
-def _token_name(row):
-    """The name a token was given ("" for one made before tokens had names)."""
-    return ApiToken.objects.filter(token=row).values_list("name", flat=True).first() or ""
+def _token_lineage(row):
+    """``(name, parent digest)`` of a token: ("", None) for one made before
+    tokens had names."""
+    found = ApiToken.objects.filter(token=row).values_list("name", "minted_by").first()
+    return found or ("", None)
 
 
 def _token_errors(user, days, name, not_after):
@@ -185,40 +189,55 @@ def default_token_days():
     return min(90, settings.CBM_TOKEN_MAX_DAYS)
 
 
-def issue_token(user, days, *, name, actor=None, not_after=None):
+def issue_token(user, days, *, name, actor=None, made_with=None):
     """A new API token for ``user``, named ``name`` (what it is for):
     ``(row, token)``, the token in clear only here.
 
     ``actor`` (default: the user) is who asked, for the audit trail.
-    ``not_after`` is the latest expiry allowed: a request authenticated by a
-    token passes that token's, so that a stolen token cannot mint itself a
-    longer life (docs/security.md). The user's expired tokens are deleted
-    now rather than on every request (knox's default), so that
-    authenticating a request reads one row.
+    ``made_with`` is the token (knox's ``AuthToken``) the request was
+    authenticated by, if any: the new token may not outlive it, so that a
+    stolen token cannot mint itself a longer life, and it is recorded as the
+    new token's parent, so that revoking it revokes the new one too
+    (docs/security.md). The user's expired tokens are deleted now rather
+    than on every request (knox's default), so that authenticating a request
+    reads one row.
     """
     name = name.strip()
-    errors = _token_errors(user, days, name, not_after)
+    errors = _token_errors(user, days, name, made_with.expiry if made_with else None)
     if errors:
         raise ValidationError(errors)
     with change(actor or user, _("API token issued to %(user)s") % {"user": user}) as current:
         for expired in AuthToken.objects.filter(user=user, expiry__lt=timezone.now()):
-            shown, before = _token_audit(expired, _token_name(expired))
+            shown, before = _token_audit(expired, *_token_lineage(expired))
             current.record(shown, Action.DELETE, before, None, message=_("Expired token removed"))
             expired.delete()
         row, token = AuthToken.objects.create(user, expiry=datetime.timedelta(days=days))
-        ApiToken.objects.create(token=row, name=name)
-        shown, after = _token_audit(row, name)
+        ApiToken.objects.create(token=row, name=name, minted_by=made_with)
+        shown, after = _token_audit(row, name, made_with.digest if made_with else None)
         current.record(shown, Action.CREATE, None, after)
         return row, token
 
 
 def revoke_token(user, token_key, *, actor=None):
-    """Delete one of ``user``'s tokens; False if they hold none by that key
-    (another user's token is "none" too)."""
+    """Delete one of ``user``'s tokens and every token made with it (or with
+    one of those, and so on); False if they hold none by that key (another
+    user's token is "none" too). One audited write, a record per token."""
     with change(actor or user, _("API token of %(user)s revoked") % {"user": user}) as current:
         rows = list(AuthToken.objects.select_related("user").filter(user=user, token_key=token_key))
         for row in rows:
-            shown, before = _token_audit(row, _token_name(row))
+            shown, before = _token_audit(row, *_token_lineage(row))
             current.record(shown, Action.DELETE, before, None)
-            row.delete()
+            descendants = descendants_of(row)
+            for child in descendants:
+                shown, before = _token_audit(child, *_token_lineage(child))
+                current.record(
+                    shown,
+                    Action.DELETE,
+                    before,
+                    None,
+                    message=_("Revoked: made with a revoked token"),
+                )
+            # Children first: their parent link is then never set to null.
+            for doomed in [*reversed(descendants), row]:
+                doomed.delete()
         return bool(rows)

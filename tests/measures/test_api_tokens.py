@@ -40,7 +40,7 @@ def test_a_token_made_over_the_api_works_is_listed_without_its_secret_and_revoke
     )
     assert made.status_code == 201, made.content
     body = made.json()
-    assert set(body) == {"id", "name", "created", "expiry", "token"}
+    assert set(body) == {"id", "name", "created", "expiry", "minted_by", "token"}
     secret, key = body["token"], body["id"]
     assert body["name"] == "nightly sync"  # trimmed
     assert secret.startswith(key) and len(key) == 15 and len(secret) == 64
@@ -51,7 +51,9 @@ def test_a_token_made_over_the_api_works_is_listed_without_its_secret_and_revoke
     assert own.get(url("me/")).json()["username"] == users.reader.username
 
     listing = own.get(url("tokens/"))
-    assert results(listing) == [{k: body[k] for k in ("id", "name", "created", "expiry")}]
+    assert results(listing) == [
+        {k: body[k] for k in ("id", "name", "created", "expiry", "minted_by")}
+    ]
     stored = AuthToken.objects.get(user=users.reader)
     for response in [listing, own.get(url(f"tokens/{key}/"))]:
         assert response.status_code == 200
