@@ -252,34 +252,39 @@ def _measure_tables(countries, pairs, levels, carriers, history, charts_shown):
             ],
             releases=[c.initiative for c in carriers],
         ),
-        Table(
-            "history",
-            [
-                "cell",
-                "level",
-                "effective_on",
-                "precision",
-                "recorded_at",
-                "recorded_by",
-                "rationale",
-                "marking",
-                "retracted",
-            ],
-            [
-                (
-                    a.cell.cell_label,
-                    a.level,
-                    a.effective_on,
-                    a.effective_precision,
-                    a.recorded_at,
-                    a.recorded_by.get_username(),
-                    localized(a, "rationale"),
-                    str(a.marking),
-                    a.retracted,
-                )
-                for a in history
-            ],
-            releases=history,
-        ),
+        _history_table(history),
         *indicator_tables(charts_shown, by_country=True),
     ]
+
+
+def _history_table(history):
+    """The measure's assessments, newest first (at most ``HISTORY_LIMIT``)."""
+    return Table(
+        "history",
+        [
+            "cell",
+            "level",
+            "effective_on",
+            "precision",
+            "recorded_at",
+            "recorded_by",
+            "rationale",
+            "marking",
+            "retracted",
+        ],
+        [
+            (
+                a.cell.cell_label,
+                a.level,
+                a.effective_on,
+                a.effective_precision,
+                a.recorded_at,
+                a.recorded_by.get_username(),
+                localized(a, "rationale"),
+                str(a.marking),
+                a.retracted,
+            )
+            for a in history
+        ],
+        releases=history,
+    )
