@@ -3,13 +3,17 @@ of the table it sends, and nothing else the page read (docs/security.md,
 "Disclosure ledger", channel ``export``)."""
 
 import ast
+import csv
+import io
 import pathlib
 
 import pytest
 from django.test import Client
 
+from countries.models import Initiative
 from measures.models import DisclosedRow, Disclosure
 from tests.canaries import moroccan_canary
+from tests.factories import EvidenceFactory, SourceFactory, marking
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +142,24 @@ def test_every_page_table_says_which_rows_it_releases():
     # ``Table`` takes ``releases`` as a required keyword (a page that omits
     # it fails when it runs); this finds one before any page runs.
     assert table_calls_without_releases() == []
+
+
+def test_an_initiative_page_download_names_the_evidence_it_lists(users):
+    secret = marking("confidential", "MA")
+    evidence = EvidenceFactory(
+        source=SourceFactory(marking=secret), initiatives=[Initiative.objects.get(slug="nato")]
+    )
+    path = "/initiatives/nato/?format=csv&table=evidence"
+    browser = Client()
+    browser.force_login(users.moroccan_analyst)
+    lines = list(csv.DictReader(io.StringIO(browser.get(path).content.decode())))
+    # Exactly the marked lines of the table (the seed's NATO evidence too).
+    assert Disclosure.objects.get().what == path
+    assert released(Disclosure.objects.get()) == {
+        ("measures.evidence", line["id"]): line["marking"]
+        for line in lines
+        if line["marking"] != str(marking("public"))
+    }
+    assert ("measures.evidence", str(evidence.public_id)) in released(Disclosure.objects.get())
+    french = download_as(users.french_analyst, [path])[path]
+    assert ("measures.evidence", str(evidence.public_id)) not in french
