@@ -1,7 +1,8 @@
 """The disclosure ledger's door for HTTP: API responses and CSV exports.
 
 Every API response (token or session: both hand a machine-readable copy to
-whoever holds the credential) and every page's CSV download is a release;
+whoever holds the credential) and every page's CSV download (and the cells
+sheet, XLSX too) is a release;
 an HTML page is not (docs/security.md, "Disclosure ledger"). The reads and
 serializers ``note`` the marked rows they put in a response; this
 middleware collects them around the view and, for a successful response,
@@ -32,11 +33,19 @@ security = logging.getLogger("cbm.security")
 # The data package's two doors (the API's and the page's download) release
 # the same zip: one channel of its own, whichever door it left by.
 PACKAGE_URLS = ("api:package", "data-package-download")
+# The cells sheet is an export in either of its formats (XLSX by default).
+SHEET_URL = "cells-export"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @functools.cache
 def package_paths():
     return frozenset(reverse(name) for name in PACKAGE_URLS)
+
+
+@functools.cache
+def sheet_path():
+    return reverse(SHEET_URL)
 
 
 def channel_of(request):
@@ -47,14 +56,14 @@ def channel_of(request):
         return Channel.PACKAGE
     if request.path.startswith(API_PREFIX):
         return Channel.API
-    if request.GET.get("format") == "csv":
+    if request.GET.get("format") == "csv" or request.path == sheet_path():
         return Channel.EXPORT
     return None
 
 
 # What each channel releases, by media type: an export's or a package's door
 # may also answer a page (an error shown in the browser), which is not one.
-RELEASED_TYPES = {Channel.EXPORT: "text/csv", Channel.PACKAGE: "application/zip"}
+RELEASED_TYPES = {Channel.EXPORT: ("text/csv", XLSX), Channel.PACKAGE: "application/zip"}
 
 
 class DisclosureMiddleware:

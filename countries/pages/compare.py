@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from measures.audit import disclosures
 from measures.pages.common import Table, csv_download, readable
 from measures.pages.history import CompareForm
 from measures.reads import charts
@@ -21,12 +22,13 @@ def compare(request):
     if asked and form.is_valid():
         chosen = form.cleaned_data["c"]
         as_of = form.cleaned_data["as_of"]
-        comparison = compare_countries(request.user, chosen, as_of)
+        with disclosures.noting() as levels:  # behind both tables' levels and scores
+            comparison = compare_countries(request.user, chosen, as_of)
         for country in comparison["countries"]:
             country["name"] = localized(country, "name")
         for measure in comparison["measures"]:
             measure["title"] = localized(measure, "title")
-        tables = _tables(comparison)
+        tables = _tables(comparison, levels)
         if response := csv_download(request, tables, "compare"):
             return response
         context.update(
@@ -42,9 +44,10 @@ def compare(request):
     return render(request, "countries/compare.html", context, status=status)
 
 
-def _tables(comparison):
+def _tables(comparison, noted):
     """The levels (a line per measure) and the scores over time (a line per
-    date), downloadable as CSV."""
+    date), downloadable as CSV; both release ``noted``, the assessments
+    the comparison noted."""
     countries = comparison["countries"]
     codes = [c["iso2"] for c in countries]
     levels = Table(
@@ -54,13 +57,17 @@ def _tables(comparison):
             (m["number"], m["title"], *(entry["level"] for entry in m["levels"]))
             for m in comparison["measures"]
         ],
+        releases=noted,
     )
     by_date = {}
     for index, country in enumerate(countries):
         for point in country["series"]:
             by_date.setdefault(point["date"], [None] * len(countries))[index] = point["score"]
     series = Table(
-        "scores", ["date", *codes], [(day, *scores) for day, scores in sorted(by_date.items())]
+        "scores",
+        ["date", *codes],
+        [(day, *scores) for day, scores in sorted(by_date.items())],
+        releases=noted,
     )
     return [levels, series]
 

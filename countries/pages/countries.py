@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from countries.models import Country, Initiative, Membership
 from measures.access import viewer_for
+from measures.audit import disclosures
 from measures.models import Cell, Evidence, Indicator, Observation
 from measures.pages.common import (
     Table,
@@ -51,7 +52,8 @@ EVIDENCE_LIMIT = 200
 def country_list(request):
     viewer = viewer_for(request.user)
     as_of = read_as_of(request)
-    card = scorecards.countries_scorecard(viewer, as_of)
+    with disclosures.noting() as levels:
+        card = scorecards.countries_scorecard(viewer, as_of)
     scores = {r["country"]: r for r in card["results"]}
     rows = [
         with_coverage(
@@ -86,6 +88,7 @@ def country_list(request):
             + (r["rated"], r["applicable"], r["low_coverage"])
             for r in table.rows
         ],
+        releases=levels,
     )
     if response := csv_download(request, [download], "countries"):
         return response
@@ -98,26 +101,29 @@ def country_detail(request, iso2):
     country = get_object_or_404(Country.objects.prefetch_related("regions"), pk=iso2.upper())
     iso = country.iso2
     as_of = read_as_of(request)
-    card = scorecards.country_scorecard(viewer, iso, as_of)
-    series = scorecards.score_series(viewer, iso, until=as_of)
+    with disclosures.noting() as levels:
+        card = scorecards.country_scorecard(viewer, iso, as_of)
+    with disclosures.noting() as scored:
+        series = scorecards.score_series(viewer, iso, until=as_of)
     measures = _measures_sorted(request, _measure_rows(card, cell_links(codes=[iso]), iso, as_of))
     evidence = _country_evidence(request.user, iso, as_of)
     memberships = list(
         Membership.objects.visible_to(request.user)
         .filter(country_id=iso, initiative__in=Initiative.objects.visible_to(request.user))
-        .select_related("initiative", "marking")
+        .select_related("initiative__marking", "marking")
         .order_by("start", "initiative__slug")
     )
     indicator_charts = _indicator_charts(country)
     name = localized(country, "name")
     changes, changes_table = what_changed(request, as_of, lambda *_: Filters(countries=(iso,)))
     tables = [
-        _measures_table(measures.rows),
+        _measures_table(measures.rows, levels),
         changes_table,
         Table(
             "score",
             ["date", "score", "rated"],
             [(p["date"], p["score"], p["rated"]) for p in series],
+            releases=scored,
         ),
         _country_evidence_table(evidence),
         _memberships_table(memberships),
@@ -239,8 +245,9 @@ def _score_chart(name, series):
     )
 
 
-def _measures_table(measures):
-    """A line per measure, then one per partner of a bilateral measure."""
+def _measures_table(measures, levels):
+    """A line per measure, then one per partner of a bilateral measure
+    (``levels``: the assessments the scorecard noted)."""
     return Table(
         "measures",
         [
@@ -287,6 +294,7 @@ def _measures_table(measures):
             ]
             for m in measures
         ),
+        releases=levels,
     )
 
 
@@ -322,6 +330,7 @@ def _country_evidence_table(evidence):
             )
             for e in evidence
         ],
+        releases=evidence,
     )
 
 
@@ -340,4 +349,5 @@ def _memberships_table(memberships):
             )
             for m in memberships
         ],
+        releases=[*memberships, *{m.initiative for m in memberships}],
     )

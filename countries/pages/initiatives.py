@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from countries.choices import MembershipRole
 from countries.models import Initiative, Membership
 from measures.access import viewer_for
+from measures.audit import disclosures
 from measures.models import Evidence
 from measures.pages.common import Table, csv_download, read_as_of, readable
 from measures.pages.history import what_changed
@@ -57,6 +58,7 @@ def initiative_list(request):
             )
             for i in table.rows
         ],
+        releases=table.rows,
     )
     if response := csv_download(request, [download], "initiatives"):
         return response
@@ -75,7 +77,8 @@ def initiative_detail(request, slug):
         slug=slug,
     )
     as_of = read_as_of(request)
-    card = scorecards.initiative_scorecard(viewer, slug, as_of)
+    with disclosures.noting() as levels:
+        card = scorecards.initiative_scorecard(viewer, slug, as_of)
     memberships = list(
         Membership.objects.visible_to(request.user)
         .filter(initiative=initiative)
@@ -94,7 +97,10 @@ def initiative_detail(request, slug):
     timeline = _members_timeline(initiative, memberships)
     scores = _scores_table(request, card["results"] if card else [])
     changes, changes_table = _changes(request, viewer, slug, carried, as_of)
-    tables = [*_initiative_tables(memberships, carried, scores.rows, evidence), changes_table]
+    tables = [
+        *_initiative_tables(initiative, memberships, carried, (scores.rows, levels), evidence),
+        changes_table,
+    ]
     if response := csv_download(request, tables, f"initiative-{slug}"):
         return response
     cite = initiative.cite_source
@@ -194,8 +200,11 @@ def _members_timeline(initiative, memberships):
     )
 
 
-def _initiative_tables(memberships, carried, results, evidence):
-    """The initiative page's tables, downloadable as CSV."""
+def _initiative_tables(initiative, memberships, carried, scores, evidence):
+    """The initiative page's tables, downloadable as CSV (each lists links of
+    the initiative, so each releases it; ``scores``: the scorecard's rows
+    shown and the assessments it noted)."""
+    results, levels = scores
     return [
         Table(
             "members",
@@ -212,6 +221,7 @@ def _initiative_tables(memberships, carried, results, evidence):
                 )
                 for m in memberships
             ],
+            releases=[initiative, *memberships],
         ),
         Table(
             "measures",
@@ -220,6 +230,7 @@ def _initiative_tables(memberships, carried, results, evidence):
                 (c.measure.number, localized(c.measure, "title"), localized(c, "note"))
                 for c in carried
             ],
+            releases=[initiative],
         ),
         Table(
             "scores",
@@ -229,6 +240,7 @@ def _initiative_tables(memberships, carried, results, evidence):
                 + (r["rated"], r["applicable"], r["low_coverage"])
                 for r in results
             ],
+            releases=[initiative, *levels],
         ),
         Table(
             "evidence",
@@ -245,5 +257,6 @@ def _initiative_tables(memberships, carried, results, evidence):
                 )
                 for e in evidence
             ],
+            releases=[initiative, *evidence],
         ),
     ]

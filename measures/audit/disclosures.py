@@ -65,6 +65,16 @@ def row_of(obj, marking=None):
     return meta.label_lower, key, obj.marking_id, marking.level if marking else PUBLIC
 
 
+def level_row(cell):
+    """The assessment that sets a cell's level, as a row (a cell read
+    ``with_level(..., released=True)``), or None for a cell with none."""
+    if cell.level_public_id is None:
+        return None
+    label = "measures.assessment"
+    level = cell.level_marking or PUBLIC
+    return label, handle(cell.level_public_id), cell.level_marking_id, level
+
+
 def handle(value):
     """A public id as the API shows it, from the database's UUID or hex text."""
     return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
@@ -110,6 +120,30 @@ def collecting():
 
 def is_collecting():
     return collected_rows.get() is not None
+
+
+@contextmanager
+def noting():
+    """What ``note`` is given while the block runs, as a list of its own (and
+    passed on to the release being collected): so that a page can tell which
+    of the rows its reads noted one of its tables shows. Empty, and free,
+    when no release is being collected (an HTML page)."""
+    outer = collected_rows.get()
+    if outer is None:
+        yield []
+        return
+    with collecting() as rows:
+        yield rows
+    outer.extend(rows)
+
+
+def release_only(rows):
+    """Make ``rows`` the whole release being collected, if any: whatever the
+    reads noted while the response was computed is dropped (a page's CSV
+    download releases the one table it holds, not the rest of the page)."""
+    collected = collected_rows.get()
+    if collected is not None:
+        collected[:] = triples(rows)
 
 
 def note(rows):

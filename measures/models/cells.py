@@ -18,11 +18,14 @@ from ..choices import NO_EVIDENCE, Level, Scope
 
 
 class CellQuerySet(models.QuerySet):
-    def with_level(self, user, as_of=None, precision=False):
+    def with_level(self, user, as_of=None, precision=False, released=False):
         """Annotate each cell with its current level *for this viewer*, and
         the viewer's version of it (``with_version``); with ``precision``, also
         how precisely its date is known (``level_effective_precision``, for a
-        page that shows the date: lists leave out the extra subquery).
+        page that shows the date: lists leave out the extra subquery); with
+        ``released``, which assessment sets the level (``level_public_id``,
+        ``level_marking_id``, ``level_marking``: for the disclosure ledger,
+        ``disclosures.level_row``).
 
         Current = the latest non-retracted assessment the viewer may see, by
         (effective_on, recorded_at, id); ``as_of`` replays history by
@@ -39,6 +42,12 @@ class CellQuerySet(models.QuerySet):
         if precision:
             precise = Subquery(latest.values("effective_precision")[:1])
             annotated = annotated.annotate(level_effective_precision=precise)
+        if released:
+            annotated = annotated.annotate(
+                level_public_id=Subquery(latest.values("public_id")[:1]),
+                level_marking_id=Subquery(latest.values("marking_id")[:1]),
+                level_marking=Subquery(latest.values("marking__level")[:1]),
+            )
         return annotated
 
     def with_version(self, user):

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from measures.access import viewer_for
+from measures.audit import disclosures
 from measures.choices import WEIGHTS, Scope
 from measures.models import Assessment, CarriedMeasure, Indicator, Measure, Source
 from measures.reads import scorecards
@@ -48,7 +49,8 @@ LARGEST_NUMBER = 32767
 @readable
 def measure_list(request):
     as_of = read_as_of(request)
-    scores = measure_coverage(scorecards.matrix(viewer_for(request.user), as_of))
+    with disclosures.noting() as levels:
+        scores = measure_coverage(scorecards.matrix(viewer_for(request.user), as_of))
     rows = [
         {
             **scores[m.number],
@@ -84,6 +86,7 @@ def measure_list(request):
             + (r["rated"], r["applicable"], r["low_coverage"])
             for r in table.rows
         ],
+        releases=levels,
     )
     if response := csv_download(request, [download], "measures"):
         return response
@@ -97,7 +100,8 @@ def measure_detail(request, number):
         raise Http404
     measure = get_object_or_404(Measure, number=number)
     as_of = read_as_of(request)
-    card = scorecards.measure_scorecard(viewer, number, as_of)
+    with disclosures.noting() as levels:
+        card = scorecards.measure_scorecard(viewer, number, as_of)
     cite = Source.objects.visible_to(request.user).filter(pk=measure.cite_source_id).first()
     carriers = list(
         CarriedMeasure.objects.visible_to(request.user)
@@ -120,7 +124,7 @@ def measure_detail(request, number):
     charts_shown = [indicator_chart(i, measure) for i in indicators]
     changes, changes_table = what_changed(request, as_of, lambda *_: Filters(measures=(number,)))
     tables = [
-        *_measure_tables(countries.rows, pairs.rows, carriers, history, charts_shown),
+        *_measure_tables(countries.rows, pairs.rows, levels, carriers, history, charts_shown),
         changes_table,
     ]
     if response := csv_download(request, tables, f"measure-{number}"):
@@ -215,8 +219,9 @@ def _pairs_table(request, rows):
     )
 
 
-def _measure_tables(countries, pairs, carriers, history, charts_shown):
-    """The page's tables, downloadable as CSV (in the order and filter shown)."""
+def _measure_tables(countries, pairs, levels, carriers, history, charts_shown):
+    """The page's tables, downloadable as CSV (in the order and filter shown);
+    ``levels``: the assessments the scorecard noted."""
     return [
         Table(
             "countries",
@@ -226,6 +231,7 @@ def _measure_tables(countries, pairs, carriers, history, charts_shown):
                 + (r["evidence_count"], r["overdue"])
                 for r in countries
             ],
+            releases=levels,
         ),
         Table(
             "pairs",
@@ -235,6 +241,7 @@ def _measure_tables(countries, pairs, carriers, history, charts_shown):
                 + (r["value"], r["effective_on"], r["evidence_count"], r["overdue"])
                 for r in pairs
             ],
+            releases=levels,
         ),
         Table(
             "initiatives",
@@ -243,34 +250,41 @@ def _measure_tables(countries, pairs, carriers, history, charts_shown):
                 (c.initiative.slug, localized(c.initiative, "name"), localized(c, "note"))
                 for c in carriers
             ],
+            releases=[c.initiative for c in carriers],
         ),
-        Table(
-            "history",
-            [
-                "cell",
-                "level",
-                "effective_on",
-                "precision",
-                "recorded_at",
-                "recorded_by",
-                "rationale",
-                "marking",
-                "retracted",
-            ],
-            [
-                (
-                    a.cell.cell_label,
-                    a.level,
-                    a.effective_on,
-                    a.effective_precision,
-                    a.recorded_at,
-                    a.recorded_by.get_username(),
-                    localized(a, "rationale"),
-                    str(a.marking),
-                    a.retracted,
-                )
-                for a in history
-            ],
-        ),
+        _history_table(history),
         *indicator_tables(charts_shown, by_country=True),
     ]
+
+
+def _history_table(history):
+    """The measure's assessments, newest first (at most ``HISTORY_LIMIT``)."""
+    return Table(
+        "history",
+        [
+            "cell",
+            "level",
+            "effective_on",
+            "precision",
+            "recorded_at",
+            "recorded_by",
+            "rationale",
+            "marking",
+            "retracted",
+        ],
+        [
+            (
+                a.cell.cell_label,
+                a.level,
+                a.effective_on,
+                a.effective_precision,
+                a.recorded_at,
+                a.recorded_by.get_username(),
+                localized(a, "rationale"),
+                str(a.marking),
+                a.retracted,
+            )
+            for a in history
+        ],
+        releases=history,
+    )

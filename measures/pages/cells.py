@@ -368,6 +368,8 @@ def _cell_tables(history, evidence):
                 )
                 for a in history
             ],
+            # The evidence column names items by handle: not their content.
+            releases=history,
         ),
         Table(
             "evidence",
@@ -385,6 +387,7 @@ def _cell_tables(history, evidence):
                 )
                 for e in evidence
             ],
+            releases=evidence,
         ),
     ]
 

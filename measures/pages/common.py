@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from measures.access import viewer_for
+from measures.audit import disclosures
 from measures.models import Cell
 from measures.reads.csv import csv_text
 from measures.reads.labels import is_overdue
@@ -108,17 +109,30 @@ def linked_row(entry, links, number, iso, as_of, cadence_days):
 
 class Table:
     """One table of a page as plain values: rendered as HTML by the template and
-    downloadable as ``?format=csv&table=<name>`` with the same rows."""
+    downloadable as ``?format=csv&table=<name>`` with the same rows.
 
-    def __init__(self, name, columns, rows):
+    ``releases`` is what its lines show, for the disclosure ledger: model
+    instances with a ``marking``, or ``disclosures.row_of`` tuples (each line's
+    row; on a page about one record, that record too, since its tables list
+    its links; for levels and scores, the assessments the read noted,
+    ``disclosures.noting``). A row named only by its handle in a line (an
+    evidence item's source key) is not released by it. Keyword-only and
+    required, so that no page can offer a download without saying what it
+    releases; ``()`` only for a table of public reference data (measures,
+    countries, indicators: they carry no marking).
+    ``tests/security/test_ledger_page_exports.py`` checks every page says it."""
+
+    def __init__(self, name, columns, rows, *, releases):
         self.name, self.columns, self.rows = name, list(columns), list(rows)
+        self.releases = list(releases)
 
     def csv(self):
         return csv_text(self.rows, self.columns)
 
 
 def csv_download(request, tables, basename):
-    """The CSV answer when the query asks for one of ``tables``, else None."""
+    """The CSV answer when the query asks for one of ``tables``, else None;
+    the disclosure ledger records the marked rows of the table sent."""
     if request.GET.get("format") != "csv":
         return None
     wanted = request.GET.get("table", "")
@@ -126,6 +140,8 @@ def csv_download(request, tables, basename):
     table = by_name.get(wanted)
     if table is None:
         raise Http404
+    # The download releases this table's rows, and nothing else the page read.
+    disclosures.release_only(table.releases)
     response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{csv_filename(request, basename, table.name)}"'

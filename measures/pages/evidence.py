@@ -38,7 +38,7 @@ def evidence_detail(request, public_id):
         .select_related("cell", "marking")
         .order_by("-effective_on", "-recorded_at")
     )
-    tables = _evidence_tables(cells, initiatives, assessments)
+    tables = _evidence_tables(evidence, cells, initiatives, assessments)
     if response := csv_download(request, tables, f"evidence-{public_id}"):
         return response
     return render(
@@ -56,18 +56,21 @@ def evidence_detail(request, public_id):
     )
 
 
-def _evidence_tables(cells, initiatives, assessments):
-    """The evidence page's tables, downloadable as CSV."""
+def _evidence_tables(evidence, cells, initiatives, assessments):
+    """The evidence page's tables, downloadable as CSV (each lists links of
+    the evidence, so each releases it)."""
     return [
         Table(
             "cells",
             ["measure", "country", "partner"],
             [(c.measure.number, c.country_id, c.partner_id) for c in cells],
+            releases=[evidence],
         ),
         Table(
             "initiatives",
             ["initiative", "name"],
             [(i.slug, localized(i, "name")) for i in initiatives],
+            releases=[evidence, *initiatives],
         ),
         Table(
             "assessments",
@@ -76,6 +79,7 @@ def _evidence_tables(cells, initiatives, assessments):
                 (a.cell.cell_label, a.level, a.effective_on, str(a.marking), a.retracted)
                 for a in assessments
             ],
+            releases=[evidence, *assessments],
         ),
     ]
 
@@ -103,6 +107,7 @@ def source_list(request):
             (s.title, s.key, s.author, s.publisher, s.published_on, s.language, str(s.marking))
             for s in table.rows
         ],
+        releases=table.rows,
     )
     if response := csv_download(request, [download], "sources"):
         return response
@@ -141,6 +146,7 @@ def source_detail(request, key):
             )
             for e in evidence
         ],
+        releases=[source, *evidence],
     )
     if response := csv_download(request, [table], f"source-{key}"):
         return response

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from countries.models import Country
+from measures.audit import disclosures
 from measures.models import Measure
 from measures.reads.history import COMPARE_MAX, COMPARE_MIN, a_year_before, changes_between
 from measures.reads.labels import localized
@@ -61,16 +62,18 @@ def what_changed(request, as_of, filters_for):
     nothing to compare)."""
     form = ChangesForm(request.GET)
     rows = []
-    if form.is_valid():
-        end = form.cleaned_data["changed_to"] or as_of or timezone.localdate()
-        start = form.cleaned_data["changed_from"] or a_year_before(end)
-        filters = filters_for(start, end)
-        if filters is not None:
-            rows = _named(changes_between(request.user, start, end, filters), as_of)
-        # Shown with the dates used, defaults included.
-        form = ChangesForm(initial={"changed_from": start, "changed_to": end})
-    else:
-        start = end = None
+    # The table releases the assessments behind both dates' levels.
+    with disclosures.noting() as levels:
+        if form.is_valid():
+            end = form.cleaned_data["changed_to"] or as_of or timezone.localdate()
+            start = form.cleaned_data["changed_from"] or a_year_before(end)
+            filters = filters_for(start, end)
+            if filters is not None:
+                rows = _named(changes_between(request.user, start, end, filters), as_of)
+            # Shown with the dates used, defaults included.
+            form = ChangesForm(initial={"changed_from": start, "changed_to": end})
+        else:
+            start = end = None
     table = Table(
         "changes",
         ["measure", "title", "country", "partner", "from_level", "from_on", "to_level", "to_on"],
@@ -87,6 +90,7 @@ def what_changed(request, as_of, filters_for):
             )
             for r in rows
         ],
+        releases=levels,
     )
     section = {"form": form, "start": start, "end": end, "rows": rows, "count": len(rows)}
     return section, table

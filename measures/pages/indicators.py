@@ -99,6 +99,7 @@ def indicator_tables(charts_shown, *, by_country=False):
                 )
                 for o in c["observations"]
             ],
+            releases=(),  # indicators and observations are public reference data
         )
         for c in charts_shown
     ]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from countries.models import Country
 from measures.access import viewer_for
+from measures.audit import disclosures
 from measures.choices import WEIGHTS
 from measures.reads import exports, scorecards
 from measures.reads.labels import (
@@ -45,11 +46,11 @@ def overview(request):
         domain=data.get("domain") or None,
     )
     if request.GET.get("format") == "csv":
-        card = scorecards.matrix(viewer, as_of, filters)
+        with disclosures.noting() as levels:
+            card = scorecards.matrix(viewer, as_of, filters)
         table = exports.matrix_table(card)
-        return csv_download(
-            request, [Table("heatmap", table["columns"], table["rows"])], "overview"
-        )
+        heatmap = Table("heatmap", table["columns"], table["rows"], releases=levels)
+        return csv_download(request, [heatmap], "overview")
     countries = scorecards.select_countries(viewer, filters, as_of)
     regions = RegionGroups(form.regions)
     countries.sort(key=regions.sort_key)

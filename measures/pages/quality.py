@@ -25,6 +25,7 @@ def data_quality(request):
         "findings",
         ["check", "level", "row", "detail"],
         [(r.name, r.level, row["label"], row["detail"]) for r in results for row in r.rows],
+        releases=[record for r in results for row in r.rows for record in row["of"]],
     )
     if response := csv_download(request, [table], "data-quality"):
         return response

@@ -16,7 +16,7 @@ cadence, ``rules.due_on``).
 """
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from countries.models import Country, CountryPair, Initiative, Membership
 
+from ..audit import disclosures
 from ..choices import Direction, Level, Scope
 from ..models import Assessment, Cell, Evidence, Indicator, Measure
 from ..rules import (
@@ -59,11 +60,16 @@ class Check:
         return bool(self.rows)
 
     def as_dict(self):
-        return {**asdict(self), "count": self.count}
+        """Plain values: a finding's records (``of``) stay behind."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["rows"] = [{k: v for k, v in row.items() if k != "of"} for row in self.rows]
+        return {**values, "count": self.count}
 
 
-def _row(label, detail="", url=""):
-    return {"label": str(label), "detail": str(detail), "url": url}
+def _row(label, detail="", url="", of=()):
+    """A finding; ``of``: the records it shows (marked ones go to the
+    disclosure ledger when the report is downloaded)."""
+    return {"label": str(label), "detail": str(detail), "url": url, "of": tuple(of)}
 
 
 def _cell_url(cell_id):
@@ -144,13 +150,18 @@ def check_uncited_rows(user):
     rows = []
     for model in (Country, CountryPair, Measure, Indicator, Initiative, Membership):
         uncited = _visible(model, user).filter(Q(cite_source__isnull=True) | Q(cite_locator=""))
-        rows += [_row(obj, model._meta.verbose_name) for obj in uncited]
-    for item in Evidence.objects.visible_to(user).filter(retracted=False, locator=""):
+        rows += [
+            _row(obj, model._meta.verbose_name, of=[obj] if hasattr(obj, "marking_id") else [])
+            for obj in uncited
+        ]
+    evidence = Evidence.objects.visible_to(user).filter(retracted=False, locator="")
+    for item in evidence.select_related("marking"):
         rows.append(
             _row(
                 item.key or item.public_id,
                 _("evidence"),
                 reverse("evidence", args=[item.public_id]),
+                of=[item],
             )
         )
     return rows
@@ -159,7 +170,7 @@ def check_uncited_rows(user):
 def _memberships(user):
     return list(
         Membership.objects.visible_to(user)
-        .select_related("initiative", "country")
+        .select_related("initiative", "country", "marking")
         .order_by("initiative__slug", "country_id", "start")
     )
 
@@ -170,7 +181,11 @@ def check_membership_dates(user):
         problems = membership_problems(m, others=())  # overlaps: the next check
         for name, message in problems.items():
             rows.append(
-                _row(f"{m.initiative.slug} · {m.country_id} ({m.role})", f"{name}: {message}")
+                _row(
+                    f"{m.initiative.slug} · {m.country_id} ({m.role})",
+                    f"{name}: {message}",
+                    of=[m],
+                )
             )
     return rows
 
@@ -188,6 +203,7 @@ def check_membership_overlaps(user):
                         _row(
                             f"{m.initiative.slug} · {m.country_id}",
                             f"{m.role} {period_label(m)} / {other.role} {period_label(other)}",
+                            of=[m, other],
                         )
                     )
     return rows
@@ -197,11 +213,13 @@ def _assessments(user):
     return (
         Assessment.objects.visible_to(user)
         .filter(retracted=False)
-        .select_related("cell__measure")
+        .select_related("cell__measure", "marking")
         .prefetch_related(
             Prefetch(
                 "evidence",
-                queryset=Evidence.objects.visible_to(user).filter(retracted=False),
+                queryset=Evidence.objects.visible_to(user)
+                .filter(retracted=False)
+                .select_related("marking"),
                 to_attr="visible_evidence",
             )
         )
@@ -212,14 +230,14 @@ def _assessments(user):
 def check_future_assessments(user):
     today = timezone.localdate()
     return [
-        _row(a.key or a.pk, f"{a.cell} · {a.effective_on}", _cell_url(a.cell_id))
+        _row(a.key or a.pk, f"{a.cell} · {a.effective_on}", _cell_url(a.cell_id), of=[a])
         for a in _assessments(user).filter(effective_on__gt=today)
     ]
 
 
 def check_assessments_without_evidence(user):
     return [
-        _row(a.key or a.pk, f"{a.cell} · {a.get_level_display()}", _cell_url(a.cell_id))
+        _row(a.key or a.pk, f"{a.cell} · {a.get_level_display()}", _cell_url(a.cell_id), of=[a])
         for a in _assessments(user)
         if not a.visible_evidence
     ]
@@ -230,8 +248,13 @@ def check_evidence_unlinked(user):
         retracted=False, cells__isnull=True, initiatives__isnull=True
     )
     return [
-        _row(e.key or e.public_id, e.summary_en[:120], reverse("evidence", args=[e.public_id]))
-        for e in unlinked
+        _row(
+            e.key or e.public_id,
+            e.summary_en[:120],
+            reverse("evidence", args=[e.public_id]),
+            of=[e],
+        )
+        for e in unlinked.select_related("marking")
     ]
 
 
@@ -244,6 +267,7 @@ def check_evidence_after_assessment(user):
                     a.key or a.pk,
                     f"{a.cell} · {a.effective_on} ← {e.key or e.pk} ({e.occurred_on})",
                     _cell_url(a.cell_id),
+                    of=[a, e],
                 )
             )
     return rows
@@ -251,17 +275,18 @@ def check_evidence_after_assessment(user):
 
 def check_pairs_both_ways(user):
     directions = defaultdict(set)
-    labels = {}
+    labels, evidence = {}, defaultdict(list)
     links = Evidence.cells.through.objects.filter(
         evidence__in=Evidence.objects.visible_to(user).filter(retracted=False),
         cell__scope=Scope.BILATERAL,
-    ).select_related("cell__measure", "evidence")
+    ).select_related("cell__measure", "evidence__marking")
     for link in links:
         directions[link.cell_id].add(link.evidence.direction)
         labels[link.cell_id] = str(link.cell)
+        evidence[link.cell_id].append(link.evidence)
     both = {Direction.SUPPORTS, Direction.UNDERMINES}
     return [
-        _row(labels[pk], "", _cell_url(pk))
+        _row(labels[pk], "", _cell_url(pk), of=evidence[pk])
         for pk in sorted(directions, key=lambda pk: labels[pk])
         if both <= directions[pk]
     ]
@@ -269,7 +294,7 @@ def check_pairs_both_ways(user):
 
 def check_overdue_cells(user, today=None):
     cells = (
-        Cell.objects.with_level(user)
+        Cell.objects.with_level(user, released=disclosures.is_collecting())
         .exclude(level__in=["no_evidence", Level.NOT_APPLICABLE])
         .select_related("measure")
         .order_by("measure__number", "country_id", "partner_id")
@@ -283,7 +308,8 @@ def check_overdue_cells(user, today=None):
                 "date": c.level_effective_on,
                 "due": due,
             }
-            rows.append(_row(c, text, _cell_url(c.pk)))
+            level = disclosures.level_row(c) if disclosures.is_collecting() else None
+            rows.append(_row(c, text, _cell_url(c.pk), of=[level] if level else []))
     return rows
 
 

@@ -544,6 +544,14 @@ def heatmap(viewer, as_of=None, filters=Filters()):
     return {"as_of": as_of, "measures": grid.measures, "results": rows}
 
 
+# What ``score_series`` reads of each assessment when the ledger is listening.
+NOTED = {
+    "noted_id": F("public_id"),
+    "noted_marking": F("marking_id"),
+    "noted_level": F("marking__level"),
+}
+
+
 def score_series(viewer, iso, until=None, filters=Filters()):
     """A country's score at the end of each year, from the year of its first
     visible assessment to ``until`` (default today), and at ``until`` itself.
@@ -555,6 +563,7 @@ def score_series(viewer, iso, until=None, filters=Filters()):
     point equals ``country_scorecard(viewer, iso, as_of=date)["score"]``.
     """
     until = until or datetime.date.today()
+    noted = disclosures.is_collecting()
     tracked = tracked_pairs()
     measures = select_measures(filters)
     number = {m["id"]: m["number"] for m in measures}
@@ -570,8 +579,16 @@ def score_series(viewer, iso, until=None, filters=Filters()):
             measure_id=F("cell__measure_id"),
             iso=F("cell__country_id"),
             partner=F("cell__partner_id"),
+            **(NOTED if noted else {}),
         )
     )
+    if noted:
+        # Each point is a score over these assessments' levels.
+        disclosures.note(
+            ("measures.assessment", disclosures.handle(r["noted_id"]), r["noted_marking"], level)
+            for r in rows
+            if (level := r["noted_level"]) != disclosures.PUBLIC
+        )
     if not rows:
         return []
     first_year = rows[0]["effective_on"].year

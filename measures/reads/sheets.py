@@ -18,6 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
+from ..audit import disclosures
 from ..choices import SHEET_COLUMNS, SHEET_FILL_COLUMNS, SHEET_TITLE
 from ..models import Cell
 from ..rules import due_on
@@ -38,20 +39,25 @@ WIDTHS = {"measure_title": 48, "country_name": 22, "partner_name": 22, "rational
 def sheet_cells(user, cells=None, *, worklist="", today=None):
     """The cells of a sheet for ``user``: ``cells`` (a queryset, all by
     default) narrowed to a worklist when one is named, each with the level,
-    version and due date *for this user*, in a constant number of queries."""
+    version and due date *for this user*, in a constant number of queries.
+    The assessment behind each level is noted for the disclosure ledger (a
+    sheet downloaded as CSV releases it)."""
     today = today or timezone.localdate()
     chosen = Cell.objects.all() if cells is None else Cell.objects.filter(pk__in=cells.values("pk"))
     if worklist:
         listed = WORKLISTS[worklist](user, today)
         order = {c.pk: i for i, c in enumerate(listed)}
         chosen = chosen.filter(pk__in=list(order))
+    collecting = disclosures.is_collecting()
     rows = list(
-        chosen.with_level(user)
+        chosen.with_level(user, released=collecting)
         .select_related("measure", "country", "partner")
         .order_by("measure__number", "country_id", "partner_id")
     )
     if worklist:
         rows.sort(key=lambda c: order[c.pk])
+    if collecting:
+        disclosures.note(level for c in rows if (level := disclosures.level_row(c)))
     for cell in rows:
         cell.due_on = due_on(cell.level, cell.level_effective_on, cell.measure.cadence_days)
     return rows
