@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -274,7 +274,17 @@ def _render_cell(
         Assessment.objects.visible_to(request.user)
         .filter(cell=cell)
         .select_related("marking", "recorded_by", "retracted_by")
-        .prefetch_related("evidence", replies_prefetch(request.user))
+        .prefetch_related(
+            # Only what the viewer may see: a visible assessment may cite
+            # evidence re-marked above them since (by someone who could not
+            # see the assessment, or after it was retracted).
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.visible_to(request.user),
+                to_attr="visible_evidence",
+            ),
+            replies_prefetch(request.user),
+        )
         .order_by("-effective_on", "-recorded_at", "-id")
     )
     evidence = list(
@@ -334,7 +344,7 @@ def _show_visible_evidence(history, evidence, form):
         {e.pk for e in form.evidence_rows.values()} if form is not None else set()
     )
     for a in history:
-        a.shown_evidence = [e for e in a.evidence.all() if e.pk in visible_ids]
+        a.shown_evidence = [e for e in a.visible_evidence if e.pk in visible_ids]
         a.later_evidence = evidence_after(a, a.shown_evidence)
 
 
@@ -362,7 +372,7 @@ def _cell_tables(history, evidence):
                     a.recorded_at,
                     a.recorded_by.get_username(),
                     localized(a, "rationale"),
-                    " ".join(str(e.public_id) for e in a.evidence.all()),
+                    " ".join(sorted(str(e.public_id) for e in a.visible_evidence)),
                     str(a.marking),
                     a.retracted,
                 )

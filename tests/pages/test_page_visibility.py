@@ -1,11 +1,18 @@
 """No page shows a reader what they are not cleared for: crawl the site as them."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
+from measures import services
+from tests.api_helpers import client as api_client
+from tests.factories import EvidenceFactory, assess, cell_at, marking
 from tests.pages.helpers import CANARY, CANARY_SOURCE_TITLE, crawl, plant_canary
 
 pytestmark = pytest.mark.django_db
+
+D = datetime.date
 
 # Text that exists only in confidential rows of the seed (source 001, the NATO cable).
 SEED_SECRETS = ["PPC-DS(2012)0009", "CSDN", "Partnership Action Plan against Terrorism"]
@@ -95,3 +102,28 @@ def test_the_heat_map_level_follows_the_viewer(client, users):
 
     assert level(users.reader) == "under_discussion"
     assert level(users.moroccan_analyst) == "agreed"
+
+
+def test_an_assessment_names_only_the_evidence_the_reader_may_see_since(client, users):
+    """A retracted assessment holds no re-marking back: the evidence it cited
+    may go up above a reader who still sees the assessment. Its page, its
+    history download and the API then name none of that evidence."""
+    cell = cell_at(11, "MA")
+    evidence = EvidenceFactory(summary_en="Hotline tested", cells=[cell])
+    cited = assess(users.admin, cell, "partial", D(2012, 6, 1), evidence=[evidence])
+    services.retract_assessment(
+        users.admin, cited, reason="Wrong cell.", expected_version=cell.version_for(users.admin)
+    )
+    handle = str(evidence.public_id)
+    client.force_login(users.reader)
+    history = reverse("cell", args=[cell.pk]) + "?format=csv&table=history"
+    assert handle in client.get(history).content.decode()  # the control: seen while public
+
+    services.remark_evidence(
+        users.admin, evidence, marking("confidential", "MA"), expected_version=evidence.version
+    )
+
+    assert handle not in client.get(history).content.decode()
+    assert handle not in client.get(reverse("cell", args=[cell.pk])).content.decode()
+    api = api_client(users.reader).get(f"/api/v1/assessments/{cited.public_id}/")
+    assert api.status_code == 200 and api.json()["evidence"] == []
