@@ -15,8 +15,10 @@ shows an admin nothing above their clearance. Every write goes through the
 services (audited) under the admin's name."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +33,7 @@ from .models import Delivery, Webhook
 
 FILTERS = ["countries", "measures", "initiatives", "kinds"]
 STATE = [
+    "language",
     ("active", "disabled_at", "disabled_reason"),
     ("consecutive_failures", "next_attempt_at"),
     "created_at",
@@ -54,10 +57,18 @@ class WebhookForm(VersionedModelForm):
         required=False,
         help_text=_("Record types, or type.action; none = every kind."),
     )
+    # Set once, at registration (the owner changes it over the API). Not
+    # required: a post without it gets the site's language, as the API does.
+    language = forms.ChoiceField(
+        label=_("language"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("The owner's mail about this webhook is written in it."),
+    )
 
     class Meta:
         model = Webhook
-        fields = ["owner", "url", "description", *FILTERS]
+        fields = ["owner", "url", "description", *FILTERS, "language"]
 
 
 @admin.register(Webhook)
@@ -71,6 +82,7 @@ class WebhookAdmin(AdminOnly):
     filter_horizontal = ["countries", "measures", "initiatives"]
     readonly_fields = [
         "owner",
+        "language",
         "active",
         "disabled_at",
         "disabled_reason",
@@ -83,8 +95,15 @@ class WebhookAdmin(AdminOnly):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["owner", "url", "description", *FILTERS]
+            return ["owner", "url", "description", *FILTERS, "language"]
         return ["url", "owner", "description", *FILTERS, *STATE, "expected_version"]
+
+    def get_changeform_initial_data(self, request):
+        # The admin's own language, as the API takes the caller's.
+        return {
+            **super().get_changeform_initial_data(request),
+            "language": translation.get_language(),
+        }
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
@@ -100,7 +119,8 @@ class WebhookAdmin(AdminOnly):
         data = form.cleaned_data
         fields = {name: data[name] for name in ("url", "description", *FILTERS)}
         if not change:
-            hook = services.create_webhook(user, owner=data["owner"], **fields)
+            language = data["language"] or None
+            hook = services.create_webhook(user, owner=data["owner"], language=language, **fields)
         elif form.has_changed():
             version = data.get("expected_version")
             hook = services.update_webhook(user, form.instance, expected_version=version, **fields)

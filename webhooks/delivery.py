@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from measures.audit import disclosures
@@ -158,7 +158,10 @@ def deliver(hook_id):
                 return outcome
             body, ids = body_for_owner(hook, page)
             if body is not None:
-                answer = post(hook.url, body, hook.secret)
+                # The error is the owner's to read (the log, the reason it
+                # was disabled, the mail): in the hook's language.
+                with translation.override(hook.language):
+                    answer = post(hook.url, body, hook.secret)
                 if not answer.ok:
                     outcome.retry_in = failed(hook, token, ids, answer)
                     return outcome
@@ -265,6 +268,7 @@ def snapshot(hook):
         "url": hook.url,
         "description": hook.description,
         "kinds": list(hook.kinds),
+        "language": hook.language,
         "active": hook.active,
         "disabled_reason": hook.disabled_reason,
     }

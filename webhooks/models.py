@@ -39,6 +39,11 @@ class Webhook(Versioned):
     kinds = models.JSONField(
         default=list, blank=True, help_text=_("Record types, or type.action; none = every kind.")
     )
+    # The owner's mail (a disabled hook) is written in it: the language of
+    # the session or Accept-Language that registered the hook, unless given.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     active = models.BooleanField(default=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)

@@ -75,11 +75,12 @@ def _save(current, hook, before, follows, action):
     return hook
 
 
-def create_webhook(actor, *, url, owner=None, description="", kinds=(), **follows):
+def create_webhook(actor, *, url, owner=None, description="", kinds=(), language=None, **follows):
     """A hook pushing ``owner``'s feed (by default ``actor``'s) from now on
     (not its past), registered by ``actor``: the owner, or an administrator
     for another account. What it carries is computed for the owner at
-    delivery time. The secret is on the returned object: the caller shows it
+    delivery time; its mail is in ``language`` (the caller's, by default the
+    site's). The secret is on the returned object: the caller shows it
     once."""
     owner = owner or actor
     _check_owner(actor, owner)
@@ -98,7 +99,13 @@ def create_webhook(actor, *, url, owner=None, description="", kinds=(), **follow
         # Any record positions a cursor; the newest of all is "now" for
         # everybody and is never shown (it is internal, like the revision).
         latest = ChangeRecord.objects.order_by("-revision", "-id").first()
-        hook = Webhook(owner=owner, url=url, description=description, kinds=list(kinds))
+        hook = Webhook(
+            owner=owner,
+            url=url,
+            description=description,
+            kinds=list(kinds),
+            language=language or settings.LANGUAGE_CODE,
+        )
         if latest is not None:
             hook.cursor_revision, hook.cursor_record = latest.revision, latest.pk
         return _save(current, hook, None, {n: follows.get(n) for n in FOLLOWS}, Action.CREATE)
@@ -112,9 +119,10 @@ def _own(actor, hook_pk):
 
 
 def update_webhook(actor, hook, *, expected_version, **changes):
-    """Change where it goes, what it keeps, or whether it is active. Enabling
-    again starts afresh (no failures, no backoff) after the last record the
-    receiver acknowledged: nothing recorded meanwhile is lost."""
+    """Change where it goes, what it keeps, its mail's language, or whether
+    it is active. Enabling again starts afresh (no failures, no backoff)
+    after the last record the receiver acknowledged: nothing recorded
+    meanwhile is lost."""
     follows = {n: changes.pop(n, None) for n in FOLLOWS}
     _check(
         actor, hook.owner, changes.get("url"), changes.get("kinds"), follows["initiatives"] or ()

@@ -1,5 +1,6 @@
 """The webhook resource as its owner reads and writes it."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -42,6 +43,7 @@ class WebhookSerializer(serializers.ModelSerializer):
             "measures",
             "initiatives",
             "kinds",
+            "language",
             "active",
             "disabled_at",
             "disabled_reason",
@@ -83,6 +85,8 @@ class WebhookWriteSerializer(StrictSerializer):
     kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(KINDS)), required=False, max_length=100
     )
+    # Absent, a new hook takes the request's language (Accept-Language).
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     active = serializers.BooleanField(required=False)
 
     def __init__(self, *args, **kwargs):

@@ -1,5 +1,6 @@
 """/api/v1/webhooks/: the caller's own webhooks and their delivery logs."""
 
+from django.utils import translation
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -48,6 +49,7 @@ class WebhookViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, Versione
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         data.pop("active", None)
+        data.setdefault("language", translation.get_language())
         hook = services.create_webhook(request.user, **data)
         fresh = self.get_queryset().get(pk=hook.pk)
         body = CreatedWebhookSerializer(fresh, context={"request": request}).data
