@@ -68,9 +68,9 @@ class PackageView(APIView):
         responses={
             (200, "application/zip"): OpenApiResponse(
                 OpenApiTypes.BINARY,
-                description="A zip: countries.csv, matrix.csv, measures.csv, initiatives.csv, "
-                "memberships.csv, data-dictionary.csv, codes.csv, datapackage.json "
-                "(Frictionless Data Package v1) and CITATION.txt.",
+                description="A zip: countries.csv, matrix.csv, measures.csv, evidence.csv, "
+                "initiatives.csv, memberships.csv, data-dictionary.csv, codes.csv, "
+                "datapackage.json (Frictionless Data Package v1) and CITATION.txt.",
             ),
             # In JSON: without the media type the schema would give them the zip's.
             **{(status, "application/json"): body for status, body in ERRORS.items()},

@@ -160,6 +160,19 @@ def _assessment(assessment, names):
     ]
 
 
+def _evidence_grading(item):
+    """direction, direction_label, grade."""
+    return [item.direction, _label(Direction, item.direction), item.reliability]
+
+
+def _evidence_links(item):
+    """cells, initiatives (those the reader may see: ``visible_initiatives``)."""
+    return [
+        "; ".join(f"{c.measure.number} · {c.cell_label}" for c in item.cells.all()),
+        _spaced(sorted(i.slug for i in item.visible_initiatives)),
+    ]
+
+
 def _evidence(item, names):
     return [
         [
@@ -170,13 +183,34 @@ def _evidence(item, names):
             item.quote,
             item.locator,
             item.source.key,
-            item.direction,
-            _label(Direction, item.direction),
-            item.reliability,
+            *_evidence_grading(item),
             _marking(item.marking),
-            "; ".join(f"{c.measure.number} · {c.cell_label}" for c in item.cells.all()),
-            _spaced(sorted(i.slug for i in item.visible_initiatives)),
+            *_evidence_links(item),
             item.retracted,
+        ]
+    ]
+
+
+def _package_evidence(item, names):
+    """The list's line the data package's way (measures/reads/packages.py): the
+    summary in both languages and the marking's key, as its other files write
+    them, each beside what the list shows (the source's title, the marking's
+    label); no ``retracted``, a package holds none."""
+    return [
+        [
+            item.public_id,
+            item.occurred_on,
+            item.occurred_precision,
+            item.summary_en,
+            item.summary_fr,
+            item.quote,
+            item.locator,
+            item.source.key,
+            item.source.title,
+            *_evidence_grading(item),
+            item.marking.key,
+            _marking(item.marking),
+            *_evidence_links(item),
         ]
     ]
 
@@ -361,6 +395,29 @@ TABLES = {
         ),
     ]
 }  # fmt: skip
+
+
+# Not a REST list: the evidence table of a data package, whose files are in
+# English with French in columns of their own (so not in TABLES).
+PACKAGE_EVIDENCE = ListTable(
+    "evidence",
+    (
+        "id", "occurred_on", "precision", "summary_en", "summary_fr", "quote", "locator",
+        "source", "source_title", "direction", "direction_label", "grade", "marking",
+        "marking_label", "cells", "initiatives",
+    ),
+    _package_evidence,
+)  # fmt: skip
+
+
+def package_evidence_table(items):
+    """``{"columns", "rows"}`` of a data package's ``evidence.csv``: ``items``
+    read with ``source``, ``marking``, ``cells__measure`` and the
+    ``visible_initiatives`` at hand."""
+    return {
+        "columns": list(PACKAGE_EVIDENCE.columns),
+        "rows": [line for item in items for line in PACKAGE_EVIDENCE.lines(item, None)],
+    }
 
 
 def list_table(name, rows):

@@ -1,6 +1,7 @@
 """Citable data packages: one zip per viewer and date, with the scorecards'
-tables as CSV (names and codes), the data dictionary, a Frictionless
-``datapackage.json`` (Data Package v1, tabular) and a citation line.
+tables as CSV (names and codes), the evidence behind them, the data
+dictionary, a Frictionless ``datapackage.json`` (Data Package v1, tabular)
+and a citation line.
 
 Everything comes from the reads every other output uses (scorecards,
 exports, the CSV writer, the dictionary) and the ``visible_to`` querysets,
@@ -30,7 +31,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import salted_hmac
@@ -42,8 +43,8 @@ from measures.audit.handles import opaque
 from measures.audit.revisions import latest_revision_for
 
 from ..choices import MarkingLevel
-from ..models import Assessment, Evidence, Marking, Measure, Source
-from . import dictionary, exports, scorecards
+from ..models import Assessment, Cell, Evidence, Marking, Measure, Source
+from . import dictionary, exports, list_tables, scorecards
 from .csv import csv_text
 
 NAME = "cbm-tracker"
@@ -138,13 +139,11 @@ def included_markings(user, as_of=None):
     and evidence behind its levels and counts, and the initiatives, memberships
     and sources it lists — all as the viewer sees them, up to ``as_of``."""
     assessments = Assessment.objects.visible_to(user).filter(retracted=False)
-    evidence = Evidence.objects.visible_to(user).filter(retracted=False, cells__isnull=False)
     if as_of is not None:
         assessments = assessments.filter(effective_on__lte=as_of)
-        evidence = evidence.filter(occurred_on__lte=as_of)
     used = (
         Q(pk__in=assessments.values("marking_id"))
-        | Q(pk__in=evidence.values("marking_id"))
+        | Q(pk__in=evidence(user, as_of).values("marking_id"))
         | Q(pk__in=Source.objects.visible_to(user).values("marking_id"))
         | Q(pk__in=initiatives(user, as_of).values("marking_id"))
         | Q(pk__in=memberships(user, as_of).values("marking_id"))
@@ -190,6 +189,36 @@ def initiatives(user, as_of=None):
     if as_of is not None:
         rows = rows.filter(Q(started_on__isnull=True) | Q(started_on__lte=as_of))
     return rows
+
+
+def evidence(user, as_of=None):
+    """The evidence behind the levels and counts, as the scorecards count it
+    (``evidence_by_cell``): on a cell, not retracted, occurred by ``as_of``.
+    One row per link to a cell: ``distinct()`` it to list it."""
+    rows = Evidence.objects.visible_to(user).filter(retracted=False, cells__isnull=False)
+    if as_of is not None:
+        rows = rows.filter(occurred_on__lte=as_of)
+    return rows
+
+
+def evidence_table(user, as_of=None):
+    """``evidence.csv``: oldest first, then by public id (random, but fixed),
+    so that one state writes one file; each row's initiatives are those the
+    package lists. The ledger hears of every row: the table is its content."""
+    rows = list(
+        evidence(user, as_of)
+        .distinct()
+        .select_related("source", "marking")
+        .prefetch_related(
+            Prefetch("cells", queryset=Cell.objects.select_related("measure")),
+            Prefetch(
+                "initiatives", queryset=initiatives(user, as_of), to_attr="visible_initiatives"
+            ),
+        )
+        .order_by("occurred_on", "public_id")
+    )
+    disclosures.note(rows)
+    return list_tables.package_evidence_table(rows)
 
 
 def memberships(user, as_of=None):
@@ -255,6 +284,12 @@ def tables(user, as_of=None):
             columns=["number", "title_en", "title_fr", "domain", "scope"],
             rows=list(measures),
             primary_key=("number",),
+        ),
+        Table(
+            "evidence",
+            "The evidence behind the levels",
+            **evidence_table(user, as_of),
+            primary_key=("id",),
         ),
         Table(
             "initiatives",

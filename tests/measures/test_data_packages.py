@@ -29,6 +29,7 @@ FILES = {
     "countries.csv",
     "data-dictionary.csv",
     "datapackage.json",
+    "evidence.csv",
     "initiatives.csv",
     "matrix.csv",
     "measures.csv",

@@ -5,11 +5,15 @@ writes are aimed well). The writes and viewers are those of
 test_non_interference.py; the general suite also fetches the package as one
 of the schema's GET operations, this file looks at it closely."""
 
+import io
+import zipfile
+
 import pytest
 from django.test import Client
 
 from measures.reads import packages
 from tests.api_helpers import client
+from tests.factories import EvidenceFactory
 from tests.security.test_non_interference import (
     World,
     differences,
@@ -67,3 +71,18 @@ def test_a_visible_write_changes_the_package_its_etag_and_version(world):
     # The citation moves with its version, the as-of view of 2013 does not
     # (the write is dated 2014) — but its version does.
     assert set(PATHS) | {"citation", "etag"} <= set(changed)
+
+
+def test_visible_evidence_changes_the_package_its_etag_and_version(world):
+    """The control for evidence.csv: the hidden writes file evidence on the
+    same cells, so a package that did not show it would prove nothing."""
+    before = observe(world, "french_reader")
+
+    fact = EvidenceFactory(summary_en="A public fact everyone may see.", cells=[world.targets[0]])
+
+    changed = differences(before, observe(world, "french_reader"))
+    # Dated 2012: the as-of view of 2013 lists it too.
+    assert set(PATHS) | {"citation", "etag"} <= set(changed)
+    package = packages.build_package(world.viewers["french_reader"])
+    listed = zipfile.ZipFile(io.BytesIO(package.content)).read("evidence.csv").decode()
+    assert str(fact.public_id) in listed
