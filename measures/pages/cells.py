@@ -270,23 +270,7 @@ def _render_cell(
 ):
     """The cell page, with the forms as sent when a write was refused."""
     fresh = Cell.objects.with_level(request.user, as_of, precision=True).get(pk=cell.pk)
-    history = list(
-        Assessment.objects.visible_to(request.user)
-        .filter(cell=cell)
-        .select_related("marking", "recorded_by", "retracted_by")
-        .prefetch_related(
-            # Only what the viewer may see: a visible assessment may cite
-            # evidence re-marked above them since (by someone who could not
-            # see the assessment, or after it was retracted).
-            Prefetch(
-                "evidence",
-                queryset=Evidence.objects.visible_to(request.user),
-                to_attr="visible_evidence",
-            ),
-            replies_prefetch(request.user),
-        )
-        .order_by("-effective_on", "-recorded_at", "-id")
-    )
+    history = _history(request.user, cell)
     evidence = list(
         Evidence.objects.visible_to(request.user)
         .filter(cells=cell)
@@ -335,6 +319,27 @@ def _pair_note(cell):
         return ""
     pair = CountryPair.objects.filter(country=cell.country_id, partner=cell.partner_id).first()
     return localized(pair, "note") if pair is not None else ""
+
+
+def _history(user, cell):
+    """The cell's assessments the viewer may see, newest first, each with the
+    evidence it cites that the viewer may see (``visible_evidence``): a
+    visible assessment may cite evidence re-marked above them since (by
+    someone who could not see the assessment, or after it was retracted)."""
+    return list(
+        Assessment.objects.visible_to(user)
+        .filter(cell=cell)
+        .select_related("marking", "recorded_by", "retracted_by")
+        .prefetch_related(
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.visible_to(user),
+                to_attr="visible_evidence",
+            ),
+            replies_prefetch(user),
+        )
+        .order_by("-effective_on", "-recorded_at", "-id")
+    )
 
 
 def _show_visible_evidence(history, evidence, form):
