@@ -283,7 +283,7 @@ SNAPSHOT_VALUE = {
     }
 )
 class SnapshotField(serializers.JSONField):
-    pass
+    """A feed record's ``before``/``after``: JSON, typed by the decorator above."""
 
 
 class ChangeRecordSerializer(serializers.Serializer):
