@@ -114,6 +114,24 @@ def marking_label(marking):
 # --- bases -------------------------------------------------------------------
 
 
+class AdminsReadOnlyMixin:
+    """Rows only administrators read here, and nobody adds or edits (the
+    disclosure ledger, API tokens); whether they may be deleted is each
+    admin's own say."""
+
+    def has_view_permission(self, request, obj=None):
+        return viewer_for(request.user).is_admin
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class VisibleRowsMixin:
     """Every queryset of a marked (or optionally marked) model is the viewer's."""
 

@@ -12,15 +12,14 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from ..access import viewer_for
 from ..models import Disclosure
 from ..reads import disclosures
 from ..reads.csv import csv_text
-from .base import PublicIdAdminMixin
+from .base import AdminsReadOnlyMixin, PublicIdAdminMixin
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(PublicIdAdminMixin, admin.ModelAdmin):
+class DisclosureAdmin(AdminsReadOnlyMixin, PublicIdAdminMixin, admin.ModelAdmin):
     list_display = ["time", "recipient_username", "channel", "level", "size", "what"]
     list_display_links = ["time"]
     list_filter = ["channel", "level", ("recipient", admin.RelatedOnlyFieldListFilter)]
@@ -30,18 +29,6 @@ class DisclosureAdmin(PublicIdAdminMixin, admin.ModelAdmin):
     fields = ["time", "recipient_username", "channel", "level", "what", "request_id", "released"]
     readonly_fields = fields
     actions = ["export_csv"]
-
-    def has_view_permission(self, request, obj=None):
-        return viewer_for(request.user).is_admin
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

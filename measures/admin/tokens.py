@@ -14,15 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
 from .. import services
-from ..access import viewer_for
 from ..models import Token
 from ..models.tokens import descendants_of
+from .base import AdminsReadOnlyMixin
 
 admin.site.unregister(AuthToken)
 
 
 @admin.register(Token)
-class TokenAdmin(admin.ModelAdmin):
+class TokenAdmin(AdminsReadOnlyMixin, admin.ModelAdmin):
     list_display = ["token_key", "user", "name", "created", "expiry", "minted_by"]
     list_select_related = ["user", "cbm_token__minted_by"]
     search_fields = ["token_key", "user__username", "cbm_token__name"]
@@ -30,18 +30,6 @@ class TokenAdmin(admin.ModelAdmin):
     fields = list_display
     readonly_fields = list_display
     actions = ["delete_selected"]
-
-    def has_view_permission(self, request, obj=None):
-        return viewer_for(request.user).is_admin
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return self.has_view_permission(request)
